@@ -1,0 +1,175 @@
+"""Settings of the app: one typed dataclass, read once from FASHION_AI_* environment variables or the CLI."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ASSETS_DIR = PROJECT_ROOT / "assets"
+ENV_PREFIX = "FASHION_AI_"
+
+DEFAULT_PROFILE = "auto"
+DEFAULT_PALIGEMMA_ID = "google/paligemma2-3b-pt-224"
+DEFAULT_ADAPTER_ID = "fashion-ai/paligemma2-3b-fashion-attributes-lora"
+DEFAULT_CLIP_ID = "patrickjohncyh/fashion-clip"
+DEFAULT_DEMO_EXTRACTOR_DIR = str(ASSETS_DIR / "models" / "extractor")
+DEFAULT_DEMO_EMBEDDER_DIR = str(ASSETS_DIR / "models" / "embedder")
+DEFAULT_CATALOG_DIR = str(ASSETS_DIR / "catalog")
+DEFAULT_DATA_DIR = str(PROJECT_ROOT / "data")
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 7860
+DEFAULT_MAX_UPLOAD_MB = 10
+DEFAULT_MAX_IMAGE_PIXELS = 40_000_000
+DEFAULT_MAX_QUERY_CHARS = 300
+DEFAULT_RESULTS = 12
+PROFILES = ("auto", "demo", "hub")
+DEMO_BANNER = "Offline demo models, trained on the synthetic catalog"
+
+
+@dataclass
+class AppConfig:
+    """Everything the app can be told; each field is env var FASHION_AI_<NAME> and flag --<name>."""
+
+    profile: str = field(default=DEFAULT_PROFILE, metadata={"help": "demo, hub, or auto (hub when its models "
+                                                                    "are reachable or cached, else demo)"})
+    paligemma_id: str = field(default=DEFAULT_PALIGEMMA_ID, metadata={"help": "hub PaliGemma base (hub profile)"})
+    adapter_id: str = field(default=DEFAULT_ADAPTER_ID, metadata={"help": "hub LoRA adapter on the base; "
+                                                                          "empty for none (hub profile)"})
+    clip_id: str = field(default=DEFAULT_CLIP_ID, metadata={"help": "hub CLIP checkpoint (hub profile)"})
+    load_in_4bit: bool = field(default=True, metadata={"help": "4-bit nf4 PaliGemma on CUDA (float on CPU)"})
+    demo_extractor_dir: str = field(default=DEFAULT_DEMO_EXTRACTOR_DIR, metadata={"help": "demo extractor weights"})
+    demo_embedder_dir: str = field(default=DEFAULT_DEMO_EMBEDDER_DIR, metadata={"help": "demo embedder weights"})
+    catalog_dir: str = field(default=DEFAULT_CATALOG_DIR, metadata={"help": "catalog folder (catalog.jsonl + "
+                                                                           "images) indexed on first start"})
+    data_dir: str = field(default=DEFAULT_DATA_DIR, metadata={"help": "where the Chroma index is kept"})
+    chroma_url: str = field(default="", metadata={"help": "http://host:port of a Chroma server to use instead of "
+                                                         "the embedded store"})
+    host: str = field(default=DEFAULT_HOST, metadata={"help": "address the app listens on"})
+    port: int = field(default=DEFAULT_PORT, metadata={"help": "port the app listens on"})
+    max_upload_mb: int = field(default=DEFAULT_MAX_UPLOAD_MB, metadata={"help": "largest upload accepted"})
+    max_image_pixels: int = field(default=DEFAULT_MAX_IMAGE_PIXELS, metadata={"help": "largest image (w*h) "
+                                                                                      "decoded"})
+    max_query_chars: int = field(default=DEFAULT_MAX_QUERY_CHARS, metadata={"help": "longest text query"})
+    results: int = field(default=DEFAULT_RESULTS, metadata={"help": "items shown per search"})
+
+    def __post_init__(self) -> None:
+        self.profile = self.profile.strip().lower()
+        if self.profile not in PROFILES:
+            raise ValueError(f"profile must be one of {', '.join(PROFILES)}, not {self.profile!r} "
+                             f"(set {ENV_PREFIX}PROFILE)")
+        for name in ("port", "max_upload_mb", "max_image_pixels", "max_query_chars", "results"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be positive (set {ENV_PREFIX}{name.upper()})")
+        if self.chroma_url and not self.chroma_url.startswith(("http://", "https://")):
+            raise ValueError(f"chroma_url must look like http://host:port, not {self.chroma_url!r}")
+
+    @property
+    def chroma_path(self) -> Path:
+        return Path(self.data_dir) / "chroma"
+
+    def with_overrides(self, **changes) -> AppConfig:
+        return dataclasses.replace(self, **changes)
+
+
+def _parse_bool(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError(f"not a yes/no value: {text!r}")
+
+
+def _convert(kind: type | str, text: str):
+    kind_name = kind if isinstance(kind, str) else kind.__name__
+    if kind_name == "bool":
+        return _parse_bool(text)
+    if kind_name == "int":
+        return int(text)
+    return text
+
+
+def config_from_env(environ: dict[str, str] | None = None) -> AppConfig:
+    """Build the config from FASHION_AI_* variables (unknown or malformed values raise ValueError)."""
+    environ = dict(os.environ if environ is None else environ)
+    values = {}
+    for f in fields(AppConfig):
+        key = ENV_PREFIX + f.name.upper()
+        if key in environ:
+            try:
+                values[f.name] = _convert(f.type, environ[key])
+            except ValueError as exc:
+                raise ValueError(f"{key}: {exc}") from exc
+    return AppConfig(**values)
+
+
+def build_arg_parser(defaults: AppConfig) -> argparse.ArgumentParser:
+    """A parser whose --help lists every setting with its env var and current value."""
+    parser = argparse.ArgumentParser(description="Fashion AI: attribute extraction, outfit search, AI stylist.",
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    for f in fields(AppConfig):
+        kind = f.type if isinstance(f.type, str) else f.type.__name__
+        help_text = f"{f.metadata.get('help', '')} [env {ENV_PREFIX}{f.name.upper()}]"
+        flag = "--" + f.name.replace("_", "-")
+        if kind == "bool":
+            parser.add_argument(flag, type=_parse_bool, default=getattr(defaults, f.name), metavar="yes|no",
+                                help=help_text)
+        else:
+            parser.add_argument(flag, type=int if kind == "int" else str, default=getattr(defaults, f.name),
+                                help=help_text)
+    return parser
+
+
+def load_config(argv: list[str] | None = None, environ: dict[str, str] | None = None) -> AppConfig:
+    """Env vars first, then CLI flags on top: the one place settings are read."""
+    defaults = config_from_env(environ)
+    if argv is None:
+        return defaults
+    args = build_arg_parser(defaults).parse_args(argv)
+    return AppConfig(**vars(args))
+
+
+def hub_models_available(config: AppConfig, timeout_s: float = 3.0) -> bool:
+    """True when the hub profile's models are in the local cache or the Hub answers for them."""
+    try:
+        from huggingface_hub import HfApi, try_to_load_from_cache
+        from huggingface_hub import constants as hf_constants
+    except ImportError:
+        return False
+    ids = [config.paligemma_id, config.clip_id] + ([config.adapter_id] if config.adapter_id else [])
+    cached = all(isinstance(try_to_load_from_cache(i, "config.json" if i != config.adapter_id
+                                                   else "adapter_config.json"), str) for i in ids)
+    if cached:
+        return True
+    if hf_constants.HF_HUB_OFFLINE:
+        return False
+    try:
+        api = HfApi()
+        for model_id in ids:
+            api.model_info(model_id, timeout=timeout_s)
+        return True
+    except Exception as exc:  # offline, DNS failure, gated repo without token: all mean "not usable now"
+        logger.info("hub models not reachable (%s): %s", exc.__class__.__name__, str(exc).splitlines()[0][:200]
+                    if str(exc) else "")
+        return False
+
+
+_resolved_profiles: dict[tuple[str, ...], str] = {}
+
+
+def resolve_profile(config: AppConfig) -> str:
+    """demo or hub: what the app will actually serve (auto is decided once per process)."""
+    if config.profile != "auto":
+        return config.profile
+    key = (config.paligemma_id, config.adapter_id, config.clip_id)
+    if key not in _resolved_profiles:
+        _resolved_profiles[key] = "hub" if hub_models_available(config) else "demo"
+        logger.info("profile auto -> %s", _resolved_profiles[key])
+    return _resolved_profiles[key]

@@ -1,0 +1,502 @@
+"""Training of the attribute extractor (PaliGemma) and the catalog embedder (CLIP).
+
+The same loops train the real checkpoints (LoRA / QLoRA on a hub PaliGemma, contrastive fine-tuning of a hub
+CLIP) and the demo profile's tiny models of the same classes, built here from configs with tokenizers made
+from our own vocabulary, because the Hub cannot be reached offline.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from fashion_ai.attributes import FIELDS, Garment, garments_to_json, parse_garments
+from fashion_ai.catalog import CatalogItem, DEMO_COLORS, DEMO_PATTERNS, iter_demo_items
+from fashion_ai.embeddings import embed_images, embed_texts
+from fashion_ai.evaluation import extraction_metrics, retrieval_metrics
+from fashion_ai.extraction import DEFAULT_PROMPT, generate_answers
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_PALIGEMMA_BASE = "google/paligemma2-3b-pt-224"
+DEFAULT_CLIP_BASE = "patrickjohncyh/fashion-clip"
+DEFAULT_LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+DEMO_FIELDS = ("category", "colors", "pattern", "length", "sleeve")  # what a demo photo shows
+SPECIAL_TOKENS = ("<pad>", "<eos>", "<bos>", "<unk>", "<image>")
+EVAL_FILE = "eval.json"
+CHECKPOINT_DIR = "checkpoint"
+
+
+@dataclass
+class TrainConfig:
+    """Settings for one training run of train_space.py (every field is a CLI flag)."""
+
+    target: str = field(default="paligemma", metadata={"help": "what to train: paligemma or clip"})
+    output_dir: str = field(default="runs/model", metadata={"help": "where weights, processor and eval.json go"})
+    tiny: bool = field(default=False, metadata={"help": "build a tiny model of the real class from a config "
+                                                        "(offline demo profile) instead of loading base_model"})
+    base_model: str = field(default="", metadata={"help": "hub id or local path of the base checkpoint; "
+                                                          f"default {DEFAULT_PALIGEMMA_BASE} / {DEFAULT_CLIP_BASE}"})
+    lora: bool = field(default=True, metadata={"help": "train LoRA adapters (peft) instead of all weights; "
+                                                       "ignored for tiny models, which start from scratch"})
+    lora_r: int = field(default=8, metadata={"help": "LoRA rank"})
+    lora_alpha: int = field(default=16, metadata={"help": "LoRA alpha"})
+    lora_targets: str = field(default=",".join(DEFAULT_LORA_TARGETS), metadata={"help": "comma-separated modules"})
+    quantize_4bit: bool = field(default=False, metadata={"help": "QLoRA: load the base in 4-bit nf4 (needs CUDA)"})
+    train_items: int = field(default=4000, metadata={"help": "generated training items (demo data)"})
+    eval_items: int = field(default=300, metadata={"help": "held-out items for the final evaluation"})
+    seed: int = field(default=1, metadata={"help": "seed of the training data and initialisation"})
+    eval_seed: int = field(default=1001, metadata={"help": "seed of the held-out data (must differ from seed)"})
+    image_size: int = field(default=64, metadata={"help": "model input size of tiny models, in pixels"})
+    batch_size: int = field(default=32, metadata={"help": "examples per optimizer step"})
+    learning_rate: float = field(default=2e-3, metadata={"help": "peak learning rate (cosine schedule)"})
+    warmup_steps: int = field(default=600, metadata={"help": "supervised warm-up steps of the vision tower"})
+    steps: int = field(default=1200, metadata={"help": "optimizer steps of the main training"})
+    time_budget_s: float = field(default=0.0, metadata={"help": "stop the main training after this many seconds "
+                                                                "(0 = no limit)"})
+    checkpoint_every: int = field(default=200, metadata={"help": "save a resumable checkpoint every N steps"})
+    resume: bool = field(default=False, metadata={"help": "continue from output_dir/checkpoint if present"})
+    threads: int = field(default=0, metadata={"help": "torch CPU threads (0 = torch default)"})
+
+    def __post_init__(self) -> None:
+        if self.target not in ("paligemma", "clip"):
+            raise ValueError(f"target must be 'paligemma' or 'clip', not {self.target!r}")
+        if self.seed == self.eval_seed:
+            raise ValueError("eval_seed must differ from seed, or the evaluation would see training images")
+        for name in ("train_items", "eval_items", "batch_size", "image_size", "lora_r"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
+        if self.steps < 0 or self.warmup_steps < 0:
+            raise ValueError("steps and warmup_steps cannot be negative")
+        if not self.tiny and not self.base_model:
+            self.base_model = DEFAULT_PALIGEMMA_BASE if self.target == "paligemma" else DEFAULT_CLIP_BASE
+
+
+# --------------------------------------------------------------------------------------------- tokenizers
+def demo_vocabulary(extra_words: Sequence[str] = ()) -> list[str]:
+    """Tokens of the demo tokenizers: JSON punctuation, quoted schema names and values, prompt words."""
+    words = list(SPECIAL_TOKENS) + ["[", "]", "{", "}", ":", ","]
+    for name, values in FIELDS.items():
+        words.append(f'"{name}"')
+        words.extend(f'"{v}"' for v in values)
+    words.extend(DEFAULT_PROMPT.split())
+    words.extend(extra_words)
+    return list(dict.fromkeys(words))
+
+
+def build_demo_json_tokenizer():
+    """A word-level Gemma tokenizer whose tokens are JSON punctuation and whole quoted schema values.
+
+    One token per value keeps the tiny model's target short; decoding joins tokens with spaces, which JSON
+    allows, so decoded text parses as it is.
+    """
+    from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers
+    from transformers import GemmaTokenizerFast
+
+    vocab = demo_vocabulary()
+    backend = Tokenizer(models.WordLevel({w: i for i, w in enumerate(vocab)}, unk_token="<unk>"))
+    backend.pre_tokenizer = pre_tokenizers.Sequence([
+        pre_tokenizers.Split(Regex(r'"[^"]*"|[\[\]{}:,]'), behavior="isolated"),
+        pre_tokenizers.WhitespaceSplit(),
+    ])
+    backend.decoder = decoders.WordPiece(prefix="##", cleanup=False)
+    return GemmaTokenizerFast(tokenizer_object=backend, bos_token="<bos>", eos_token="<eos>", pad_token="<pad>",
+                              unk_token="<unk>", additional_special_tokens=["<image>"], padding_side="right")
+
+
+def build_demo_text_tokenizer(max_length: int = 32):
+    """A lower-casing word-level tokenizer for the tiny CLIP's text tower (shopper words of the schema)."""
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
+    from transformers import PreTrainedTokenizerFast
+
+    words = set()
+    for values in FIELDS.values():
+        for value in values:
+            words.update(re.findall(r"[a-z0-9]+", value))
+    words.update(re.findall(r"[a-z0-9]+", " ".join(n for spec in _category_nouns() for n in spec)))
+    words.update("a an the in for with and of to on accents clean plain finish perfect length sleeve".split())
+    words.update(("women", "men", "unisex", "spring", "summer", "autumn", "winter", "t", "shirt"))
+    vocab = list(SPECIAL_TOKENS) + sorted(words)
+    backend = Tokenizer(models.WordLevel({w: i for i, w in enumerate(vocab)}, unk_token="<unk>"))
+    backend.normalizer = normalizers.Sequence([normalizers.NFKC(), normalizers.Lowercase()])
+    backend.pre_tokenizer = pre_tokenizers.Whitespace()
+    backend.post_processor = processors.TemplateProcessing(
+        single="<bos> $A <eos>", special_tokens=[("<bos>", vocab.index("<bos>")), ("<eos>", vocab.index("<eos>"))])
+    return PreTrainedTokenizerFast(tokenizer_object=backend, bos_token="<bos>", eos_token="<eos>",
+                                   pad_token="<pad>", unk_token="<unk>", model_max_length=max_length)
+
+
+def _category_nouns() -> list[tuple[str, ...]]:
+    from fashion_ai.catalog import DEMO_CATEGORIES
+
+    return [spec.nouns for spec in DEMO_CATEGORIES.values()]
+
+
+# --------------------------------------------------------------------------------------------- tiny models
+def build_tiny_paligemma(image_size: int = 64, patch_size: int = 8, seed: int = 0):
+    """A from-scratch PaliGemmaForConditionalGeneration small enough to train on 2 CPU cores."""
+    from transformers import (GemmaConfig, PaliGemmaConfig, PaliGemmaForConditionalGeneration,
+                              PaliGemmaProcessor, SiglipVisionConfig)
+    from transformers.models.siglip import SiglipImageProcessorPil
+
+    tokenizer = build_demo_json_tokenizer()
+    num_patches = (image_size // patch_size) ** 2
+    image_processor = SiglipImageProcessorPil(size={"height": image_size, "width": image_size})
+    image_processor.image_seq_length = num_patches
+    processor = PaliGemmaProcessor(image_processor=image_processor, tokenizer=tokenizer)
+    vision = SiglipVisionConfig(image_size=image_size, patch_size=patch_size, hidden_size=128,
+                                intermediate_size=256, num_hidden_layers=4, num_attention_heads=4)
+    text = GemmaConfig(vocab_size=len(tokenizer), hidden_size=128, intermediate_size=256, num_hidden_layers=3,
+                       num_attention_heads=4, num_key_value_heads=1, head_dim=32, max_position_embeddings=256,
+                       pad_token_id=tokenizer.pad_token_id, bos_token_id=tokenizer.bos_token_id,
+                       eos_token_id=tokenizer.eos_token_id)
+    config = PaliGemmaConfig(vision_config=vision, text_config=text, projection_dim=128,
+                             image_token_index=tokenizer.convert_tokens_to_ids("<image>"))
+    torch.manual_seed(seed)
+    model = PaliGemmaForConditionalGeneration(config)
+    model.generation_config.eos_token_id = tokenizer.eos_token_id
+    model.generation_config.pad_token_id = tokenizer.pad_token_id
+    return processor, model
+
+
+def build_tiny_clip(image_size: int = 64, patch_size: int = 8, seed: int = 0):
+    """A from-scratch CLIPModel with a word-level tokenizer; returns (tokenizer, image_processor, model)."""
+    from transformers import CLIPConfig, CLIPImageProcessor, CLIPModel, CLIPTextConfig, CLIPVisionConfig
+
+    tokenizer = build_demo_text_tokenizer()
+    image_processor = CLIPImageProcessor(size={"shortest_edge": image_size},
+                                         crop_size={"height": image_size, "width": image_size})
+    text = CLIPTextConfig(vocab_size=len(tokenizer), hidden_size=128, intermediate_size=256, num_hidden_layers=2,
+                          num_attention_heads=4, max_position_embeddings=tokenizer.model_max_length,
+                          pad_token_id=tokenizer.pad_token_id, bos_token_id=tokenizer.bos_token_id,
+                          eos_token_id=tokenizer.eos_token_id)
+    vision = CLIPVisionConfig(image_size=image_size, patch_size=patch_size, hidden_size=128, intermediate_size=256,
+                              num_hidden_layers=4, num_attention_heads=4)
+    torch.manual_seed(seed)
+    model = CLIPModel(CLIPConfig(text_config=text.to_dict(), vision_config=vision.to_dict(), projection_dim=128))
+    return tokenizer, image_processor, model
+
+
+# --------------------------------------------------------------------------------------------- data
+@dataclass
+class DemoData:
+    items: list[CatalogItem]
+    images: list  # PIL images
+
+
+def demo_data(count: int, seed: int, size: int = 256, progress: bool = True) -> DemoData:
+    """Generate `count` demo items of a seed with their photos."""
+    items, images = [], []
+    for item, image in tqdm(iter_demo_items(count, seed, size), total=count, desc=f"generate seed {seed}",
+                            disable=not progress, leave=False):
+        items.append(item)
+        images.append(image)
+    return DemoData(items, images)
+
+
+def _label_tensors(items: Sequence[CatalogItem]) -> dict[str, torch.Tensor]:
+    """Class indices per visible field for the vision warm-up (-100 where the field does not apply)."""
+    vocab = {"category": sorted({i.category for i in items} | set(_demo_category_names())),
+             "colors": sorted(DEMO_COLORS), "pattern": list(DEMO_PATTERNS),
+             "sleeve": ["sleeveless", "short", "long"], "length": ["mini", "knee", "maxi"]}
+    out = {}
+    for name, values in vocab.items():
+        index = {v: k for k, v in enumerate(values)}
+        labels = []
+        for item in items:
+            value = item.colors[0] if name == "colors" else getattr(item, name)
+            labels.append(index.get(value, -100))
+        out[name] = torch.tensor(labels)
+    return out
+
+
+def _demo_category_names() -> list[str]:
+    from fashion_ai.catalog import DEMO_CATEGORIES
+
+    return list(DEMO_CATEGORIES)
+
+
+# --------------------------------------------------------------------------------------------- loops
+def _cosine_lr(step: int, total: int, peak: float, warm: int = 50) -> float:
+    if step < warm:
+        return peak * (step + 1) / warm
+    progress = (step - warm) / max(1, total - warm)
+    return peak * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
+
+
+def warm_up_vision(vision: nn.Module, pixel_values: torch.Tensor, labels: dict[str, torch.Tensor], steps: int,
+                   batch_size: int, lr: float, seed: int) -> dict[str, float]:
+    """Supervised warm-up: teach a from-scratch vision tower the visible attributes through linear heads.
+
+    A ViT trained from scratch learns shape slowly through a language-model loss alone; classification heads
+    on mean-pooled patch features give it a direct signal first. The heads are thrown away afterwards.
+    """
+    if steps <= 0:
+        return {}
+    hidden = vision.config.hidden_size
+    heads = nn.ModuleDict({name: nn.Linear(hidden, int(t.max().item()) + 1) for name, t in labels.items()})
+    params = list(vision.parameters()) + list(heads.parameters())
+    optim = torch.optim.AdamW(params, lr=lr, weight_decay=0.05)
+    gen = torch.Generator().manual_seed(seed)
+    vision.train()
+    n = len(pixel_values)
+    bar = tqdm(range(steps), desc="vision warm-up", leave=False)
+    accs: dict[str, list[float]] = {k: [] for k in labels}
+    for step in bar:
+        for group in optim.param_groups:
+            group["lr"] = _cosine_lr(step, steps, lr)
+        idx = torch.randint(0, n, (batch_size,), generator=gen)
+        feats = vision(pixel_values=_augment(pixel_values[idx], gen)).last_hidden_state.mean(dim=1)
+        loss = torch.zeros(())
+        for name, head in heads.items():
+            target = labels[name][idx]
+            logits = head(feats)
+            loss = loss + nn.functional.cross_entropy(logits, target, ignore_index=-100)
+            mask = target >= 0
+            if mask.any():
+                accs[name].append((logits.argmax(-1)[mask] == target[mask]).float().mean().item())
+        optim.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        optim.step()
+        bar.set_postfix(loss=f"{loss.item():.3f}")
+    return {k: round(float(np.mean(v[-20:])), 3) for k, v in accs.items() if v}
+
+
+def _augment(pixels: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    """Horizontal flips: garments are symmetric enough, and colour must not be jittered (it is a label)."""
+    flip = torch.rand(len(pixels), generator=gen) < 0.5
+    if flip.any():
+        pixels = pixels.clone()
+        pixels[flip] = pixels[flip].flip(-1)
+    return pixels
+
+
+class _Checkpointer:
+    """Resumable training state in output_dir/checkpoint: weights, optimizer, step, RNG."""
+
+    def __init__(self, output_dir: Path):
+        self.dir = output_dir / CHECKPOINT_DIR
+
+    def save(self, model: nn.Module, optim: torch.optim.Optimizer, step: int, extra: dict | None = None) -> None:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        tmp = self.dir / "state.pt.tmp"
+        trainable = {k: v for k, v in model.state_dict().items()}
+        torch.save({"model": trainable, "optim": optim.state_dict(), "step": step, "extra": extra or {},
+                    "rng": torch.get_rng_state()}, tmp)
+        tmp.replace(self.dir / "state.pt")  # a kill mid-save leaves the previous checkpoint intact
+        logger.info("checkpoint saved at step %d in %s", step, self.dir)
+
+    def load(self, model: nn.Module, optim: torch.optim.Optimizer) -> tuple[int, dict]:
+        path = self.dir / "state.pt"
+        if not path.is_file():
+            return 0, {}
+        state = torch.load(path, weights_only=False)
+        model.load_state_dict(state["model"])
+        optim.load_state_dict(state["optim"])
+        torch.set_rng_state(state["rng"])
+        logger.info("resumed from step %d of %s", state["step"], path)
+        return int(state["step"]), state.get("extra", {})
+
+
+def _train_loop(model: nn.Module, batch_fn: Callable[[torch.Tensor], dict], n_examples: int, cfg: TrainConfig,
+                output_dir: Path, loss_fn: Callable[[nn.Module, dict], torch.Tensor], desc: str) -> dict:
+    """The shared optimizer loop: cosine schedule, progress bar with loss and ETA, checkpoints, Ctrl-C save."""
+    params = [p for p in model.parameters() if p.requires_grad]
+    optim = torch.optim.AdamW(params, lr=cfg.learning_rate, weight_decay=0.01)
+    ckpt = _Checkpointer(output_dir)
+    start, extra = ckpt.load(model, optim) if cfg.resume else (0, {})
+    gen = torch.Generator().manual_seed(cfg.seed + start)
+    model.train()
+    started = time.monotonic() - extra.get("elapsed_s", 0.0)
+    bar = tqdm(range(start, cfg.steps), initial=start, total=cfg.steps, desc=desc)
+    losses: list[float] = []
+    step = start
+    try:
+        for step in bar:
+            for group in optim.param_groups:
+                group["lr"] = _cosine_lr(step, cfg.steps, cfg.learning_rate)
+            idx = torch.randint(0, n_examples, (cfg.batch_size,), generator=gen)
+            loss = loss_fn(model, batch_fn(idx))
+            optim.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
+            optim.step()
+            losses.append(loss.item())
+            bar.set_postfix(loss=f"{np.mean(losses[-20:]):.4f}")
+            if cfg.checkpoint_every and (step + 1) % cfg.checkpoint_every == 0:
+                ckpt.save(model, optim, step + 1, {"elapsed_s": time.monotonic() - started})
+            if cfg.time_budget_s and time.monotonic() - started > cfg.time_budget_s:
+                logger.warning("time budget of %.0f s reached at step %d of %d", cfg.time_budget_s, step + 1,
+                               cfg.steps)
+                break
+        step += 1
+    except KeyboardInterrupt:
+        ckpt.save(model, optim, step, {"elapsed_s": time.monotonic() - started})
+        raise
+    finally:
+        bar.close()
+    model.eval()
+    return {"steps": step, "final_loss": round(float(np.mean(losses[-20:])), 4) if losses else None,
+            "train_seconds": round(time.monotonic() - started, 1)}
+
+
+# --------------------------------------------------------------------------------------------- paligemma
+def _paligemma_batches(processor, data: DemoData, prompt: str) -> dict[str, torch.Tensor]:
+    targets = [garments_to_json([item.visible_garment()]) for item in data.items]
+    batch = processor(text=["<image>" + prompt] * len(targets), images=data.images, suffix=targets,
+                      return_tensors="pt", padding="longest")
+    return dict(batch)
+
+
+def evaluate_extractor(processor, model, data: DemoData, fields: Sequence[str] = DEMO_FIELDS,
+                       prompt: str = DEFAULT_PROMPT) -> dict:
+    """Run the extractor on held-out items and score it against their metadata."""
+    raw = generate_answers(processor, model, data.images, prompt)
+    results = [parse_garments(text) for text in raw]
+    report = extraction_metrics(results, [item.visible_garment() for item in data.items], fields)
+    report["examples"] = [{"id": item.id, "raw": text} for item, text in list(zip(data.items, raw))[:5]]
+    return report
+
+
+def train_paligemma(cfg: TrainConfig) -> dict:
+    """Train the attribute extractor and write weights, processor and eval.json to cfg.output_dir."""
+    from fashion_ai.models import apply_lora, load_paligemma_for_training
+
+    output_dir = Path(cfg.output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    torch.manual_seed(cfg.seed)
+    if cfg.tiny:
+        processor, model = build_tiny_paligemma(cfg.image_size, seed=cfg.seed)
+    else:
+        processor, model = load_paligemma_for_training(cfg.base_model, cfg.quantize_4bit)
+    train = demo_data(cfg.train_items, cfg.seed)
+    held_out = demo_data(cfg.eval_items, cfg.eval_seed)
+    batches = _paligemma_batches(processor, train, DEFAULT_PROMPT)
+    logger.info("training tensors: %s", {k: tuple(v.shape) for k, v in batches.items()})
+    report: dict = {"target": "paligemma", "config": asdict(cfg)}
+    if cfg.tiny and not (cfg.resume and (output_dir / CHECKPOINT_DIR).exists()):
+        report["vision_warmup_train_accuracy"] = warm_up_vision(
+            model.model.vision_tower, batches["pixel_values"], _label_tensors(train.items), cfg.warmup_steps,
+            cfg.batch_size, cfg.learning_rate, cfg.seed)
+    if cfg.lora and not cfg.tiny:
+        model = apply_lora(model, cfg.lora_r, cfg.lora_alpha, cfg.lora_targets.split(","))
+    gen = torch.Generator().manual_seed(cfg.seed)
+
+    def batch_fn(idx: torch.Tensor) -> dict:
+        batch = {k: v[idx] for k, v in batches.items()}
+        batch["pixel_values"] = _augment(batch["pixel_values"], gen).to(model.dtype)
+        # Trim the padding shared by the whole set down to this batch's longest row.
+        keep = int(batch["attention_mask"].sum(dim=1).max())
+        for key in ("input_ids", "attention_mask", "token_type_ids", "labels"):
+            batch[key] = batch[key][:, :keep]
+        return batch
+
+    report["training"] = _train_loop(model, batch_fn, len(train.items), cfg, output_dir,
+                                     lambda m, b: m(**b).loss, "paligemma")
+    save_dir = output_dir
+    model.save_pretrained(save_dir)
+    processor.save_pretrained(save_dir)
+    report["eval"] = evaluate_extractor(processor, model, held_out)
+    report["eval"]["eval_seed"] = cfg.eval_seed
+    (output_dir / EVAL_FILE).write_text(json.dumps(report, indent=2))
+    return report
+
+
+# --------------------------------------------------------------------------------------------- clip
+def clip_training_texts(item: CatalogItem, rng: np.random.Generator) -> str:
+    """One of several shopper phrasings of an item, so the text tower sees short queries and long captions."""
+    primary = item.colors[0]
+    noun = item.title.split()[-1]
+    choices = [
+        f"{primary} {item.pattern} {item.category}",
+        f"a {primary} {item.pattern} {item.category}",
+        f"{primary} {item.category}",
+        f"{item.pattern} {item.category}",
+        item.title,
+        item.caption,
+        f"{primary} {item.pattern} {noun}",
+    ]
+    return choices[int(rng.integers(len(choices)))]
+
+
+def evaluate_embedder(tokenizer, image_processor, model, data: DemoData) -> dict:
+    """Text-to-image retrieval on held-out items, with one query per (colour, pattern, category) present."""
+    keys = [(i.colors[0], i.pattern, i.category) for i in data.items]
+    combos = sorted(set(keys))
+    queries = [f"{c} {p} {cat}" for c, p, cat in combos]
+    relevant = np.array([[k == combo for k in keys] for combo in combos])
+    sim = embed_texts(tokenizer, model, queries) @ embed_images(image_processor, model, data.images).T
+    report = retrieval_metrics(sim, relevant)
+    # Caption retrieval: each item's own caption should find its own photo.
+    captions = [i.caption for i in data.items]
+    cap_sim = embed_texts(tokenizer, model, captions) @ embed_images(image_processor, model, data.images).T
+    report["caption_to_image"] = retrieval_metrics(cap_sim, np.eye(len(captions), dtype=bool))
+    return report
+
+
+def train_clip(cfg: TrainConfig) -> dict:
+    """Contrastive image-text training of the catalog embedder; writes weights, processors and eval.json."""
+    from fashion_ai.models import load_clip_for_training
+
+    output_dir = Path(cfg.output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    torch.manual_seed(cfg.seed)
+    if cfg.tiny:
+        tokenizer, image_processor, model = build_tiny_clip(cfg.image_size, seed=cfg.seed)
+    else:
+        tokenizer, image_processor, model = load_clip_for_training(cfg.base_model)
+    train = demo_data(cfg.train_items, cfg.seed)
+    held_out = demo_data(cfg.eval_items, cfg.eval_seed)
+    pixels = image_processor(images=train.images, return_tensors="pt")["pixel_values"]
+    report: dict = {"target": "clip", "config": asdict(cfg)}
+    if cfg.tiny and not (cfg.resume and (output_dir / CHECKPOINT_DIR).exists()):
+        report["vision_warmup_train_accuracy"] = warm_up_vision(
+            model.vision_model, pixels, _label_tensors(train.items), cfg.warmup_steps, cfg.batch_size,
+            cfg.learning_rate, cfg.seed)
+    rng = np.random.default_rng(cfg.seed)
+    gen = torch.Generator().manual_seed(cfg.seed)
+
+    def batch_fn(idx: torch.Tensor) -> dict:
+        texts = [clip_training_texts(train.items[i], rng) for i in idx.tolist()]
+        tok = tokenizer(texts, padding=True, truncation=True, return_tensors="pt")
+        # Items that share (colour, pattern, category) are not negatives of each other's queries.
+        keys = [(train.items[i].colors[0], train.items[i].pattern, train.items[i].category) for i in idx.tolist()]
+        same = torch.tensor([[a == b for b in keys] for a in keys])
+        return {"input_ids": tok["input_ids"], "attention_mask": tok["attention_mask"],
+                "pixel_values": _augment(pixels[idx], gen).to(model.dtype), "same": same}
+
+    def loss_fn(m: nn.Module, batch: dict) -> torch.Tensor:
+        same = batch.pop("same")
+        out = m(**batch)
+        logits = out.logits_per_text
+        target = same.float() / same.float().sum(dim=1, keepdim=True)
+        return (nn.functional.cross_entropy(logits, target) + nn.functional.cross_entropy(logits.T, target.T)) / 2
+
+    report["training"] = _train_loop(model, batch_fn, len(train.items), cfg, output_dir, loss_fn, "clip")
+    model.save_pretrained(output_dir)
+    tokenizer.save_pretrained(output_dir)
+    image_processor.save_pretrained(output_dir)
+    report["eval"] = evaluate_embedder(tokenizer, image_processor, model, held_out)
+    report["eval"]["eval_seed"] = cfg.eval_seed
+    (output_dir / EVAL_FILE).write_text(json.dumps(report, indent=2))
+    return report
+
+
+def load_report(output_dir: Path) -> dict:
+    """The eval.json written beside trained weights."""
+    return json.loads((Path(output_dir) / EVAL_FILE).read_text())
+
+
+__all__ = ["TrainConfig", "train_paligemma", "train_clip", "Garment"]
