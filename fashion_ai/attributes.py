@@ -166,7 +166,7 @@ def _json_candidate(text: str) -> tuple[Any, bool]:
     stripped = text.strip()
     try:
         return json.loads(stripped), True
-    except (json.JSONDecodeError, ValueError):
+    except (ValueError, RecursionError):  # RecursionError: pathological nesting
         pass
     # Extra text around the JSON, truncation, repeated objects, single quotes: json-repair's job.
     start = min((i for i in (stripped.find("["), stripped.find("{")) if i >= 0), default=-1)
@@ -207,6 +207,8 @@ def parse_garments(text: str) -> ParseResult:
             continue
         seen.add(key)
         garments.append(garment)
+    if not garments and not dropped and not strict:
+        dropped.append(f"no garments could be recovered from {text[:80]!r}")
     return ParseResult(garments, valid_json=strict, dropped=dropped)
 
 

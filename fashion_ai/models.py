@@ -22,11 +22,11 @@ def cuda_available() -> bool:
     return torch.cuda.is_available()
 
 
-def quantization_config(load_in_4bit: bool):
+def quantization_config(load_in_4bit: bool, cuda: bool | None = None):
     """The 4-bit nf4 config for QLoRA / inference on CUDA, or None where 4-bit cannot run."""
     if not load_in_4bit:
         return None
-    if not cuda_available():
+    if not (cuda_available() if cuda is None else cuda):
         # bitsandbytes' 4-bit from_pretrained path fails on CPU (FIELD_NOTES): fall back to float, and say so.
         logger.warning("4-bit quantization needs CUDA; loading in float on CPU instead")
         return None
