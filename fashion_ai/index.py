@@ -1,0 +1,199 @@
+"""Indexing the catalog: item photos through the CLIP image tower into the vector store.
+
+Resumable by construction: items are upserted by id one batch at a time, and ids already in the store are
+skipped, so re-running adds nothing twice and a killed run goes on where it stopped.
+
+CLI: ``python -m fashion_ai.index [--catalog DIR] [--profile demo|hub] [--rebuild] ...``
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image
+
+from fashion_ai.catalog import CatalogItem, load_catalog
+from fashion_ai.config import AppConfig, load_config, resolve_profile
+from fashion_ai.embeddings import Embedder
+from fashion_ai.errors import FashionAIError, IndexMissingError
+from fashion_ai.store import DEFAULT_COLLECTION, CatalogStore
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_BATCH_SIZE = 64
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class IndexReport:
+    """What one indexing run did: items embedded now, items skipped, and the store's size afterwards."""
+
+    added: int
+    skipped: int  # already in the store, duplicate ids in the catalog, or an unreadable image (see failed)
+    total: int
+    failed: int = 0  # of the skipped: items whose image was missing or unreadable
+
+
+def _open_image(path: str) -> Image.Image | None:
+    try:
+        with Image.open(path) as image:
+            image.load()
+            return image.convert("RGB")
+    except Exception as exc:  # missing, truncated, not an image, decompression bomb: skip the item, never stop
+        logger.warning("skipping %s: cannot read the image (%s: %s)", path, exc.__class__.__name__, exc)
+        return None
+
+
+def build_index(items: Sequence[CatalogItem], embedder: Embedder, store: CatalogStore,
+                batch_size: int = DEFAULT_BATCH_SIZE, progress: Progress | None = None,
+                rebuild: bool = False) -> IndexReport:
+    """Embed the photos of the items not yet in the store and upsert them, batch by batch.
+
+    progress(done, total) is called once before the first batch and after each committed batch, counting
+    catalog items (those already indexed count as done). rebuild=True empties the store first.
+    """
+    if batch_size <= 0:
+        raise ValueError(f"batch_size must be positive, not {batch_size}")
+    if rebuild:
+        store.reset()
+    unique: dict[str, CatalogItem] = {}
+    for item in items:
+        if item.id in unique:
+            logger.warning("catalog lists the id %s twice; indexing the first", item.id)
+        else:
+            unique[item.id] = item
+    duplicates = len(items) - len(unique)
+    present = store.existing_ids(list(unique))
+    todo = [item for item_id, item in unique.items() if item_id not in present]
+    total, done = len(unique), len(unique) - len(todo)
+    added = failed = 0
+    if progress:
+        progress(done, total)
+    for start in range(0, len(todo), batch_size):
+        batch = todo[start:start + batch_size]
+        readable: list[CatalogItem] = []
+        images: list[Image.Image] = []
+        for item in batch:
+            image = _open_image(item.image_path)
+            if image is None:
+                failed += 1
+            else:
+                readable.append(item)
+                images.append(image)
+        if readable:
+            store.upsert(readable, embedder.embed_images(images))  # committed before the next batch starts
+            added += len(readable)
+        done += len(batch)
+        if progress:
+            progress(done, total)
+    report = IndexReport(added=added, skipped=len(present) + duplicates + failed, total=store.count(), failed=failed)
+    logger.info("indexed %d new items (%d already there, %d unreadable); the store holds %d",
+                added, len(present), failed, report.total)
+    return report
+
+
+def collection_name(config: AppConfig) -> str:
+    """One collection per profile, so switching between demo and hub models never mixes embedding spaces."""
+    return f"{DEFAULT_COLLECTION}-{resolve_profile(config)}"
+
+
+def open_store(config: AppConfig, embedder: Embedder, reset: bool = False) -> CatalogStore:
+    """The profile's store: the Chroma server at config.chroma_url, else the embedded one under data_dir."""
+    return CatalogStore(path=None if config.chroma_url else config.chroma_path, url=config.chroma_url,
+                        collection=collection_name(config), embedder_name=embedder.name, reset=reset)
+
+
+def ensure_index(config: AppConfig, embedder: Embedder, progress: Progress | None = None,
+                 rebuild_if_stale: bool = False) -> tuple[CatalogStore, IndexReport]:
+    """Open the store and index the catalog items it lacks (on a second start nothing is re-embedded).
+
+    rebuild_if_stale=True rebuilds a store made by another embedder instead of raising IndexMissingError.
+    Without a local catalog, an already filled store (e.g. on a shared Chroma server) is used as it is.
+    """
+    try:
+        store = open_store(config, embedder)
+    except IndexMissingError as exc:
+        if not rebuild_if_stale:
+            raise
+        logger.warning("%s; rebuilding it now", exc)
+        store = open_store(config, embedder, reset=True)
+    try:
+        items = load_catalog(Path(config.catalog_dir))
+    except FileNotFoundError as exc:
+        count = store.count()
+        if count:
+            logger.warning("%s; serving the %d items already indexed", exc, count)
+            return store, IndexReport(added=0, skipped=0, total=count)
+        raise IndexMissingError(f"The catalog index is empty and {exc}") from exc
+    except ValueError as exc:
+        raise IndexMissingError(f"The catalog cannot be read: {exc}") from exc
+    return store, build_index(items, embedder, store, progress=progress)
+
+
+class _ArgumentParser(argparse.ArgumentParser):
+    """argparse that raises instead of printing usage and exiting 2: the CLI answers bad flags in one line."""
+
+    def error(self, message: str):
+        raise ValueError(message)
+
+
+def _arg_parser() -> argparse.ArgumentParser:
+    parser = _ArgumentParser(prog="python -m fashion_ai.index",
+                             description="Embed the catalog's photos into the search index (resumable).")
+    parser.add_argument("--catalog", help="catalog folder with catalog.jsonl and images (default: config catalog_dir)")
+    parser.add_argument("--profile", help="demo, hub or auto (default: FASHION_AI_PROFILE or auto)")
+    parser.add_argument("--data-dir", help="folder of the embedded Chroma store (default: FASHION_AI_DATA_DIR)")
+    parser.add_argument("--chroma-url", help="http://host:port of a Chroma server instead of the embedded store")
+    parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, help="photos embedded per batch")
+    parser.add_argument("--rebuild", action="store_true", help="drop the index and embed everything again")
+    parser.add_argument("--limit", type=int, help="index only the first N catalog items")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Index a catalog from the command line; domain errors are one line on stderr and exit code 1."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        # 1. Settings: environment first, flags on top.
+        args = _arg_parser().parse_args(argv)
+        if args.batch_size <= 0 or (args.limit is not None and args.limit <= 0):
+            raise ValueError("--batch-size and --limit must be positive")
+        overrides = {"catalog_dir": args.catalog, "profile": args.profile, "data_dir": args.data_dir,
+                     "chroma_url": args.chroma_url}
+        config = load_config(None).with_overrides(**{k: v for k, v in overrides.items() if v is not None})
+        # 2. Catalog.
+        items = load_catalog(Path(config.catalog_dir))
+        if args.limit is not None:
+            items = items[:args.limit]
+        # 3. Embedder and store.
+        from fashion_ai.models import get_embedder
+
+        embedder = get_embedder(config)
+        store = open_store(config, embedder, reset=args.rebuild)
+        # 4. Index with a progress bar.
+        from tqdm import tqdm
+
+        with tqdm(total=len(items), unit="item", desc="indexing", file=sys.stderr) as bar:
+            def progress(done: int, total: int) -> None:
+                bar.total = total
+                bar.update(done - bar.n)
+
+            report = build_index(items, embedder, store, batch_size=args.batch_size, progress=progress)
+    except SystemExit as exc:  # --help
+        return int(exc.code or 0)
+    except (FashionAIError, ValueError, FileNotFoundError) as exc:
+        print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)
+        return 1
+    failed = f", {report.failed} with unreadable images" if report.failed else ""
+    print(f"indexed {report.added} new items ({report.skipped} skipped{failed}); "
+          f"{store.location} [{store.name}] holds {report.total} items")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
