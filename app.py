@@ -1,0 +1,474 @@
+"""Fashion AI, the app: garment attributes from a photo, text-to-outfit search, and an AI stylist.
+
+Thin on purpose: every decision about images, models, the index and ranking lives in fashion_ai/; this file
+turns shoppers' clicks into library calls and library errors into plain messages. Importing it is cheap
+(`demo` is built, nothing is loaded); models and the catalog index load on first use, once per process.
+
+    python app.py            # serve on http://127.0.0.1:7860 (see --help for every setting)
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import html
+import logging
+import math
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import gradio as gr
+
+from fashion_ai.config import DEMO_BANNER, AppConfig, load_config, resolve_profile
+from fashion_ai.errors import FashionAIError
+from fashion_ai.images import load_image
+
+if TYPE_CHECKING:  # the library's model side imports torch: only when a request needs it
+    from fashion_ai.attributes import Garment
+    from fashion_ai.catalog import CatalogItem
+    from fashion_ai.store import CatalogStore
+
+logger = logging.getLogger("fashion_ai.app")
+
+TITLE = "Fashion AI"
+INTRO = ("Upload a garment to read its attributes, describe what you are looking for to search the catalog, "
+         "or let the stylist pick what goes with a piece you own.")
+MODEL_QUEUE = "model"  # every call that runs a model shares one queue: one CPU/GPU, no oversubscription
+MODEL_CONCURRENCY = 1
+GENDERS = ("any", "women", "men", "unisex")
+EXAMPLE_CATEGORIES = ("dress", "shirt", "pants", "shoe", "bag", "jacket")
+SEARCH_EXAMPLES = ("a red dress for a summer wedding", "navy wool coat for work", "striped shirt",
+                   "sneakers for the weekend", "a boho outfit for the beach")
+STYLIST_PROMPTS = ("what goes with this for a summer wedding?", "an outfit for the office",
+                   "something for a weekend trip")
+NO_GARMENT = ("The model could not make out a garment in this photo. Try a clear photo of one garment on a plain "
+              "background.")
+SOMETHING_WRONG = "Something went wrong while {action}. Please try again{hint}."
+CSS = """
+.fa-banner p { margin: 0; font-size: 0.9em; opacity: 0.8; }
+.fa-garment { border: 1px solid var(--border-color-primary); border-radius: 12px; padding: 10px 14px;
+              margin-bottom: 10px; background: var(--background-fill-secondary); }
+.fa-garment h4 { margin: 0 0 6px 0; text-transform: capitalize; }
+.fa-chip { display: inline-block; margin: 2px 4px 2px 0; padding: 2px 10px; border-radius: 999px;
+           background: var(--primary-100); color: var(--primary-800); font-size: 0.85em; }
+.fa-chip b { font-weight: 600; margin-right: 4px; opacity: 0.7; }
+.fa-swatch { display: inline-block; width: 0.8em; height: 0.8em; border-radius: 50%; margin-right: 4px;
+             vertical-align: -0.05em; border: 1px solid rgba(0, 0, 0, 0.25); }
+"""
+# Swatch colours for the chips; names outside the schema get no swatch.
+SWATCHES = {"black": "#19191c", "white": "#fcfcfc", "grey": "#808084", "navy": "#16245c", "blue": "#2d6ee1",
+            "red": "#cd1e23", "pink": "#f58cb9", "green": "#1e8c3c", "yellow": "#f5d228", "orange": "#f57d14",
+            "purple": "#7832a0", "brown": "#6e411e", "beige": "#d7be96", "gold": "#d4af37", "silver": "#c0c0c0",
+            "khaki": "#a39a63"}
+
+
+# --------------------------------------------------------------------------------------------- services
+class Services:
+    """The process's models and catalog store for one config: loaded on first use, once, thread-safely."""
+
+    def __init__(self, config: AppConfig):
+        self.config = config
+        self._model_lock = threading.Lock()
+        self._store_lock = threading.Lock()
+        self._store: CatalogStore | None = None
+        self.indexed = 0
+
+    def banner(self) -> str:
+        if resolve_profile(self.config) == "demo":
+            return f"**{DEMO_BANNER}**"
+        adapter = f" + `{self.config.adapter_id}`" if self.config.adapter_id else ""
+        return f"**Models:** `{self.config.paligemma_id}`{adapter} (attributes) · `{self.config.clip_id}` (search)"
+
+    def embedder(self):
+        from fashion_ai.models import get_embedder
+
+        with self._model_lock:
+            return get_embedder(self.config)
+
+    def extractor(self):
+        from fashion_ai.models import get_extractor
+
+        with self._model_lock:
+            return get_extractor(self.config)
+
+    def store(self, progress: Callable[[int, int], None] | None = None) -> CatalogStore:
+        """The catalog index, built on first use (the demo catalog is embedded on first start) and reused."""
+        with self._store_lock:
+            if self._store is None:
+                from fashion_ai.index import ensure_index
+
+                # The index is derived data: one built by other weights is rebuilt, unless it is a shared server's.
+                store, report = ensure_index(self.config, self.embedder(), progress,
+                                             rebuild_if_stale=not self.config.chroma_url)
+                logger.info("catalog index ready: %d items (%d embedded now)", report.total, report.added)
+                self._store, self.indexed = store, report.total
+            return self._store
+
+    def warm_up(self, log: Callable[[str], None] = print) -> None:
+        """Load everything before serving, saying what happens; failures are logged and requests report them."""
+        try:
+            log(f"Fashion AI: profile {resolve_profile(self.config)}; loading the search model ...")
+            self.embedder()
+            last = [-1]
+
+            def progress(done: int, total: int) -> None:
+                step = done * 10 // max(total, 1)
+                if step != last[0]:
+                    last[0] = step
+                    log(f"  catalog index: {done}/{total} items")
+
+            self.store(progress)
+            log(f"  catalog index ready: {self.indexed} items; loading the attribute model ...")
+            self.extractor()
+            log("  models ready")
+        except FashionAIError as exc:
+            log(f"warning: {exc} (the app starts anyway and shows this message on use)")
+
+
+# --------------------------------------------------------------------------------------------- errors
+@contextmanager
+def shopper_errors(action: str, thing: str | None = "photo") -> Iterator[None]:
+    """Domain errors become their own message; anything else is logged and becomes a polite one."""
+    try:
+        yield
+    except gr.Error:
+        raise
+    except FashionAIError as exc:
+        raise gr.Error(html.escape(str(exc), quote=False), print_exception=False) from exc
+    except Exception as exc:
+        logger.exception("unexpected error while %s", action)
+        hint = f"; if it keeps happening, try another {thing}" if thing else " in a moment"
+        raise gr.Error(SOMETHING_WRONG.format(action=action, hint=hint), print_exception=False) from exc
+
+
+def pass_file_through(payload, max_bytes: int = 10 * 2**20) -> str | bytes | None:
+    """Preprocessing for photo inputs: the uploaded file as it is, left for load_image to check and decode.
+
+    gr.Image decodes uploads in its own preprocessing, before any handler runs, so a text file, a truncated PNG
+    or a decompression bomb would fail there with a message about components. (Set on the instance rather than
+    in a gr.Image subclass: gradio writes a .pyi stub next to any module that defines a component class.)
+    """
+    if payload is None:
+        return None
+    if payload.path:
+        return payload.path
+    if payload.url and payload.url.startswith("data:") and "," in payload.url:
+        if len(payload.url) > max_bytes * 4 // 3 + 1024:  # base64 is 4/3 of the bytes: refuse before decoding
+            raise gr.Error(f"That pasted image is over {max_bytes // 2**20} MB. Please upload a smaller photo.")
+        try:  # a pasted image may arrive inline; load_image checks the bytes like any file
+            return base64.b64decode(payload.url.split(",", 1)[1], validate=False)
+        except (binascii.Error, ValueError) as exc:
+            raise gr.Error("That pasted image could not be read. Please upload the file instead.") from exc
+    raise gr.Error("Please upload a photo first.")
+
+
+def photo_input(label: str, elem_id: str, max_bytes: int) -> gr.Image:
+    photo = gr.Image(label=label, type="filepath", image_mode=None, sources=["upload", "clipboard"], height=320,
+                     elem_id=elem_id)
+    photo.preprocess = functools.partial(pass_file_through, max_bytes=max_bytes)
+    return photo
+
+
+# --------------------------------------------------------------------------------------------- rendering
+def _esc(text: Any) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def garment_cards(garments: list[Garment]) -> str:
+    """Each garment as a card of attribute chips (HTML)."""
+    cards = []
+    for garment in garments:
+        chips = []
+        for name, value in garment.to_dict().items():
+            if name == "category":
+                continue
+            values = value if isinstance(value, list) else [value]
+            shown = " ".join(
+                (f'<span class="fa-swatch" style="background:{SWATCHES[v]}"></span>' if v in SWATCHES else "") + _esc(v)
+                for v in values) if name == "colors" else _esc(", ".join(values))
+            chips.append(f'<span class="fa-chip"><b>{_esc(name)}</b>{shown}</span>')
+        body = "".join(chips) or '<span class="fa-chip">no other attributes recognised</span>'
+        cards.append(f'<div class="fa-garment"><h4>{_esc(garment.category)}</h4>{body}</div>')
+    return "".join(cards) or "<p>No garment recognised.</p>"
+
+
+def price_text(price: float) -> str:
+    return f"${price:,.2f}"
+
+
+def caption(item: CatalogItem) -> str:
+    return f"{item.title} — {price_text(item.price)}"
+
+
+def _md(text: str) -> str:
+    """Text made inert for Markdown (titles and reasons come from the catalog, not from us)."""
+    return "".join("\\" + ch if ch in "\\`*_[]<>|~" else ch for ch in text)
+
+
+def item_lines(hits: list, heading: str) -> str:
+    """A Markdown list of items: linked title, price, and why it was picked."""
+    lines = [f"**{heading}**", ""]
+    for number, hit in enumerate(hits, 1):
+        item = hit.item
+        url = item.url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+        title = f"[{_md(item.title)}]({url})" if url.startswith(("https://", "http://")) else _md(item.title)
+        lines.append(f"{number}. {title} — {_md(price_text(item.price))} · _{_md(item.category)}_ — {_md(hit.reason)}")
+    return "\n".join(lines)
+
+
+def gallery_items(config: AppConfig, hits: list) -> list[tuple[str, str]]:
+    """(photo path, caption) for the gallery; items whose photo is gone stay in the list only."""
+    out = []
+    for hit in hits:
+        path = Path(hit.item.image_path)
+        if not path.is_file():  # index built where the catalog lived before: look in today's catalog folder
+            path = Path(config.catalog_dir) / "images" / path.name
+        if path.is_file():
+            out.append((str(path), caption(hit.item)))
+    return out
+
+
+def _catalog_facets(config: AppConfig) -> tuple[list[str], list[str], float, list[str]]:
+    """Categories, colours, top price and one example photo per featured category, from the catalog file."""
+    from fashion_ai.attributes import CATEGORIES, COLORS
+
+    try:
+        from fashion_ai.catalog import load_catalog
+
+        items = load_catalog(Path(config.catalog_dir))
+    except (FileNotFoundError, ValueError) as exc:  # e.g. a shared Chroma server and no local catalog
+        logger.info("no local catalog for the filters (%s); offering the whole schema", exc)
+        return list(CATEGORIES), list(COLORS), 500.0, []
+    categories = sorted({item.category for item in items})
+    colors = [c for c in COLORS if any(c in item.colors for item in items)]
+    top_price = float(max((item.price for item in items), default=500.0))
+    examples = []
+    for category in EXAMPLE_CATEGORIES:
+        found = next((item for item in items if item.category == category and Path(item.image_path).is_file()), None)
+        if found:
+            examples.append(found.image_path)
+    return categories, colors, top_price, examples
+
+
+# --------------------------------------------------------------------------------------------- the app
+def build_demo(config: AppConfig | None = None) -> gr.Blocks:
+    """The whole UI for a config; nothing heavy happens until an event runs."""
+    config = config or load_config(None)
+    services = Services(config)
+    categories, colors, top_price, example_photos = _catalog_facets(config)
+    price_ceiling = float(math.ceil(top_price / 50) * 50)  # a round top of the slider: "up to $400"
+    max_bytes = config.max_upload_mb * 2**20
+
+    def read_photo(photo: str | bytes | None):
+        return load_image(photo, max_pixels=config.max_image_pixels, max_bytes=max_bytes)
+
+    def recognise(photo, progress: gr.Progress) -> Any:
+        image = read_photo(photo)  # bad files fail here, before any model is loaded
+        progress(0.1, desc="Loading the attribute model")
+        extractor = services.extractor()
+        progress(0.5, desc="Reading the garment")
+        started = time.perf_counter()
+        extraction = extractor.extract(image)
+        logger.info("read %d garment(s) in %.2f s", len(extraction.result.garments), time.perf_counter() - started)
+        return extraction
+
+    # ---- handlers
+    def status(progress=gr.Progress()) -> str:
+        """Which models serve, and the catalog index (built on the first visit if the server did not warm up)."""
+        with shopper_errors("preparing the catalog", None):
+            banner = services.banner()
+
+            def report(done: int, total: int) -> None:
+                progress((done, total), desc="Indexing the catalog photos", unit="items")
+
+            services.store(report)
+            return f"{banner} · {services.indexed} catalog items"
+
+    def extract_attributes(photo, progress=gr.Progress(track_tqdm=True)):
+        """Photo -> garment cards, garments as JSON, a note on the model's answer, the raw answer."""
+        with shopper_errors("reading the garment"):
+            extraction = recognise(photo, progress)
+        result = extraction.result
+        garments = [g.to_dict() for g in result.garments]
+        if not result.garments:
+            note = f"⚠️ {NO_GARMENT}"
+        elif result.ok:
+            note = f"✅ Found {len(garments)} garment{'s' if len(garments) != 1 else ''}; the model answered in valid JSON."
+        else:
+            fixes = "; ".join(result.dropped[:6]) + (" …" if len(result.dropped) > 6 else "")
+            note = (f"🛠️ Found {len(garments)} garment{'s' if len(garments) != 1 else ''}; the model's answer needed "
+                    f"repair{' (it was not strict JSON)' if not result.valid_json else ''}"
+                    f"{': ' + _md(fixes) if fixes else '.'}")
+        return garment_cards(result.garments), garments, note, extraction.raw
+
+    def _filters(gender: str | None, category: str | None, color: str | None, max_price: float | None):
+        from fashion_ai.search import SearchFilters
+
+        price = None if max_price is None or float(max_price) >= price_ceiling else float(max_price)
+        return SearchFilters(gender=gender, category=category, color=color, max_price=price)
+
+    def search(query, gender, category, color, max_price, progress=gr.Progress(track_tqdm=True)):
+        """Free text and filters -> gallery of items and the list with prices, links and reasons."""
+        with shopper_errors("searching the catalog", "query"):
+            from fashion_ai.search import clean_query, search_catalog
+
+            text = clean_query(query, config.max_query_chars)  # before loading anything
+            progress(0.2, desc="Searching")
+            hits = search_catalog(text, services.embedder(), services.store(), _filters(gender, category, color, max_price),
+                                  n=config.results, max_chars=config.max_query_chars)
+        if not hits:
+            return [], "No items match these filters. Try widening them (any colour, a higher price)."
+        return gallery_items(config, hits), item_lines(hits, f"{len(hits)} items for “{_md(text)}”")
+
+    def complete_outfit(query, gender, category, color, max_price, progress=gr.Progress(track_tqdm=True)):
+        """Free text and filters -> one piece per part of an outfit, head to toe."""
+        with shopper_errors("putting an outfit together", "query"):
+            from fashion_ai.search import clean_query
+            from fashion_ai.search import complete_outfit as outfit_for
+
+            text = clean_query(query, config.max_query_chars)
+            progress(0.2, desc="Putting an outfit together")
+            hits = outfit_for(text, services.embedder(), services.store(), _filters(gender, category, color, max_price),
+                              max_chars=config.max_query_chars)
+        if not hits:
+            return [], "No outfit could be put together with these filters."
+        return gallery_items(config, hits), item_lines(hits, "Complete the outfit")
+
+    def stylist(photo, prompt, progress=gr.Progress(track_tqdm=True)):
+        """Your garment + what it is for -> the garment's attributes and catalog picks that go with it."""
+        with shopper_errors("styling your garment"):
+            from fashion_ai.search import clean_query, clean_text
+            from fashion_ai.stylist import DEFAULT_STYLIST_PROMPT, style_item
+
+            text = clean_query(clean_text(prompt) or DEFAULT_STYLIST_PROMPT, config.max_query_chars)
+            extraction = recognise(photo, progress)
+            if not extraction.result.garments:
+                raise gr.Error(NO_GARMENT, print_exception=False)
+            garment = extraction.result.garments[0]
+            progress(0.8, desc="Picking what goes with it")
+            picks = style_item(garment, text, services.embedder(), services.store(), n=6,
+                               max_chars=config.max_query_chars)
+        described = " ".join(w for w in (garment.colors[0] if garment.colors else "", garment.category) if w)
+        if not picks:
+            return garment_cards([garment]), [], f"Nothing in the catalog goes with your {_md(described)} yet."
+        return (garment_cards([garment]), gallery_items(config, picks),
+                item_lines(picks, f"Picks for your {_md(described)} — “{_md(text)}”"))
+
+    # ---- layout
+    with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
+        gr.Markdown(f"# {TITLE}\n{INTRO}")
+        explicit = config.profile != "auto"  # resolving auto may ask the Hub: leave it to the page load
+        banner = gr.Markdown(services.banner() if explicit else "Checking which models serve …",
+                             elem_classes="fa-banner", elem_id="banner")
+
+        with gr.Tab("Attributes", id="attributes"):
+            with gr.Row():
+                with gr.Column(scale=1):
+                    attr_photo = photo_input("Garment photo", "attr-photo", max_bytes)
+                    attr_btn = gr.Button("Read the attributes", variant="primary", elem_id="attr-btn")
+                    if example_photos:
+                        gr.Examples(examples=[[p] for p in example_photos], inputs=[attr_photo], label="Catalog photos",
+                                    cache_examples=False, cache_mode="lazy", examples_per_page=6)
+                with gr.Column(scale=1):
+                    attr_cards = gr.HTML(label="Garments", value="<p>Upload a photo to see its garments.</p>",
+                                         elem_id="attr-cards")
+                    attr_note = gr.Markdown(elem_id="attr-note")
+                    attr_json = gr.JSON(label="Garments as JSON", elem_id="attr-json")
+                    with gr.Accordion("What the model said", open=False):
+                        attr_raw = gr.Code(label="Raw model output", language="json", interactive=False)
+
+        with gr.Tab("Search", id="search"):
+            with gr.Row():
+                query_box = gr.Textbox(label="What are you looking for?", scale=4, max_lines=2,
+                                       placeholder="a red dress for a summer wedding", elem_id="query-box")
+                search_btn = gr.Button("Search", variant="primary", scale=1, elem_id="search-btn")
+            with gr.Row():
+                gender_dd = gr.Dropdown(list(GENDERS), value="any", label="For")
+                category_dd = gr.Dropdown(["any", *categories], value="any", label="Category")
+                color_dd = gr.Dropdown(["any", *colors], value="any", label="Colour")
+                price_slider = gr.Slider(5, price_ceiling, value=price_ceiling, step=5, label="Max price ($)")
+            gr.Examples(examples=[[q] for q in SEARCH_EXAMPLES], inputs=[query_box], label="Try",
+                        cache_examples=False, cache_mode="lazy")
+            results_gallery = gr.Gallery(label="Results", columns=4, height="auto", object_fit="contain",
+                                         elem_id="results-gallery")
+            results_list = gr.Markdown(elem_id="results-list")
+            gr.Markdown("### Complete the outfit")
+            outfit_gallery = gr.Gallery(label="Outfit", columns=5, height="auto", object_fit="contain",
+                                        elem_id="outfit-gallery")
+            outfit_list = gr.Markdown(elem_id="outfit-list")
+
+        with gr.Tab("AI stylist", id="stylist"):
+            with gr.Row():
+                with gr.Column(scale=1):
+                    style_photo = photo_input("Your garment", "style-photo", max_bytes)
+                    style_prompt = gr.Textbox(label="What is it for?", value=STYLIST_PROMPTS[0], max_lines=2,
+                                              elem_id="style-prompt")
+                    style_btn = gr.Button("Style it", variant="primary", elem_id="style-btn")
+                    if example_photos:
+                        gr.Examples(examples=[[p, STYLIST_PROMPTS[i % len(STYLIST_PROMPTS)]]
+                                              for i, p in enumerate(example_photos)],
+                                    inputs=[style_photo, style_prompt], label="Catalog photos", cache_examples=False,
+                                    cache_mode="lazy", examples_per_page=6)
+                with gr.Column(scale=2):
+                    style_garment = gr.HTML(label="Your garment", value="<p>Upload a garment you own.</p>",
+                                            elem_id="style-garment")
+                    picks_gallery = gr.Gallery(label="Goes with it", columns=3, height="auto", object_fit="contain",
+                                               elem_id="picks-gallery")
+                    picks_list = gr.Markdown(elem_id="picks-list")
+
+        # ---- events: one endpoint each, all model work in one queue
+        queue = {"concurrency_id": MODEL_QUEUE, "concurrency_limit": MODEL_CONCURRENCY}
+        demo.load(status, outputs=[banner], api_name="status", **queue)
+        gr.on([attr_btn.click, attr_photo.upload], extract_attributes, inputs=[attr_photo],
+              outputs=[attr_cards, attr_json, attr_note, attr_raw], api_name="attributes", **queue)
+        filters = [query_box, gender_dd, category_dd, color_dd, price_slider]
+        gr.on([search_btn.click, query_box.submit], search, inputs=filters, outputs=[results_gallery, results_list],
+              api_name="search", **queue)
+        gr.on([search_btn.click, query_box.submit], complete_outfit, inputs=filters,
+              outputs=[outfit_gallery, outfit_list], api_name="complete_outfit", **queue)
+        style_btn.click(stylist, inputs=[style_photo, style_prompt], outputs=[style_garment, picks_gallery, picks_list],
+                        api_name="stylist", **queue)
+    demo.services = services  # for warm-up and tests: the one place this demo's models live
+    return demo
+
+
+def launch(demo: gr.Blocks, config: AppConfig, **overrides: Any):
+    """Launch with the app's settings (upload limit, theme, the catalog's photos servable); overrides win."""
+    kwargs: dict[str, Any] = dict(
+        server_name=config.host, server_port=config.port, max_file_size=f"{config.max_upload_mb}mb",
+        theme=gr.themes.Soft(primary_hue="rose", secondary_hue="slate"), css=CSS,
+        allowed_paths=[str(Path(config.catalog_dir).resolve())],  # gallery photos; nothing else beyond cwd/temp
+    )
+    kwargs.update(overrides)
+    return demo.queue(default_concurrency_limit=MODEL_CONCURRENCY).launch(**kwargs)
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        config = load_config(sys.argv[1:] if argv is None else argv)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    app = build_demo(config)
+    app.services.warm_up()
+    try:
+        launch(app, config, prevent_thread_lock=True)
+    except OSError as exc:  # port taken, address not available
+        print(f"error: cannot listen on {config.host}:{config.port}: {exc}", file=sys.stderr)
+        return 1
+    print(f"Fashion AI is serving at {app.local_url}", flush=True)
+    app.block_thread()
+    return 0
+
+
+if __name__ == "__main__":  # `python app.py`: settings from the CLI too, and a plain line for a bad one
+    raise SystemExit(main())
+
+demo = build_demo()  # `import app` (Spaces, `gradio app.py`, tests): settings from FASHION_AI_* only; cheap

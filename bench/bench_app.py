@@ -1,0 +1,206 @@
+"""Benchmark of the app as served: cold start, and per-endpoint latency through the server vs the library alone.
+
+    FASHION_AI_PROFILE=demo python bench/bench_app.py [--calls 20]
+
+1. Cold start: `python app.py` in a subprocess until its page is served, twice: first with an empty data dir (the
+   catalog gets indexed), then again on the same dir (the index is reused).
+2. Latency through the server: `--calls` calls of every endpoint with gradio_client; the first call is reported
+   apart from the median and p90 of the rest.
+3. Baseline in the same run: the same work done in-process through the library (no HTTP, no queue, no
+   (de)serialisation), once the server has stopped, on the same index; the difference is what the server adds.
+
+Prints a table and writes bench/results/app.json. Takes about two minutes on a 2-core CPU box.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results" / "app.json"
+QUERY = "a red dress for a summer wedding"
+PROMPT = "what goes with this for a summer wedding?"
+START_TIMEOUT_S = 240
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_app(data_dir: Path, env: dict[str, str]) -> tuple[subprocess.Popen, str, float, Path]:
+    """Start `python app.py`; return the process, its URL and the seconds until the page was served."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    log = Path(tempfile.mkstemp(prefix="bench-app-", suffix=".log")[1])
+    started = time.perf_counter()
+    with log.open("w") as out:
+        proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port), "--data-dir", str(data_dir)],
+                                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"app.py exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return proc, url, time.perf_counter() - started, log
+        except httpx.HTTPError:
+            pass
+        if time.perf_counter() - started > START_TIMEOUT_S:
+            proc.kill()
+            raise RuntimeError(f"app.py did not serve within {START_TIMEOUT_S} s:\n{log.read_text()[-3000:]}")
+        time.sleep(0.1)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def timed(fn: Callable[[], object], calls: int) -> dict:
+    """first call apart; median and p90 over the rest (ms); errors counted with their message."""
+    times, errors = [], {}
+    for _ in range(calls):
+        start = time.perf_counter()
+        try:
+            fn()
+        except Exception as exc:  # a plain-message refusal still costs what it costs: time it, count it
+            errors[str(exc)[:120]] = errors.get(str(exc)[:120], 0) + 1
+        times.append((time.perf_counter() - start) * 1000)
+    rest = sorted(times[1:]) or times
+    return {"first_ms": round(times[0], 1), "median_ms": round(statistics.median(rest), 1),
+            "p90_ms": round(rest[min(len(rest) - 1, int(0.9 * len(rest)))], 1), "calls": calls, "errors": errors}
+
+
+def bench_server(url: str, photo: str, calls: int) -> dict[str, dict]:
+    from gradio_client import Client, handle_file
+
+    # download_files=False: time the request, not the client fetching every photo (a browser does that lazily)
+    client = Client(url, verbose=False, download_files=False)
+    return {
+        "/status": timed(lambda: client.predict(api_name="/status"), calls),
+        "/attributes": timed(lambda: client.predict(handle_file(photo), api_name="/attributes"), calls),
+        "/search": timed(lambda: client.predict(query=QUERY, api_name="/search"), calls),
+        "/complete_outfit": timed(lambda: client.predict(query=QUERY, api_name="/complete_outfit"), calls),
+        "/stylist": timed(lambda: client.predict(handle_file(photo), PROMPT, api_name="/stylist"), calls),
+    }
+
+
+def bench_library(data_dir: Path, photo: str, calls: int) -> dict[str, dict]:
+    """The endpoints' work through the library alone, in this process, on the index the server built."""
+    from fashion_ai.config import load_config
+    from fashion_ai.errors import FashionAIError
+    from fashion_ai.images import load_image
+    from fashion_ai.index import ensure_index
+    from fashion_ai.models import get_embedder, get_extractor
+    from fashion_ai.search import SearchFilters, complete_outfit, search_catalog
+    from fashion_ai.stylist import style_item
+
+    config = load_config(None).with_overrides(data_dir=str(data_dir))
+    embedder, extractor = get_embedder(config), get_extractor(config)
+    store, _ = ensure_index(config, embedder)
+
+    def attributes():
+        return extractor.extract(load_image(photo, config.max_image_pixels, config.max_upload_mb * 2**20))
+
+    def stylist():
+        garments = attributes().result.garments
+        if not garments:
+            raise FashionAIError("no garment recovered")
+        return style_item(garments[0], PROMPT, embedder, store, n=6, max_chars=config.max_query_chars)
+
+    # Gradio runs handlers in a worker thread; so does the baseline (torch's CPU threading differs on the main thread).
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        return worker.submit(lambda: {
+            "/status": timed(store.count, calls),
+            "/attributes": timed(attributes, calls),
+            "/search": timed(lambda: search_catalog(QUERY, embedder, store, SearchFilters(), n=config.results,
+                                                    max_chars=config.max_query_chars), calls),
+            "/complete_outfit": timed(lambda: complete_outfit(QUERY, embedder, store, SearchFilters(),
+                                                              max_chars=config.max_query_chars), calls),
+            "/stylist": timed(stylist, calls),
+        }).result()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=20, help="calls per endpoint")
+    args = parser.parse_args(argv)
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("FASHION_AI_PROFILE", "demo")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+    from fashion_ai.catalog import load_catalog
+    from fashion_ai.config import load_config
+
+    config = load_config(None)
+    photo = next(item.image_path for item in load_catalog(Path(config.catalog_dir)) if item.category == "dress")
+    data_dir = Path(tempfile.mkdtemp(prefix="bench-app-data-"))
+    env = dict(os.environ)
+    began = time.perf_counter()
+    load_before = os.getloadavg()[0]
+    try:
+        proc, _, first_start, _ = start_app(data_dir, env)  # empty data dir: indexes the catalog
+        stop(proc)
+        proc, url, second_start, log = start_app(data_dir, env)  # index reused
+        try:
+            server = bench_server(url, photo, args.calls)
+        finally:
+            stop(proc)
+        library = bench_library(data_dir, photo, args.calls)  # after the server stopped: one process per store
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+    load = (load_before, os.getloadavg()[0])
+    print(f"\nFashion AI app benchmark, profile {config.profile}, {os.cpu_count()} CPUs, {args.calls} calls per endpoint, "
+          f"load average {load[0]:.1f} -> {load[1]:.1f} (other work on the box skews CPU timings)")
+    print(f"cold start until the page is served: {first_start:.1f} s with an empty index (indexes the catalog), "
+          f"{second_start:.1f} s with the index reused\n")
+    header = f"{'endpoint':<18}{'server first':>14}{'server median':>15}{'server p90':>12}{'library median':>16}" \
+             f"{'library p90':>13}{'server adds':>13}"
+    print(header)
+    print("-" * len(header))
+    for name in server:
+        s, lib = server[name], library[name]
+        print(f"{name:<18}{s['first_ms']:>12.0f}ms{s['median_ms']:>13.0f}ms{s['p90_ms']:>10.0f}ms"
+              f"{lib['median_ms']:>14.0f}ms{lib['p90_ms']:>11.0f}ms{s['median_ms'] - lib['median_ms']:>11.0f}ms")
+    for name in server:
+        for where, result in (("server", server[name]), ("library", library[name])):
+            for message, count in result["errors"].items():
+                print(f"note: {where} {name}: {count}/{args.calls} calls refused: {message}")
+    report = {
+        "machine": {"platform": platform.platform(), "python": platform.python_version(), "cpus": os.cpu_count(),
+                    "load_average_before_after": [round(x, 2) for x in load]},
+        "config": {"profile": config.profile, "extractor": config.demo_extractor_dir, "embedder": config.demo_embedder_dir,
+                   "catalog": config.catalog_dir},
+        "cold_start_s": {"empty_index": round(first_start, 2), "index_reused": round(second_start, 2)},
+        "server": server, "library": library, "calls": args.calls,
+        "bench_seconds": round(time.perf_counter() - began, 1),
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"\nwrote {RESULTS.relative_to(ROOT)} ({report['bench_seconds']:.0f} s in all)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,329 @@
+"""Every endpoint of the live app through gradio_client: good inputs give the right shape, bad ones a plain message.
+
+The server is the one `python app.py` would run (demo profile, real models, real Chroma index), on a free port.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import struct
+import subprocess
+import sys
+import zlib
+from pathlib import Path
+
+import httpx
+import pytest
+from gradio_client import Client, handle_file
+from gradio_client.exceptions import AppError
+from PIL import Image
+
+from fashion_ai.attributes import CATEGORIES
+from fashion_ai.config import DEMO_BANNER, PROJECT_ROOT
+from fashion_ai.search import group_of
+
+pytestmark = pytest.mark.slow  # serves the real demo models
+
+ENDPOINTS = ("/status", "/attributes", "/search", "/complete_outfit", "/stylist")
+PHOTO_ENDPOINTS = ("/attributes", "/stylist")
+QUERY_ENDPOINTS = ("/search", "/complete_outfit")
+ASK_FOR_QUERY = 'Type what you are looking for, for example "a red dress for a summer wedding".'
+
+
+@pytest.fixture(scope="module")
+def client(live_app) -> Client:
+    return Client(live_app.url, verbose=False)
+
+
+@pytest.fixture(scope="module")
+def by_id(catalog_items):
+    return {item.id: item for item in catalog_items}
+
+
+def catalog_photo(items, category: str) -> tuple[Path, object]:
+    item = next(item for item in items if item.category == category)
+    return Path(item.image_path), item
+
+
+def items_in(gallery: list[dict], by_id) -> list:
+    """The catalog items shown in a gallery (gradio keeps the photo's file name, which is the item id)."""
+    return [by_id[Path(entry["image"]).stem] for entry in gallery]
+
+
+def png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def write_bad_files(folder: Path) -> dict[str, Path]:
+    """The uploads a careless or hostile visitor sends, as files on disk."""
+    files: dict[str, bytes] = {}
+    files["empty"] = b""
+    files["text renamed png"] = b"shopping list: milk, eggs, a red dress\n" * 30
+    noisy = io.BytesIO()
+    Image.effect_noise((256, 256), 60).convert("RGB").save(noisy, "PNG")
+    files["truncated png"] = noisy.getvalue()[: len(noisy.getvalue()) // 2]
+    ihdr = struct.pack(">IIBBBBB", 30000, 30000, 8, 2, 0, 0, 0)
+    files["bomb header 30000x30000"] = (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr)
+                                        + png_chunk(b"IDAT", zlib.compress(b"\0" * 64)) + png_chunk(b"IEND", b""))
+    for name, size in (("real 9000x9000 solid", (9000, 9000)), ("1x1", (1, 1)), ("10x5000", (10, 5000))):
+        buffer = io.BytesIO()
+        Image.new("L" if name.startswith("real") else "RGB", size, 255).save(buffer, "PNG")
+        files[name] = buffer.getvalue()
+    paths = {}
+    for name, data in files.items():
+        paths[name] = folder / (re.sub(r"\W+", "-", name) + ".png")
+        paths[name].write_bytes(data)
+    return paths
+
+
+BAD_UPLOADS = [
+    ("empty", "That file is empty. Please upload a photo (JPEG, PNG or WebP)."),
+    ("text renamed png", "That file is not a photo we can read. Please upload a JPEG, PNG, WebP, GIF or BMP image."),
+    ("truncated png", "That image file is damaged or incomplete. Please upload it again, or try another photo."),
+    ("bomb header 30000x30000", "That image has too many pixels to open safely. Please upload a photo of at most 40 "
+                                "megapixels."),
+    ("real 9000x9000 solid", "That image is too large (9000 x 9000 pixels). Please upload a photo of at most 40 "
+                             "megapixels."),
+    ("1x1", "That image is too small (1 x 1 pixels). Please upload a photo at least 16 pixels on each side."),
+    ("10x5000", "That image is too long and thin (10 x 5000 pixels) to show a garment. Please upload an ordinary photo "
+                "of it."),
+]
+
+
+@pytest.fixture(scope="module")
+def bad_files(tmp_path_factory) -> dict[str, Path]:
+    return write_bad_files(tmp_path_factory.mktemp("bad-uploads"))
+
+
+# --------------------------------------------------------------------------------------------- good inputs
+def test_every_endpoint_is_published(client):
+    api = client.view_api(print_info=False, return_format="dict")
+    assert set(ENDPOINTS) <= set(api["named_endpoints"]), sorted(api["named_endpoints"])
+
+
+def test_photo_inputs_reach_the_frontend_as_images_with_their_settings(live_app):
+    # The photo inputs are gr.Image with their own preprocessing; the frontend must get them as ordinary images.
+    config = httpx.get(live_app.url.rstrip("/") + "/config").json()
+    photos = {c["props"].get("elem_id"): c for c in config["components"] if c["type"] == "image"}
+    assert set(photos) == {"attr-photo", "style-photo"}
+    assert photos["attr-photo"]["props"]["label"] == "Garment photo"
+    assert config["max_file_size"] == live_app.config.max_upload_mb * 2**20
+
+
+def test_garment_cards_escape_what_they_show():
+    import app
+    from fashion_ai.attributes import Garment
+
+    cards = app.garment_cards([Garment(category="dress", colors=["red", "<b>ink</b>"], pattern="floral")])
+    assert "<h4>dress</h4>" in cards and "floral" in cards and "background:#cd1e23" in cards
+    assert "<b>ink</b>" not in cards and "&lt;b&gt;ink&lt;/b&gt;" in cards
+
+
+def test_a_pasted_inline_image_is_checked_like_a_file():
+    import base64
+
+    import gradio as gr
+    from gradio.components.image import ImageData
+
+    import app
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 40), "red").save(buffer, "PNG")
+    url = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+    assert app.pass_file_through(ImageData(url=url)) == buffer.getvalue()
+    with pytest.raises(gr.Error, match="over 1 MB"):
+        app.pass_file_through(ImageData(url="data:image/png;base64," + "A" * 2**21), max_bytes=2**20)
+    assert app.pass_file_through(None) is None
+
+
+def run_app_py(*args: str, env: dict[str, str] | None = None, code: str | None = None) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-c", code] if code else [sys.executable, "app.py", *args]
+    return subprocess.run(command, cwd=PROJECT_ROOT, env={**os.environ, "FASHION_AI_PROFILE": "demo", **(env or {})},
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_importing_the_app_loads_no_model():
+    done = run_app_py(code="import sys, app; print(type(app.demo).__name__, 'torch' in sys.modules)")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["Blocks", "False"]
+
+
+def test_python_app_py_help_lists_every_setting():
+    done = run_app_py("--help")
+    assert done.returncode == 0, done.stderr
+    for flag in ("--profile", "--port", "--max-upload-mb", "--catalog-dir", "FASHION_AI_DATA_DIR"):
+        assert flag in done.stdout
+
+
+def test_python_app_py_with_a_bad_setting_says_so_in_one_line():
+    done = run_app_py(env={"FASHION_AI_PROFILE": "bogus"})
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr and "profile must be one of auto, demo, hub" in done.stderr
+
+
+def test_status_says_which_models_serve(client, catalog_items):
+    status = client.predict(api_name="/status")
+    assert DEMO_BANNER in status
+    assert f"{len(catalog_items)} catalog items" in status
+
+
+def test_attributes_answer_has_every_part(client, catalog_items):
+    photo, _ = catalog_photo(catalog_items, "dress")
+    cards, garments, note, raw = client.predict(handle_file(str(photo)), api_name="/attributes")
+    assert isinstance(cards, str) and isinstance(garments, list) and isinstance(raw, str)
+    assert note.strip(), "the note on the model's answer is always there"
+    assert "Traceback" not in cards + note
+
+
+def test_attributes_of_catalog_photos_name_their_category(client, live_app, catalog_items):
+    live_app.require_trained()
+    right = 0
+    categories = ("dress", "shoe", "bag", "pants")
+    for category in categories:
+        photo, item = catalog_photo(catalog_items, category)
+        cards, garments, note, raw = client.predict(handle_file(str(photo)), api_name="/attributes")
+        assert garments, f"no garment read from a catalog {category}: {note} / {raw!r}"
+        assert all(g["category"] in CATEGORIES for g in garments), garments
+        assert garments[0]["category"] in cards  # the chips show what the JSON says
+        right += garments[0]["category"] == item.category
+    assert right >= len(categories) - 1, f"only {right} of {len(categories)} catalog photos read as their category"
+
+
+def test_search_filters_hold_for_every_result(client, by_id):
+    gallery, listing = client.predict(query="a dress for a party", color="red", api_name="/search")
+    found = items_in(gallery, by_id)
+    assert found, listing
+    assert all("red" in item.colors for item in found), [(item.id, item.colors) for item in found]
+    gallery, _ = client.predict(query="something comfortable", category="shoe", gender="women", max_price=100,
+                                api_name="/search")
+    found = items_in(gallery, by_id)
+    assert found
+    assert all(item.category == "shoe" and item.price <= 100 and item.gender in ("women", "unisex") for item in found)
+
+
+def test_search_lists_titles_with_price_and_link(client, by_id, live_app):
+    gallery, listing = client.predict(query="a striped shirt", api_name="/search")
+    found = items_in(gallery, by_id)
+    assert 0 < len(found) <= live_app.config.results
+    first = found[0]
+    assert gallery[0]["caption"] == f"{first.title} — ${first.price:,.2f}"
+    assert f"({first.url})" in listing and f"${first.price:,.2f}" in listing
+
+
+def test_search_with_no_match_says_so(client):
+    gallery, listing = client.predict(query="a coat", category="coat", max_price=5, api_name="/search")
+    assert gallery == [] and "No items match" in listing
+
+
+def test_complete_outfit_has_one_piece_per_part(client, by_id):
+    gallery, listing = client.predict(query="a red dress for a summer wedding", api_name="/complete_outfit")
+    found = items_in(gallery, by_id)
+    assert len(found) >= 3, listing
+    categories = [item.category for item in found]
+    assert len(set(categories)) == len(categories), categories
+    groups = [group_of(c) for c in categories]
+    assert len(set(groups)) == len(groups), groups
+    assert "dress" in categories and not {"top", "pants", "skirt", "shorts"} & set(categories)  # a dress replaces them
+
+
+def test_stylist_picks_other_categories_with_reasons(client, live_app, catalog_items, by_id):
+    live_app.require_trained()
+    photo, item = catalog_photo(catalog_items, "dress")
+    garment_html, gallery, listing = client.predict(handle_file(str(photo)), "what goes with this for a summer wedding?",
+                                                    api_name="/stylist")
+    worn = re.search(r"<h4>(.*?)</h4>", garment_html).group(1)
+    assert worn in CATEGORIES
+    picks = items_in(gallery, by_id)
+    assert picks, listing
+    assert all(pick.category != worn for pick in picks), [(p.id, p.category) for p in picks]
+    assert len({pick.category for pick in picks}) >= 2
+    assert listing.count(" — ") >= 2 * len(picks)  # each line: title — price · category — reason
+
+
+def test_requests_in_parallel_all_answer(client, catalog_items):
+    jobs = [client.submit(query=q, api_name="/search") for q in ("a red dress", "navy coat", "sneakers", "a hat")]
+    photo, _ = catalog_photo(catalog_items, "bag")
+    jobs.append(client.submit(handle_file(str(photo)), api_name="/attributes"))
+    assert all(job.result(timeout=120) for job in jobs)
+
+
+# --------------------------------------------------------------------------------------------- bad inputs
+@pytest.mark.parametrize("endpoint", PHOTO_ENDPOINTS)
+@pytest.mark.parametrize("name, message", BAD_UPLOADS, ids=[case[0] for case in BAD_UPLOADS])
+def test_bad_upload_gets_a_plain_message(client, bad_files, endpoint, name, message):
+    args = (handle_file(str(bad_files[name])),) + (("an outfit",) if endpoint == "/stylist" else ())
+    with pytest.raises(AppError) as info:
+        client.predict(*args, api_name=endpoint)
+    assert str(info.value) == message
+
+
+@pytest.mark.parametrize("endpoint", PHOTO_ENDPOINTS)
+def test_no_upload_asks_for_a_photo(client, endpoint):
+    args = (None,) + (("an outfit",) if endpoint == "/stylist" else ())
+    with pytest.raises(AppError, match="Please upload a photo first."):
+        client.predict(*args, api_name=endpoint)
+
+
+BAD_QUERIES = [
+    ("empty", "", ASK_FOR_QUERY),
+    # Whitespace, a NUL, a bell and zero-width characters: nothing a shopper typed.
+    ("whitespace and control characters", " \t\n\x00\x07\u200b  \r\n", ASK_FOR_QUERY),
+    ("10000 characters", "red dress " * 1000, "That query is 9999 characters long; please keep it under 300."),
+]
+
+
+@pytest.mark.parametrize("endpoint", QUERY_ENDPOINTS)
+@pytest.mark.parametrize("name, query, message", BAD_QUERIES, ids=[case[0] for case in BAD_QUERIES])
+def test_bad_query_gets_a_plain_message(client, endpoint, name, query, message):
+    with pytest.raises(AppError) as info:
+        client.predict(query=query, api_name=endpoint)
+    assert str(info.value) == message
+
+
+def test_stylist_refuses_a_10000_character_prompt_before_reading_the_photo(client, catalog_items):
+    photo, _ = catalog_photo(catalog_items, "top")
+    with pytest.raises(AppError, match="please keep it under 300"):
+        client.predict(handle_file(str(photo)), "x" * 10000, api_name="/stylist")
+
+
+def test_a_filter_value_outside_the_choices_is_refused(client):
+    with pytest.raises(AppError, match="not in the list of choices"):
+        client.predict(query="a dress", color="ultraviolet", api_name="/search")
+
+
+def test_uploads_over_the_size_limit_are_refused(client, live_app, tmp_path):
+    big = tmp_path / "big.png"
+    big.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(live_app.config.max_upload_mb * 2**20 + 1))
+    with pytest.raises(ValueError, match="exceeds the maximum file size"):  # gradio_client checks before sending
+        client.predict(handle_file(str(big)), api_name="/attributes")
+    with big.open("rb") as fp:  # and the server refuses a raw upload that skips the client's check
+        response = httpx.post(live_app.url.rstrip("/") + "/gradio_api/upload", files={"files": ("big.png", fp)})
+    assert response.status_code == 413
+
+
+def test_an_unexpected_failure_is_logged_and_answered_politely(client, live_app, monkeypatch, caplog):
+    def broken_store(progress=None):
+        raise RuntimeError("chroma exploded: /secret/path")
+
+    monkeypatch.setattr(live_app.demo.services, "store", broken_store)
+    with pytest.raises(AppError) as info:
+        client.predict(query="a red dress", api_name="/search")
+    assert str(info.value).startswith("Something went wrong while searching the catalog.")
+    assert "secret" not in str(info.value) and "RuntimeError" not in str(info.value)
+    assert "chroma exploded" in caplog.text  # the operator still sees what happened
+
+
+def test_server_still_serves_after_bad_inputs(client, bad_files, by_id, catalog_items):
+    for path in bad_files.values():
+        with pytest.raises(AppError):
+            client.predict(handle_file(str(path)), api_name="/attributes")
+    with pytest.raises(AppError):
+        client.predict(query="\x00" * 50, api_name="/search")
+    gallery, _ = client.predict(query="a blue shirt", api_name="/search")
+    assert items_in(gallery, by_id)
+    photo, _ = catalog_photo(catalog_items, "shoe")
+    cards, garments, note, raw = client.predict(handle_file(str(photo)), api_name="/attributes")
+    assert note
+    assert DEMO_BANNER in client.predict(api_name="/status")
