@@ -90,7 +90,8 @@ DEMO_CATEGORIES: dict[str, _CategorySpec] = {
     "hat": _CategorySpec(("hat", "sun hat", "fedora"), ("women", "men", "unisex"), ("straw", "wool", "cotton"),
                          ("bohemian", "classic", "casual"), ("beach", "wedding", "outdoor", "travel"),
                          ("summer", "winter", "spring"), (18, 90)),
-    "scarf": _CategorySpec(("scarf", "wrap scarf", "knit scarf"), ("women", "men", "unisex"), ("wool", "cashmere", "silk", "knit"),
+    "scarf": _CategorySpec(("scarf", "wrap scarf", "knit scarf"), ("women", "men", "unisex"),
+                           ("wool", "cashmere", "silk", "knit"),
                            ("classic", "elegant", "bohemian", "casual"), ("everyday", "travel", "work", "outdoor"),
                            ("autumn", "winter", "spring"), (20, 120)),
 }
@@ -135,29 +136,34 @@ def _pattern_layer(size: int, pattern: str, primary: tuple[int, int, int], secon
     """A full-canvas texture; the garment's silhouette is cut out of it."""
     layer = Image.new("RGB", (size, size), primary)
     draw = ImageDraw.Draw(layer)
-    step = rng.randint(size // 9, size // 6)
+    # Bold repeats: a pattern must survive downscaling to a small model's input (64 px).
+    step = rng.randint(size // 7, size // 5)
     if pattern == "striped":
-        width = max(3, step // 3)
+        width = max(3, int(step * 0.3))
         vertical = rng.random() < 0.3
         for pos in range(rng.randint(0, step), size, step):
             box = (pos, 0, pos + width, size) if vertical else (0, pos, size, pos + width)
             draw.rectangle(box, fill=secondary)
     elif pattern == "checked":
-        width = max(3, step // 4)
+        width = max(3, int(step * 0.18))  # two directions: the base colour must stay the majority
         for pos in range(rng.randint(0, step), size, step):
             draw.rectangle((pos, 0, pos + width, size), fill=secondary)
             draw.rectangle((0, pos, size, pos + width), fill=secondary)
     elif pattern == "dotted":
-        radius = max(3, step // 5)
+        radius = max(3, int(step * 0.25))
         offset = rng.randint(0, step)
         for row, y in enumerate(range(offset, size + step, step)):
             for x in range(offset + (step // 2 if row % 2 else 0), size + step, step):
                 draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=secondary)
     elif pattern == "floral":
-        petal = max(4, step // 4)
+        petal = max(4, int(step * 0.28))
         centre_color = (250, 220, 60) if secondary != (245, 210, 40) else (250, 250, 250)
-        for _ in range(int((size / step) ** 2 * 0.7)):
-            cx, cy = rng.randint(0, size), rng.randint(0, size)
+        spacing = int(step * 1.25)
+        # A jittered grid, not uniform scatter: every patch of the garment shows flowers.
+        centres = [(x + rng.uniform(-0.2, 0.2) * spacing, y + rng.uniform(-0.2, 0.2) * spacing)
+                   for y in range(rng.randint(0, spacing), size + spacing, spacing)
+                   for x in range(rng.randint(0, spacing), size + spacing, spacing)]
+        for cx, cy in centres:
             for k in range(5):
                 angle = 2 * math.pi * k / 5
                 px, py = cx + petal * math.cos(angle), cy + petal * math.sin(angle)
@@ -201,35 +207,40 @@ def _shape(category: str, sleeve: str | None, length: str | None, noun: str, rng
             polys[-1] = [(-w / 2, 0.25), (-w * 0.3, 0), (-0.15, 0), (0, 0.2), (0.15, 0), (w * 0.3, 0), (w / 2, 0.25),
                          (w / 2, h), (-w / 2, h)]
     elif category == "shirt":
-        w, h = j(1.0), j(1.3)
-        polys.append([(-w / 2, 0), (w / 2, 0), (w / 2, h), (0, h + 0.08), (-w / 2, h)])
+        w, h = j(1.0), j(1.35)
+        polys.append([(-w / 2, 0), (w / 2, 0), (w / 2, h), (0, h + 0.1), (-w / 2, h)])
         sleeves(w, sleeve)
-        polys.append([(-0.22, -0.06), (0, 0.02), (-0.08, 0.22)])  # collar points
-        polys.append([(0.22, -0.06), (0, 0.02), (0.08, 0.22)])
-        lines.append([(0, 0.05), (0, h + 0.05)])
+        polys.append([(-0.3, -0.1), (0, 0.02), (-0.05, 0.3)])  # big pointed collar
+        polys.append([(0.3, -0.1), (0, 0.02), (0.05, 0.3)])
+        lines.append([(0, 0.05), (0, h + 0.05)])  # placket
         for k in range(5):
-            y = 0.2 + k * (h - 0.3) / 4
-            lines.append([(0.03, y), (0.05, y)])
+            y = 0.25 + k * (h - 0.35) / 4
+            lines.append([(0.06, y), (0.1, y)])
     elif category == "sweater":
-        w, h = j(1.25), j(1.1)
-        polys.append(torso(w, h, 0.15))
-        sleeves(w, "long", drop=0.12)
+        w, h = j(1.3), j(1.05)
+        polys.append([(-w / 2, 0), (w / 2, 0), (w / 2, h), (-w / 2, h)])
+        polys.append([(-0.2, -0.28), (0.2, -0.28), (0.2, 0.02), (-0.2, 0.02)])  # turtleneck
+        for side in (-1, 1):  # dropped shoulders, sleeves hanging close to the body
+            x0 = side * w / 2
+            polys.append([(x0, 0), (x0 + side * 0.35, 0.1), (x0 + side * 0.4, h), (x0 + side * 0.12, h), (x0, 0.4)])
+            lines.append([(x0 + side * 0.4, h - 0.1), (x0 + side * 0.12, h - 0.1)])  # cuff bands
         lines.append([(-w / 2, h - 0.12), (w / 2, h - 0.12)])  # ribbed hem band
-        for x in [i / 10 * w - w / 2 for i in range(1, 10)]:
-            lines.append([(x, h - 0.12), (x, h)])
+        lines.append([(-0.2, -0.12), (0.2, -0.12)])
     elif category in ("jacket", "coat"):
-        w = j(1.1)
-        h = j(1.2) if category == "jacket" else j(2.1)
-        polys.append([(-w / 2, 0), (-0.12, 0), (-0.02, h * 0.45 if category == "jacket" else 0.7), (-0.02, h),
-                      (-w / 2, h)])
-        polys.append([(w / 2, 0), (0.12, 0), (0.02, h * 0.45 if category == "jacket" else 0.7), (0.02, h),
-                      (w / 2, h)])
+        w = j(1.15)
+        h = j(1.05) if category == "jacket" else j(2.1)
+        gap_end = h * 0.6 if category == "jacket" else 0.9
+        # Open front: a wide V of background down the middle, the garment's most visible trait.
+        polys.append([(-w / 2, 0), (-0.26, 0), (-0.02, gap_end), (-0.02, h), (-w / 2, h)])
+        polys.append([(w / 2, 0), (0.26, 0), (0.02, gap_end), (0.02, h), (w / 2, h)])
         sleeves(w, "long")
-        lines.append([(-0.12, 0), (-0.3, 0.35), (-0.05, 0.5)])  # lapels
-        lines.append([(0.12, 0), (0.3, 0.35), (0.05, 0.5)])
+        lines.append([(-0.26, 0), (-0.38, 0.3), (-0.12, gap_end * 0.5)])  # lapels
+        lines.append([(0.26, 0), (0.38, 0.3), (0.12, gap_end * 0.5)])
         if category == "coat":
-            lines.append([(-w / 2 + 0.05, 0.9), (-0.05, 0.9)])  # belt
-            lines.append([(0.05, 0.9), (w / 2 - 0.05, 0.9)])
+            lines.append([(-w / 2 + 0.04, 1.05), (w / 2 - 0.04, 1.05)])  # belt
+            for y in (1.3, 1.6):  # double-breasted buttons
+                lines.append([(-0.2, y), (-0.16, y)])
+                lines.append([(0.16, y), (0.2, y)])
     elif category == "dress":
         bodice_w = j(0.7)
         skirt_len = {"mini": 0.55, "knee": 1.05, "maxi": 1.75}[length or "knee"] * rng.uniform(0.95, 1.05)
@@ -288,8 +299,12 @@ def _shape(category: str, sleeve: str | None, length: str | None, noun: str, rng
 
 
 def render_item(category: str, primary: str, secondary: str, pattern: str, sleeve: str | None,
-                length: str | None, noun: str, rng: random.Random, size: int = DEFAULT_IMAGE_SIZE) -> Image.Image:
-    """Draw one product photo: the garment's silhouette filled with its pattern, on a light background."""
+                length: str | None, noun: str, rng: random.Random, size: int = DEFAULT_IMAGE_SIZE
+                ) -> tuple[Image.Image, Image.Image]:
+    """Draw one product photo: the garment's silhouette filled with its pattern, on a light background.
+
+    Returns the photo and the garment's mask (L mode, 255 on the garment), which training uses as dense labels.
+    """
     polys, lines = _shape(category, sleeve, length, noun, rng)
     points = [p for poly in polys + lines for p in poly]
     xs, ys = [p[0] for p in points], [p[1] for p in points]
@@ -323,9 +338,13 @@ def render_item(category: str, primary: str, secondary: str, pattern: str, sleev
     edge_width = max(1, size // 128)
     for poly in polys:
         draw.polygon(to_px(poly), outline=edge, width=edge_width)
+    # Details (collars, bands, buttons) in a shade that stands out from the garment, thick enough to survive
+    # downscaling to a small model's input.
+    r, g, b = DEMO_COLORS[primary]
+    detail = (45, 45, 48) if 0.3 * r + 0.6 * g + 0.1 * b > 100 else (215, 215, 218)
     for line in lines:
-        draw.line(to_px(line), fill=edge, width=edge_width + 1)
-    return image
+        draw.line(to_px(line), fill=detail, width=max(2, size // 64))
+    return image, mask
 
 
 # --------------------------------------------------------------------------------------------- items
@@ -338,6 +357,13 @@ def _secondary_color(primary: str, rng: random.Random) -> str:
 
 def generate_item(index: int, seed: int, size: int = DEFAULT_IMAGE_SIZE) -> tuple[CatalogItem, Image.Image]:
     """The index-th item of the demo world for a seed: its metadata and its photo (deterministic)."""
+    item, image, _ = generate_example(index, seed, size)
+    return item, image
+
+
+def generate_example(index: int, seed: int, size: int = DEFAULT_IMAGE_SIZE
+                     ) -> tuple[CatalogItem, Image.Image, Image.Image]:
+    """Like generate_item, plus the garment's mask (for dense supervision in training)."""
     rng = random.Random(f"{seed}:{index}")
     category = rng.choice(sorted(DEMO_CATEGORIES))
     spec = DEMO_CATEGORIES[category]
@@ -361,17 +387,17 @@ def generate_item(index: int, seed: int, size: int = DEFAULT_IMAGE_SIZE) -> tupl
         f"{sleeve} sleeve" if sleeve and sleeve != "sleeveless" else ("sleeveless" if sleeve else ""),
     ) if w)
     title = f"{primary.capitalize()} {pattern_words}{material} {noun}".replace("  ", " ")
-    caption = (f"A {style} {primary} {pattern_words}{noun} in {material}"
-               f"{', ' + detail if detail else ''}, with {', '.join(colors[1:]) + ' accents' if colors[1:] else 'a clean plain finish'}"
-               f", perfect for {occasion} in {season}.")
+    accents = f"{', '.join(colors[1:])} accents" if colors[1:] else "a clean plain finish"
+    caption = (f"A {style} {primary} {pattern_words}{noun} in {material}{', ' + detail if detail else ''}, "
+               f"with {accents}, perfect for {occasion} in {season}.")
     item_id = f"demo-{seed}-{index:05d}"
     item = CatalogItem(
         id=item_id, title=title, caption=caption, category=category, gender=gender, colors=colors, pattern=pattern,
         season=season, price=price, url=f"https://shop.example.com/p/{item_id}", image_path=f"images/{item_id}.png",
         style=style, occasion=occasion, material=material, sleeve=sleeve, length=length,
     )
-    image = render_item(category, primary, secondary, pattern, sleeve, length, noun, rng, size)
-    return item, image
+    image, mask = render_item(category, primary, secondary, pattern, sleeve, length, noun, rng, size)
+    return item, image, mask
 
 
 def iter_demo_items(count: int, seed: int, size: int = DEFAULT_IMAGE_SIZE, start: int = 0

@@ -22,7 +22,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from fashion_ai.attributes import FIELDS, Garment, garments_to_json, parse_garments
-from fashion_ai.catalog import CatalogItem, DEMO_COLORS, DEMO_PATTERNS, iter_demo_items
+from fashion_ai.catalog import DEMO_COLORS, DEMO_PATTERNS, CatalogItem, iter_demo_items
 from fashion_ai.embeddings import embed_images, embed_texts
 from fashion_ai.evaluation import extraction_metrics, retrieval_metrics
 from fashion_ai.extraction import DEFAULT_PROMPT, generate_answers
@@ -54,19 +54,23 @@ class TrainConfig:
     lora_alpha: int = field(default=16, metadata={"help": "LoRA alpha"})
     lora_targets: str = field(default=",".join(DEFAULT_LORA_TARGETS), metadata={"help": "comma-separated modules"})
     quantize_4bit: bool = field(default=False, metadata={"help": "QLoRA: load the base in 4-bit nf4 (needs CUDA)"})
-    train_items: int = field(default=4000, metadata={"help": "generated training items (demo data)"})
+    train_items: int = field(default=24000, metadata={"help": "generated training items (demo data)"})
     eval_items: int = field(default=300, metadata={"help": "held-out items for the final evaluation"})
     seed: int = field(default=1, metadata={"help": "seed of the training data and initialisation"})
     eval_seed: int = field(default=1001, metadata={"help": "seed of the held-out data (must differ from seed)"})
     image_size: int = field(default=64, metadata={"help": "model input size of tiny models, in pixels"})
+    patch_size: int = field(default=16, metadata={"help": "ViT patch size of tiny models: 64/16 gives 16 image "
+                                                          "tokens, which learn silhouettes fastest on a CPU"})
     batch_size: int = field(default=32, metadata={"help": "examples per optimizer step"})
     learning_rate: float = field(default=2e-3, metadata={"help": "peak learning rate (cosine schedule)"})
-    warmup_steps: int = field(default=600, metadata={"help": "supervised warm-up steps of the vision tower"})
-    steps: int = field(default=1200, metadata={"help": "optimizer steps of the main training"})
+    warmup_steps: int = field(default=6000, metadata={"help": "supervised warm-up steps of the vision tower"})
+    steps: int = field(default=1000, metadata={"help": "optimizer steps of the main training"})
     time_budget_s: float = field(default=0.0, metadata={"help": "stop the main training after this many seconds "
                                                                 "(0 = no limit)"})
     checkpoint_every: int = field(default=200, metadata={"help": "save a resumable checkpoint every N steps"})
     resume: bool = field(default=False, metadata={"help": "continue from output_dir/checkpoint if present"})
+    freeze_vision: bool = field(default=True, metadata={"help": "keep the vision tower frozen in the main "
+                                                                "training (after the tiny model's warm-up)"})
     threads: int = field(default=0, metadata={"help": "torch CPU threads (0 = torch default)"})
 
     def __post_init__(self) -> None:
@@ -144,10 +148,15 @@ def _category_nouns() -> list[tuple[str, ...]]:
 
 
 # --------------------------------------------------------------------------------------------- tiny models
-def build_tiny_paligemma(image_size: int = 64, patch_size: int = 8, seed: int = 0):
+def build_tiny_paligemma(image_size: int = 64, patch_size: int = 16, seed: int = 0):
     """A from-scratch PaliGemmaForConditionalGeneration small enough to train on 2 CPU cores."""
-    from transformers import (GemmaConfig, PaliGemmaConfig, PaliGemmaForConditionalGeneration,
-                              PaliGemmaProcessor, SiglipVisionConfig)
+    from transformers import (
+        GemmaConfig,
+        PaliGemmaConfig,
+        PaliGemmaForConditionalGeneration,
+        PaliGemmaProcessor,
+        SiglipVisionConfig,
+    )
     from transformers.models.siglip import SiglipImageProcessorPil
 
     tokenizer = build_demo_json_tokenizer()
@@ -170,7 +179,7 @@ def build_tiny_paligemma(image_size: int = 64, patch_size: int = 8, seed: int = 
     return processor, model
 
 
-def build_tiny_clip(image_size: int = 64, patch_size: int = 8, seed: int = 0):
+def build_tiny_clip(image_size: int = 64, patch_size: int = 16, seed: int = 0):
     """A from-scratch CLIPModel with a word-level tokenizer; returns (tokenizer, image_processor, model)."""
     from transformers import CLIPConfig, CLIPImageProcessor, CLIPModel, CLIPTextConfig, CLIPVisionConfig
 
@@ -191,8 +200,10 @@ def build_tiny_clip(image_size: int = 64, patch_size: int = 8, seed: int = 0):
 # --------------------------------------------------------------------------------------------- data
 @dataclass
 class DemoData:
+    """Held-out demo items with their photos (kept as images: evaluation runs the real preprocessing)."""
+
     items: list[CatalogItem]
-    images: list  # PIL images
+    images: list
 
 
 def demo_data(count: int, seed: int, size: int = 256, progress: bool = True) -> DemoData:
@@ -205,10 +216,61 @@ def demo_data(count: int, seed: int, size: int = 256, progress: bool = True) -> 
     return DemoData(items, images)
 
 
+@dataclass
+class TrainingSet:
+    """Generated training items as tensors: model inputs, per-field labels and per-patch labels."""
+
+    items: list[CatalogItem]
+    tensors: dict[str, torch.Tensor]
+    # (N, grid*grid, 3): per patch, the category (len(categories) on background), primary colour and pattern
+    # (-100 off the garment and on its ambiguous edge).
+    patch_labels: torch.Tensor
+
+
+def _pad_cat(chunks: list[torch.Tensor], value: int) -> torch.Tensor:
+    width = max(c.shape[1] for c in chunks)
+    return torch.cat([nn.functional.pad(c, (0, width - c.shape[1]), value=value) for c in chunks])
+
+
+def training_set(count: int, seed: int, encode: Callable[[list, list[CatalogItem]], dict], grid: int,
+                 chunk: int = 500) -> TrainingSet:
+    """Generate and encode items chunk by chunk, so only tensors (not thousands of photos) stay in memory."""
+    from PIL import Image
+
+    from fashion_ai.catalog import generate_example
+
+    categories = _demo_category_names()
+    colors, patterns = sorted(DEMO_COLORS), list(DEMO_PATTERNS)
+    items: list[CatalogItem] = []
+    encoded: list[dict] = []
+    patches = []
+    bar = tqdm(total=count, desc=f"generate seed {seed}", leave=False)
+    for start in range(0, count, chunk):
+        images = []
+        for index in range(start, min(count, start + chunk)):
+            item, image, mask = generate_example(index, seed)
+            items.append(item)
+            images.append(image)
+            frac = np.asarray(mask.resize((grid, grid), Image.BOX), dtype=np.float32) / 255.0
+            label = np.full(frac.shape + (3,), -100, dtype=np.int64)  # patches on the garment's edge are ambiguous
+            on = frac > 0.5
+            label[on] = (categories.index(item.category), colors.index(item.colors[0]), patterns.index(item.pattern))
+            label[frac < 0.1, 0] = len(categories)
+            patches.append(torch.from_numpy(label.reshape(-1, 3)))
+        encoded.append(encode(images, items[start:]))
+        bar.update(len(images))
+    bar.close()
+    pads = {"input_ids": 0, "attention_mask": 0, "token_type_ids": 0, "labels": -100}
+    tensors = {}
+    for key in encoded[0]:
+        parts = [e[key] for e in encoded]
+        tensors[key] = _pad_cat(parts, pads.get(key, 0)) if parts[0].dim() == 2 else torch.cat(parts)
+    return TrainingSet(items, tensors, torch.stack(patches))
+
+
 def _label_tensors(items: Sequence[CatalogItem]) -> dict[str, torch.Tensor]:
     """Class indices per visible field for the vision warm-up (-100 where the field does not apply)."""
-    vocab = {"category": sorted({i.category for i in items} | set(_demo_category_names())),
-             "colors": sorted(DEMO_COLORS), "pattern": list(DEMO_PATTERNS),
+    vocab = {"category": _demo_category_names(), "colors": sorted(DEMO_COLORS), "pattern": list(DEMO_PATTERNS),
              "sleeve": ["sleeveless", "short", "long"], "length": ["mini", "knee", "maxi"]}
     out = {}
     for name, values in vocab.items():
@@ -224,7 +286,7 @@ def _label_tensors(items: Sequence[CatalogItem]) -> dict[str, torch.Tensor]:
 def _demo_category_names() -> list[str]:
     from fashion_ai.catalog import DEMO_CATEGORIES
 
-    return list(DEMO_CATEGORIES)
+    return sorted(DEMO_CATEGORIES)
 
 
 # --------------------------------------------------------------------------------------------- loops
@@ -235,30 +297,48 @@ def _cosine_lr(step: int, total: int, peak: float, warm: int = 50) -> float:
     return peak * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
 
 
-def warm_up_vision(vision: nn.Module, pixel_values: torch.Tensor, labels: dict[str, torch.Tensor], steps: int,
-                   batch_size: int, lr: float, seed: int) -> dict[str, float]:
-    """Supervised warm-up: teach a from-scratch vision tower the visible attributes through linear heads.
+def warm_up_vision(vision: nn.Module, data: TrainingSet, pixel_key: str, steps: int, batch_size: int, lr: float,
+                   seed: int, held_out: tuple[torch.Tensor, list[CatalogItem]] | None = None) -> dict[str, dict]:
+    """Supervised warm-up: teach a from-scratch vision tower the visible attributes before the real objective.
 
-    A ViT trained from scratch learns shape slowly through a language-model loss alone; classification heads
-    on mean-pooled patch features give it a direct signal first. The heads are thrown away afterwards.
+    A ViT trained from scratch learns shape slowly through a language-model or contrastive loss alone. Linear
+    heads on mean-pooled features give it a direct signal per visible field, and a dense head asks every patch
+    which garment (or background) it belongs to, which teaches silhouettes far faster than one label per
+    photo. The heads are thrown away afterwards. Returns the heads' accuracies per field on the last training
+    batches and, when given, on held-out photos (a diagnostic of what the vision tower alone can tell).
     """
     if steps <= 0:
         return {}
+    labels = _label_tensors(data.items)
+    pixels = data.tensors[pixel_key]
     hidden = vision.config.hidden_size
     heads = nn.ModuleDict({name: nn.Linear(hidden, int(t.max().item()) + 1) for name, t in labels.items()})
-    params = list(vision.parameters()) + list(heads.parameters())
+    patch_heads = nn.ModuleList([nn.Linear(hidden, len(_demo_category_names()) + 1), nn.Linear(hidden, len(DEMO_COLORS)),
+                                 nn.Linear(hidden, len(DEMO_PATTERNS))])
+    params = list(vision.parameters()) + list(heads.parameters()) + list(patch_heads.parameters())
     optim = torch.optim.AdamW(params, lr=lr, weight_decay=0.05)
     gen = torch.Generator().manual_seed(seed)
+    grid = int(math.isqrt(data.patch_labels.shape[1]))
+    n_tokens = grid * grid
     vision.train()
-    n = len(pixel_values)
     bar = tqdm(range(steps), desc="vision warm-up", leave=False)
     accs: dict[str, list[float]] = {k: [] for k in labels}
     for step in bar:
         for group in optim.param_groups:
             group["lr"] = _cosine_lr(step, steps, lr)
-        idx = torch.randint(0, n, (batch_size,), generator=gen)
-        feats = vision(pixel_values=_augment(pixel_values[idx], gen)).last_hidden_state.mean(dim=1)
+        idx = torch.randint(0, len(pixels), (batch_size,), generator=gen)
+        flip = torch.rand(batch_size, generator=gen) < 0.5
+        x = _flip(pixels[idx], flip)
+        patch_target = data.patch_labels[idx].view(batch_size, grid, grid, 3).permute(0, 3, 1, 2)
+        patch_target = _flip(patch_target, flip).permute(0, 2, 3, 1).reshape(batch_size, n_tokens, 3)
+        tokens = vision(pixel_values=x).last_hidden_state
+        tokens = tokens[:, -n_tokens:]  # CLIP puts a class token first; SigLIP has none
+        feats = tokens.mean(dim=1)
         loss = torch.zeros(())
+        for k, head in enumerate(patch_heads):
+            logits = head(tokens)
+            loss = loss + nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]),
+                                                      patch_target[..., k].reshape(-1), ignore_index=-100)
         for name, head in heads.items():
             target = labels[name][idx]
             logits = head(feats)
@@ -271,16 +351,25 @@ def warm_up_vision(vision: nn.Module, pixel_values: torch.Tensor, labels: dict[s
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         optim.step()
         bar.set_postfix(loss=f"{loss.item():.3f}")
-    return {k: round(float(np.mean(v[-20:])), 3) for k, v in accs.items() if v}
+    report: dict[str, dict] = {"train": {k: round(float(np.mean(v[-50:])), 3) for k, v in accs.items() if v}}
+    if held_out is not None:
+        pixels_out, items_out = held_out
+        truth = _label_tensors(items_out)
+        vision.eval()
+        with torch.inference_mode():
+            feats = vision(pixel_values=pixels_out).last_hidden_state[:, -n_tokens:].mean(dim=1)
+            report["held_out"] = {name: round(float((head(feats).argmax(-1) == truth[name])[truth[name] >= 0]
+                                                    .float().mean()), 3) for name, head in heads.items()}
+        vision.train()
+    return report
 
 
-def _augment(pixels: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
-    """Horizontal flips: garments are symmetric enough, and colour must not be jittered (it is a label)."""
-    flip = torch.rand(len(pixels), generator=gen) < 0.5
-    if flip.any():
-        pixels = pixels.clone()
-        pixels[flip] = pixels[flip].flip(-1)
-    return pixels
+def _flip(x: torch.Tensor, which: torch.Tensor) -> torch.Tensor:
+    """Mirror the chosen rows left-right (last axis): garments are symmetric enough, colours stay untouched."""
+    if which.any():
+        x = x.clone()
+        x[which] = x[which].flip(-1)
+    return x
 
 
 class _Checkpointer:
@@ -353,13 +442,6 @@ def _train_loop(model: nn.Module, batch_fn: Callable[[torch.Tensor], dict], n_ex
 
 
 # --------------------------------------------------------------------------------------------- paligemma
-def _paligemma_batches(processor, data: DemoData, prompt: str) -> dict[str, torch.Tensor]:
-    targets = [garments_to_json([item.visible_garment()]) for item in data.items]
-    batch = processor(text=["<image>" + prompt] * len(targets), images=data.images, suffix=targets,
-                      return_tensors="pt", padding="longest")
-    return dict(batch)
-
-
 def evaluate_extractor(processor, model, data: DemoData, fields: Sequence[str] = DEMO_FIELDS,
                        prompt: str = DEFAULT_PROMPT) -> dict:
     """Run the extractor on held-out items and score it against their metadata."""
@@ -378,25 +460,41 @@ def train_paligemma(cfg: TrainConfig) -> dict:
     output_dir.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(cfg.seed)
     if cfg.tiny:
-        processor, model = build_tiny_paligemma(cfg.image_size, seed=cfg.seed)
+        processor, model = build_tiny_paligemma(cfg.image_size, cfg.patch_size, seed=cfg.seed)
     else:
         processor, model = load_paligemma_for_training(cfg.base_model, cfg.quantize_4bit)
-    train = demo_data(cfg.train_items, cfg.seed)
+    vision_config = model.config.vision_config
+    grid = vision_config.image_size // vision_config.patch_size
+
+    def encode(images: list, items: list[CatalogItem]) -> dict:
+        targets = [garments_to_json([item.visible_garment()]) for item in items]
+        batch = processor(text=["<image>" + DEFAULT_PROMPT] * len(images), images=images, suffix=targets,
+                          return_tensors="pt", padding="longest")
+        return {k: batch[k] for k in ("input_ids", "attention_mask", "token_type_ids", "labels", "pixel_values")}
+
+    train = training_set(cfg.train_items, cfg.seed, encode, grid)
     held_out = demo_data(cfg.eval_items, cfg.eval_seed)
-    batches = _paligemma_batches(processor, train, DEFAULT_PROMPT)
+    batches = train.tensors
     logger.info("training tensors: %s", {k: tuple(v.shape) for k, v in batches.items()})
     report: dict = {"target": "paligemma", "config": asdict(cfg)}
+    vision = model.model.vision_tower if hasattr(model, "model") else model.vision_tower
     if cfg.tiny and not (cfg.resume and (output_dir / CHECKPOINT_DIR).exists()):
-        report["vision_warmup_train_accuracy"] = warm_up_vision(
-            model.model.vision_tower, batches["pixel_values"], _label_tensors(train.items), cfg.warmup_steps,
-            cfg.batch_size, cfg.learning_rate, cfg.seed)
+        held_pixels = processor.image_processor(images=held_out.images, return_tensors="pt")["pixel_values"]
+        report["vision_warmup_accuracy"] = warm_up_vision(
+            vision, train, "pixel_values", cfg.warmup_steps, cfg.batch_size, cfg.learning_rate, cfg.seed,
+            held_out=(held_pixels, held_out.items))
+    if cfg.freeze_vision:
+        # The language side learns to describe what the (warmed-up or pretrained) vision tower already sees;
+        # letting random early LM gradients into the tower undoes the warm-up.
+        vision.requires_grad_(False)
     if cfg.lora and not cfg.tiny:
         model = apply_lora(model, cfg.lora_r, cfg.lora_alpha, cfg.lora_targets.split(","))
     gen = torch.Generator().manual_seed(cfg.seed)
+    dtype = next(p for p in model.parameters() if p.is_floating_point()).dtype
 
     def batch_fn(idx: torch.Tensor) -> dict:
         batch = {k: v[idx] for k, v in batches.items()}
-        batch["pixel_values"] = _augment(batch["pixel_values"], gen).to(model.dtype)
+        batch["pixel_values"] = _flip(batch["pixel_values"], torch.rand(len(idx), generator=gen) < 0.5).to(dtype)
         # Trim the padding shared by the whole set down to this batch's longest row.
         keep = int(batch["attention_mask"].sum(dim=1).max())
         for key in ("input_ids", "attention_mask", "token_type_ids", "labels"):
@@ -454,17 +552,22 @@ def train_clip(cfg: TrainConfig) -> dict:
     output_dir.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(cfg.seed)
     if cfg.tiny:
-        tokenizer, image_processor, model = build_tiny_clip(cfg.image_size, seed=cfg.seed)
+        tokenizer, image_processor, model = build_tiny_clip(cfg.image_size, cfg.patch_size, seed=cfg.seed)
     else:
         tokenizer, image_processor, model = load_clip_for_training(cfg.base_model)
-    train = demo_data(cfg.train_items, cfg.seed)
+    vision_config = model.config.vision_config
+    grid = vision_config.image_size // vision_config.patch_size
+    train = training_set(cfg.train_items, cfg.seed,
+                         lambda images, _: {"pixel_values": image_processor(images=images, return_tensors="pt")[
+                             "pixel_values"]}, grid)
     held_out = demo_data(cfg.eval_items, cfg.eval_seed)
-    pixels = image_processor(images=train.images, return_tensors="pt")["pixel_values"]
+    pixels = train.tensors["pixel_values"]
     report: dict = {"target": "clip", "config": asdict(cfg)}
     if cfg.tiny and not (cfg.resume and (output_dir / CHECKPOINT_DIR).exists()):
-        report["vision_warmup_train_accuracy"] = warm_up_vision(
-            model.vision_model, pixels, _label_tensors(train.items), cfg.warmup_steps, cfg.batch_size,
-            cfg.learning_rate, cfg.seed)
+        held_pixels = image_processor(images=held_out.images, return_tensors="pt")["pixel_values"]
+        report["vision_warmup_accuracy"] = warm_up_vision(
+            model.vision_model, train, "pixel_values", cfg.warmup_steps, cfg.batch_size, cfg.learning_rate, cfg.seed,
+            held_out=(held_pixels, held_out.items))
     rng = np.random.default_rng(cfg.seed)
     gen = torch.Generator().manual_seed(cfg.seed)
 
@@ -475,7 +578,8 @@ def train_clip(cfg: TrainConfig) -> dict:
         keys = [(train.items[i].colors[0], train.items[i].pattern, train.items[i].category) for i in idx.tolist()]
         same = torch.tensor([[a == b for b in keys] for a in keys])
         return {"input_ids": tok["input_ids"], "attention_mask": tok["attention_mask"],
-                "pixel_values": _augment(pixels[idx], gen).to(model.dtype), "same": same}
+                "pixel_values": _flip(pixels[idx], torch.rand(len(idx), generator=gen) < 0.5).to(model.dtype),
+                "same": same}
 
     def loss_fn(m: nn.Module, batch: dict) -> torch.Tensor:
         same = batch.pop("same")

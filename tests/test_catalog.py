@@ -4,7 +4,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from fashion_ai.attributes import CATEGORIES, COLORS, PATTERNS, parse_garments, garments_to_json
+from fashion_ai.attributes import CATEGORIES, COLORS, PATTERNS, garments_to_json, parse_garments
 from fashion_ai.catalog import (
     CATALOG_FILE,
     DEMO_CATEGORIES,

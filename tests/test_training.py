@@ -1,0 +1,106 @@
+"""train_space.py end to end at reduced size: the models must learn, save, evaluate and resume."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+import torch
+
+import train_space
+from fashion_ai import training
+from fashion_ai.training import EVAL_FILE, TrainConfig, build_demo_json_tokenizer
+
+FAST = ["--train_items", "600", "--eval_items", "60", "--batch_size", "16", "--checkpoint_every", "0"]
+
+
+def test_config_validation_says_what_to_fix():
+    with pytest.raises(ValueError, match="eval_seed must differ"):
+        TrainConfig(seed=3, eval_seed=3)
+    with pytest.raises(ValueError, match="target must be"):
+        TrainConfig(target="gpt")
+    with pytest.raises(ValueError, match="batch_size must be positive"):
+        TrainConfig(batch_size=0)
+    assert TrainConfig(target="clip").base_model == training.DEFAULT_CLIP_BASE
+
+
+def test_cli_rejects_bad_arguments_with_one_line(capsys, tmp_path):
+    assert train_space.main(["--target", "paligemma", "--seed", "5", "--eval_seed", "5", "--output_dir",
+                             str(tmp_path)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: eval_seed must differ")
+    assert train_space.main(["eval", "--model_dir", str(tmp_path / "missing")]) == 1
+
+
+def test_demo_tokenizer_keeps_json_intact():
+    tok = build_demo_json_tokenizer()
+    text = '[{"category":"dress","colors":["red"],"pattern":"colour-block","length":"maxi"}]'
+    ids = tok(text, add_special_tokens=False)["input_ids"]
+    assert tok.unk_token_id not in ids
+    assert len(ids) == 21  # one token per value, key and punctuation mark
+    assert json.loads(tok.decode(ids)) == json.loads(text)
+
+
+@pytest.mark.slow
+def test_tiny_paligemma_learns_from_scratch(tmp_path):
+    out = tmp_path / "extractor"
+    code = train_space.main(["--target", "paligemma", "--tiny", "--output_dir", str(out), "--warmup_steps", "250",
+                             "--steps", "150", *FAST])
+    assert code == 0
+    report = json.loads((out / EVAL_FILE).read_text())
+    ev = report["eval"]
+    assert ev["json_valid_rate"] == 1.0
+    # Chance is 1/13 for colour and 1/6 for pattern: well above it means the photo is being read.
+    assert ev["fields"]["colors"]["accuracy"] >= 0.4, ev["fields"]["colors"]
+    assert ev["fields"]["pattern"]["accuracy"] >= 0.3, ev["fields"]["pattern"]
+    assert report["training"]["final_loss"] < 1.0
+    assert (out / "model.safetensors").is_file() and (out / "processor_config.json").is_file()
+    # The saved folder is what the app's demo profile loads.
+    assert train_space.main(["eval", "--target", "paligemma", "--model_dir", str(out), "--eval_items", "20"]) == 0
+
+
+@pytest.mark.slow
+def test_tiny_clip_learns_from_scratch(tmp_path):
+    out = tmp_path / "embedder"
+    code = train_space.main(["--target", "clip", "--tiny", "--output_dir", str(out), "--warmup_steps", "250",
+                             "--steps", "250", *FAST])
+    assert code == 0
+    ev = json.loads((out / EVAL_FILE).read_text())["eval"]
+    # Random ranking of 60 photos finds a matching one in the top 10 for well under half of the queries.
+    assert ev["recall@10"] >= 0.5, ev
+    assert ev["caption_to_image"]["recall@10"] > 10 / 60
+
+
+@pytest.mark.slow
+def test_interrupt_saves_a_checkpoint_and_resume_finishes(tmp_path, monkeypatch):
+    out = tmp_path / "run"
+    args = ["--target", "paligemma", "--tiny", "--output_dir", str(out), "--warmup_steps", "0", "--steps", "12",
+            "--train_items", "64", "--eval_items", "8", "--batch_size", "8", "--checkpoint_every", "5"]
+    real_loop = training._train_loop
+    calls = {"n": 0}
+
+    def interrupting_loss(loss_fn):
+        def wrapped(model, batch):
+            calls["n"] += 1
+            if calls["n"] == 8:
+                raise KeyboardInterrupt  # what Ctrl-C raises in the main thread
+            return loss_fn(model, batch)
+        return wrapped
+
+    monkeypatch.setattr(training, "_train_loop",
+                        lambda model, batch_fn, n, cfg, output_dir, loss_fn, desc: real_loop(
+                            model, batch_fn, n, cfg, output_dir, interrupting_loss(loss_fn), desc))
+    assert train_space.main(args) == 130
+    state = torch.load(out / "checkpoint" / "state.pt", weights_only=False)
+    assert state["step"] == 7  # the step in flight is not counted
+    monkeypatch.setattr(training, "_train_loop", real_loop)
+    assert train_space.main([*args, "--resume"]) == 0
+    report = json.loads((out / EVAL_FILE).read_text())
+    assert report["training"]["steps"] == 12
+
+
+def test_train_space_help_lists_options():
+    result = subprocess.run([sys.executable, "train_space.py", "--help"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0
+    for flag in ("--target", "--tiny", "--quantize_4bit", "--lora_r", "--resume", "--time_budget_s"):
+        assert flag in result.stdout
