@@ -296,15 +296,15 @@ def build_demo(config: AppConfig | None = None) -> gr.Blocks:
             extraction = recognise(photo, progress)
         result = extraction.result
         garments = [g.to_dict() for g in result.garments]
+        found = f"Found {len(garments)} garment{'s' if len(garments) != 1 else ''}"
         if not result.garments:
-            note = f"⚠️ {NO_GARMENT}"
+            note = f"**No garment.** {NO_GARMENT}"
         elif result.ok:
-            note = f"✅ Found {len(garments)} garment{'s' if len(garments) != 1 else ''}; the model answered in valid JSON."
-        else:
+            note = f"**{found}.** The model answered in valid JSON."
+        else:  # plain words, no emoji: not every system font has them
             fixes = "; ".join(result.dropped[:6]) + (" …" if len(result.dropped) > 6 else "")
-            note = (f"🛠️ Found {len(garments)} garment{'s' if len(garments) != 1 else ''}; the model's answer needed "
-                    f"repair{' (it was not strict JSON)' if not result.valid_json else ''}"
-                    f"{': ' + _md(fixes) if fixes else '.'}")
+            note = (f"**{found}.** The model's answer needed repair"
+                    f"{' (it was not strict JSON)' if not result.valid_json else ''}{': ' + _md(fixes) if fixes else '.'}")
         return garment_cards(result.garments), garments, note, extraction.raw
 
     def _filters(gender: str | None, category: str | None, color: str | None, max_price: float | None):

@@ -9,6 +9,8 @@
 3. Baseline in the same run: the same work done in-process through the library (no HTTP, no queue, no
    (de)serialisation), once the server has stopped, on the same index; the difference is what the server adds.
 
+Both run torch with --threads CPU threads (default 1, see --help for why).
+
 Prints a table and writes bench/results/app.json. Takes about two minutes on a 2-core CPU box.
 """
 
@@ -115,6 +117,10 @@ def bench_library(data_dir: Path, photo: str, calls: int) -> dict[str, dict]:
     from fashion_ai.search import SearchFilters, complete_outfit, search_catalog
     from fashion_ai.stylist import style_item
 
+    if os.environ.get("OMP_NUM_THREADS"):
+        import torch
+
+        torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
     config = load_config(None).with_overrides(data_dir=str(data_dir))
     embedder, extractor = get_embedder(config), get_extractor(config)
     store, _ = ensure_index(config, embedder)
@@ -144,7 +150,13 @@ def bench_library(data_dir: Path, photo: str, calls: int) -> dict[str, dict]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=20, help="calls per endpoint")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch CPU threads in the server and the baseline (OMP_NUM_THREADS); 0 = torch's default. "
+                             "1 keeps timings steady on a shared box: with 2 threads on 2 busy cores, OpenMP waits for "
+                             "a descheduled thread and a 70 ms generation takes 0.3-4.6 s")
     args = parser.parse_args(argv)
+    if args.threads > 0:
+        os.environ["OMP_NUM_THREADS"] = str(args.threads)  # read by torch when the server process starts
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("FASHION_AI_PROFILE", "demo")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -171,7 +183,9 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(data_dir, ignore_errors=True)
 
     load = (load_before, os.getloadavg()[0])
-    print(f"\nFashion AI app benchmark, profile {config.profile}, {os.cpu_count()} CPUs, {args.calls} calls per endpoint, "
+    threads = args.threads or "default"
+    print(f"\nFashion AI app benchmark, profile {config.profile}, {os.cpu_count()} CPUs, torch threads {threads}, "
+          f"{args.calls} calls per endpoint, "
           f"load average {load[0]:.1f} -> {load[1]:.1f} (other work on the box skews CPU timings)")
     print(f"cold start until the page is served: {first_start:.1f} s with an empty index (indexes the catalog), "
           f"{second_start:.1f} s with the index reused\n")
@@ -193,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
         "config": {"profile": config.profile, "extractor": config.demo_extractor_dir, "embedder": config.demo_embedder_dir,
                    "catalog": config.catalog_dir},
         "cold_start_s": {"empty_index": round(first_start, 2), "index_reused": round(second_start, 2)},
-        "server": server, "library": library, "calls": args.calls,
+        "server": server, "library": library, "calls": args.calls, "torch_threads": threads,
         "bench_seconds": round(time.perf_counter() - began, 1),
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
