@@ -139,13 +139,12 @@ def _pattern_layer(size: int, pattern: str, primary: tuple[int, int, int], secon
     # Bold repeats: a pattern must survive downscaling to a small model's input (64 px).
     step = rng.randint(size // 7, size // 5)
     if pattern == "striped":
-        width = max(3, int(step * 0.3))
-        vertical = rng.random() < 0.3
+        # Bold horizontal bands (Breton stripes): one direction only, so they never read as a check.
+        width = max(3, int(step * 0.4))
         for pos in range(rng.randint(0, step), size, step):
-            box = (pos, 0, pos + width, size) if vertical else (0, pos, size, pos + width)
-            draw.rectangle(box, fill=secondary)
+            draw.rectangle((0, pos, size, pos + width), fill=secondary)
     elif pattern == "checked":
-        width = max(3, int(step * 0.18))  # two directions: the base colour must stay the majority
+        width = max(3, int(step * 0.16))  # two directions: the base colour must stay the majority
         for pos in range(rng.randint(0, step), size, step):
             draw.rectangle((pos, 0, pos + width, size), fill=secondary)
             draw.rectangle((0, pos, size, pos + width), fill=secondary)

@@ -30,8 +30,9 @@ EMPTY_INDEX_MESSAGE = ("The catalog index is empty: build it with `python -m fas
                        "(the app indexes the catalog on start).")
 
 # Bonus added to the cosine similarity per matched term: what a photo shows counts strongly, what only the
-# metadata knows (occasion, style, season, material) mildly.
-SEARCH_WEIGHTS: dict[str, float] = {"category": 0.30, "colors": 0.20, "pattern": 0.15, "occasion": 0.08, "style": 0.06,
+# metadata knows (occasion, style, season, material) mildly. The category outweighs the colour: a shopper who
+# asks for "a red dress" wants a blue dress before red shorts.
+SEARCH_WEIGHTS: dict[str, float] = {"category": 0.50, "colors": 0.20, "pattern": 0.15, "occasion": 0.08, "style": 0.06,
                                     "season": 0.05, "material": 0.05}
 # In an outfit the occasion decides more: every piece must suit it.
 OUTFIT_ANCHOR_WEIGHTS: dict[str, float] = {**SEARCH_WEIGHTS, "occasion": 0.15}

@@ -100,13 +100,13 @@ def demo_vocabulary(extra_words: Sequence[str] = ()) -> list[str]:
 
 
 def build_demo_json_tokenizer():
-    """A word-level Gemma tokenizer whose tokens are JSON punctuation and whole quoted schema values.
+    """A word-level tokenizer whose tokens are JSON punctuation and whole quoted schema values.
 
     One token per value keeps the tiny model's target short; decoding joins tokens with spaces, which JSON
     allows, so decoded text parses as it is.
     """
     from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers
-    from transformers import GemmaTokenizerFast
+    from transformers import PreTrainedTokenizerFast
 
     vocab = demo_vocabulary()
     backend = Tokenizer(models.WordLevel({w: i for i, w in enumerate(vocab)}, unk_token="<unk>"))
@@ -115,7 +115,9 @@ def build_demo_json_tokenizer():
         pre_tokenizers.WhitespaceSplit(),
     ])
     backend.decoder = decoders.WordPiece(prefix="##", cleanup=False)
-    return GemmaTokenizerFast(tokenizer_object=backend, bos_token="<bos>", eos_token="<eos>", pad_token="<pad>",
+    # The generic tokenizers-backed class, not GemmaTokenizer: saved as that, AutoProcessor would rebuild
+    # Gemma's own vocabulary on load and the word-level vocabulary would be lost.
+    return PreTrainedTokenizerFast(tokenizer_object=backend, bos_token="<bos>", eos_token="<eos>", pad_token="<pad>",
                               unk_token="<unk>", additional_special_tokens=["<image>"], padding_side="right")
 
 

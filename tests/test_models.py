@@ -36,6 +36,9 @@ def test_four_bit_falls_back_to_float_without_cuda(caplog):
 
 def test_load_paligemma_from_a_folder_and_generate(tiny_paligemma_dir):
     processor, model = load_paligemma(str(tiny_paligemma_dir), load_in_4bit=True)  # CPU: falls back to float
+    # The word-level vocabulary must survive the round trip through disk (a Gemma class would rebuild its own).
+    prompt_ids = processor.tokenizer("extract data in JSON format")["input_ids"]
+    assert processor.tokenizer.unk_token_id not in prompt_ids and len(prompt_ids) == 5
     assert type(model).__name__ == "PaliGemmaForConditionalGeneration"
     assert model.dtype == torch.float32 and not model.training
     extraction = AttributeExtractor(processor, model).extract(Image.new("RGB", (50, 80), "red"))
