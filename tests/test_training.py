@@ -11,7 +11,7 @@ import train_space
 from fashion_ai import training
 from fashion_ai.training import EVAL_FILE, TrainConfig, build_demo_json_tokenizer
 
-FAST = ["--train_items", "600", "--eval_items", "60", "--batch_size", "16", "--checkpoint_every", "0"]
+FAST = ["--train_items", "2000", "--eval_items", "60", "--batch_size", "16", "--checkpoint_every", "0"]
 
 
 def test_config_validation_says_what_to_fix():
@@ -44,16 +44,18 @@ def test_demo_tokenizer_keeps_json_intact():
 @pytest.mark.slow
 def test_tiny_paligemma_learns_from_scratch(tmp_path):
     out = tmp_path / "extractor"
-    code = train_space.main(["--target", "paligemma", "--tiny", "--output_dir", str(out), "--warmup_steps", "250",
-                             "--steps", "150", *FAST])
+    code = train_space.main(["--target", "paligemma", "--tiny", "--output_dir", str(out), "--warmup_steps", "800",
+                             "--steps", "800", *FAST])
     assert code == 0
     report = json.loads((out / EVAL_FILE).read_text())
     ev = report["eval"]
     assert ev["json_valid_rate"] == 1.0
-    # Chance is 1/13 for colour and 1/6 for pattern: well above it means the photo is being read.
+    # Chance is 1/13 for category and colour and 1/6 for pattern: well above it means the photo is being read.
+    # (Measured at this size: category 0.47, colour 0.68, pattern 0.43 in 76 s.)
+    assert ev["fields"]["category"]["accuracy"] >= 0.25, ev["fields"]["category"]
     assert ev["fields"]["colors"]["accuracy"] >= 0.4, ev["fields"]["colors"]
     assert ev["fields"]["pattern"]["accuracy"] >= 0.3, ev["fields"]["pattern"]
-    assert report["training"]["final_loss"] < 1.0
+    assert report["training"]["final_loss"] < 0.5
     assert (out / "model.safetensors").is_file() and (out / "processor_config.json").is_file()
     # The saved folder is what the app's demo profile loads.
     assert train_space.main(["eval", "--target", "paligemma", "--model_dir", str(out), "--eval_items", "20"]) == 0
