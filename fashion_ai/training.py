@@ -35,6 +35,7 @@ DEFAULT_LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up
 DEMO_FIELDS = ("category", "colors", "pattern", "length", "sleeve")  # what a demo photo shows
 SPECIAL_TOKENS = ("<pad>", "<eos>", "<bos>", "<unk>", "<image>")
 EVAL_FILE = "eval.json"
+DEFAULT_STEPS = {"paligemma": 1400, "clip": 2500}
 CHECKPOINT_DIR = "checkpoint"
 
 
@@ -54,7 +55,7 @@ class TrainConfig:
     lora_alpha: int = field(default=16, metadata={"help": "LoRA alpha"})
     lora_targets: str = field(default=",".join(DEFAULT_LORA_TARGETS), metadata={"help": "comma-separated modules"})
     quantize_4bit: bool = field(default=False, metadata={"help": "QLoRA: load the base in 4-bit nf4 (needs CUDA)"})
-    train_items: int = field(default=24000, metadata={"help": "generated training items (demo data)"})
+    train_items: int = field(default=20000, metadata={"help": "generated training items (demo data)"})
     eval_items: int = field(default=300, metadata={"help": "held-out items for the final evaluation"})
     seed: int = field(default=1, metadata={"help": "seed of the training data and initialisation"})
     eval_seed: int = field(default=1001, metadata={"help": "seed of the held-out data (must differ from seed)"})
@@ -64,7 +65,8 @@ class TrainConfig:
     batch_size: int = field(default=32, metadata={"help": "examples per optimizer step"})
     learning_rate: float = field(default=2e-3, metadata={"help": "peak learning rate (cosine schedule)"})
     warmup_steps: int = field(default=6000, metadata={"help": "supervised warm-up steps of the vision tower"})
-    steps: int = field(default=1000, metadata={"help": "optimizer steps of the main training"})
+    steps: int = field(default=0, metadata={"help": "optimizer steps of the main training (0 = the target's "
+                                                    "default: 1400 for paligemma, 2500 for clip)"})
     time_budget_s: float = field(default=0.0, metadata={"help": "stop the main training after this many seconds "
                                                                 "(0 = no limit)"})
     checkpoint_every: int = field(default=200, metadata={"help": "save a resumable checkpoint every N steps"})
@@ -83,6 +85,8 @@ class TrainConfig:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
         if self.steps < 0 or self.warmup_steps < 0:
             raise ValueError("steps and warmup_steps cannot be negative")
+        if not self.steps:
+            self.steps = DEFAULT_STEPS[self.target]
         if not self.tiny and not self.base_model:
             self.base_model = DEFAULT_PALIGEMMA_BASE if self.target == "paligemma" else DEFAULT_CLIP_BASE
 
