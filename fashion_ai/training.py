@@ -21,8 +21,8 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from fashion_ai.attributes import FIELDS, Garment, garments_to_json, parse_garments
-from fashion_ai.catalog import DEMO_COLORS, DEMO_PATTERNS, CatalogItem, iter_demo_items
+from fashion_ai.attributes import FIELDS, garments_to_json, parse_garments
+from fashion_ai.catalog import DEMO_CATEGORIES, DEMO_COLORS, DEMO_PATTERNS, CatalogItem, generate_example, iter_demo_items
 from fashion_ai.embeddings import embed_images, embed_texts
 from fashion_ai.evaluation import extraction_metrics, retrieval_metrics
 from fashion_ai.extraction import DEFAULT_PROMPT, generate_answers
@@ -134,7 +134,7 @@ def build_demo_text_tokenizer(max_length: int = 32):
     for values in FIELDS.values():
         for value in values:
             words.update(re.findall(r"[a-z0-9]+", value))
-    words.update(re.findall(r"[a-z0-9]+", " ".join(n for spec in _category_nouns() for n in spec)))
+    words.update(re.findall(r"[a-z0-9]+", " ".join(n for spec in DEMO_CATEGORIES.values() for n in spec.nouns)))
     words.update("a an the in for with and of to on accents clean plain finish perfect length sleeve".split())
     words.update(("women", "men", "unisex", "spring", "summer", "autumn", "winter", "t", "shirt"))
     vocab = list(SPECIAL_TOKENS) + sorted(words)
@@ -145,12 +145,6 @@ def build_demo_text_tokenizer(max_length: int = 32):
         single="<bos> $A <eos>", special_tokens=[("<bos>", vocab.index("<bos>")), ("<eos>", vocab.index("<eos>"))])
     return PreTrainedTokenizerFast(tokenizer_object=backend, bos_token="<bos>", eos_token="<eos>",
                                    pad_token="<pad>", unk_token="<unk>", model_max_length=max_length)
-
-
-def _category_nouns() -> list[tuple[str, ...]]:
-    from fashion_ai.catalog import DEMO_CATEGORIES
-
-    return [spec.nouns for spec in DEMO_CATEGORIES.values()]
 
 
 # --------------------------------------------------------------------------------------------- tiny models
@@ -243,8 +237,6 @@ def training_set(count: int, seed: int, encode: Callable[[list, list[CatalogItem
     """Generate and encode items chunk by chunk, so only tensors (not thousands of photos) stay in memory."""
     from PIL import Image
 
-    from fashion_ai.catalog import generate_example
-
     categories = _demo_category_names()
     colors, patterns = sorted(DEMO_COLORS), list(DEMO_PATTERNS)
     items: list[CatalogItem] = []
@@ -290,8 +282,6 @@ def _label_tensors(items: Sequence[CatalogItem]) -> dict[str, torch.Tensor]:
 
 
 def _demo_category_names() -> list[str]:
-    from fashion_ai.catalog import DEMO_CATEGORIES
-
     return sorted(DEMO_CATEGORIES)
 
 
@@ -602,11 +592,3 @@ def train_clip(cfg: TrainConfig) -> dict:
     report["eval"]["eval_seed"] = cfg.eval_seed
     (output_dir / EVAL_FILE).write_text(json.dumps(report, indent=2))
     return report
-
-
-def load_report(output_dir: Path) -> dict:
-    """The eval.json written beside trained weights."""
-    return json.loads((Path(output_dir) / EVAL_FILE).read_text())
-
-
-__all__ = ["TrainConfig", "train_paligemma", "train_clip", "Garment"]

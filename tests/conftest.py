@@ -112,3 +112,20 @@ def catalog_items(live_app: LiveApp):
     from fashion_ai.catalog import load_catalog
 
     return load_catalog(live_app.catalog_dir)
+
+
+@pytest.fixture(scope="module")
+def embedder():
+    """An untrained tiny CLIP: real classes, random ranking (tests that need geometry set embeddings by hand)."""
+    from fashion_ai.embeddings import Embedder
+    from fashion_ai.training import build_tiny_clip
+
+    return Embedder(*build_tiny_clip(image_size=32), name="tiny-test")
+
+
+@pytest.fixture
+def store(tmp_path):
+    """An empty Chroma catalog store in a temp dir, made for the tiny embedder."""
+    from fashion_ai.store import CatalogStore
+
+    return CatalogStore(tmp_path / "chroma", embedder_name="tiny-test")

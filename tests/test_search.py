@@ -26,7 +26,6 @@ from fashion_ai.search import (
     search_catalog,
 )
 from fashion_ai.store import CatalogStore
-from fashion_ai.training import build_tiny_clip
 
 
 def make_item(item_id: str, category: str, colors=("black",), *, gender: str = "women", price: float = 50.0,
@@ -36,16 +35,6 @@ def make_item(item_id: str, category: str, colors=("black",), *, gender: str = "
                        colors=list(colors), pattern=pattern, season=season, price=price,
                        url=f"https://shop.example.com/p/{item_id}", image_path=f"/img/{item_id}.png", style=style,
                        occasion=occasion, material=material)
-
-
-@pytest.fixture(scope="module")
-def embedder():
-    return Embedder(*build_tiny_clip(image_size=32), name="tiny-test")
-
-
-@pytest.fixture
-def store(tmp_path):
-    return CatalogStore(tmp_path / "chroma", embedder_name="tiny-test")
 
 
 def at_cosine(target: np.ndarray, cosines: list[float], seed: int = 0) -> np.ndarray:

@@ -8,13 +8,10 @@ import pytest
 
 from fashion_ai.attributes import COLORS, Garment
 from fashion_ai.catalog import CatalogItem, load_catalog, write_catalog
-from fashion_ai.embeddings import Embedder
 from fashion_ai.errors import BadQueryError, IndexMissingError
 from fashion_ai.index import build_index
 from fashion_ai.search import group_of
-from fashion_ai.store import CatalogStore
 from fashion_ai.stylist import NEUTRALS, StylistPick, colour_harmony, style_item
-from fashion_ai.training import build_tiny_clip
 
 
 # --------------------------------------------------------------------------------------------- colour
@@ -54,16 +51,6 @@ def make_item(item_id: str, category: str, colors=("black",), *, style: str | No
                        colors=list(colors), pattern="solid", season=season, price=50.0,
                        url=f"https://shop.example.com/p/{item_id}", image_path=f"/img/{item_id}.png", style=style,
                        occasion=occasion)
-
-
-@pytest.fixture(scope="module")
-def embedder():
-    return Embedder(*build_tiny_clip(image_size=32), name="tiny-test")
-
-
-@pytest.fixture
-def store(tmp_path):
-    return CatalogStore(tmp_path / "chroma", embedder_name="tiny-test")
 
 
 @pytest.fixture
