@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
-from fashion_ai.config import DEMO_BANNER, AppConfig, load_config, resolve_profile
+from fashion_ai.config import DEMO_BANNER, AppConfig, catalog_folder, load_config, resolve_profile
 from fashion_ai.errors import FashionAIError
 from fashion_ai.images import load_image
 
@@ -114,7 +114,8 @@ class Services:
         """Load everything before serving, saying what happens; failures are logged and requests report them."""
         try:
             log(f"Fashion AI: profile {resolve_profile(self.config)}; loading the search model ...")
-            self.embedder()
+            embedder = self.embedder()
+            log(f"  search model {embedder.name}: {getattr(embedder.model, 'fashion_ai_summary', '')}")
             last = [-1]
 
             def progress(done: int, total: int) -> None:
@@ -125,7 +126,8 @@ class Services:
 
             self.store(progress)
             log(f"  catalog index ready: {self.indexed} items; loading the attribute model ...")
-            self.extractor()
+            extractor = self.extractor()
+            log(f"  attribute model {extractor.name}: {getattr(extractor.model, 'fashion_ai_summary', '')}")
             log("  models ready")
         except FashionAIError as exc:
             log(f"warning: {exc} (the app starts anyway and shows this message on use)")
@@ -198,8 +200,8 @@ def garment_cards(garments: list[Garment]) -> str:
     return "".join(cards) or "<p>No garment recognised.</p>"
 
 
-def price_text(price: float) -> str:
-    return f"${price:,.2f}"
+def price_text(price: float | None) -> str:
+    return f"${price:,.2f}" if price is not None else "price not listed"
 
 
 def caption(item: CatalogItem) -> str:
@@ -228,7 +230,7 @@ def gallery_items(config: AppConfig, hits: list) -> list[tuple[str, str]]:
     for hit in hits:
         path = Path(hit.item.image_path)
         if not path.is_file():  # index built where the catalog lived before: look in today's catalog folder
-            path = Path(config.catalog_dir) / "images" / path.name
+            path = catalog_folder(config) / "images" / path.name
         if path.is_file():
             out.append((str(path), caption(hit.item)))
     return out
@@ -241,13 +243,13 @@ def _catalog_facets(config: AppConfig) -> tuple[list[str], list[str], float, lis
     try:
         from fashion_ai.catalog import load_catalog
 
-        items = load_catalog(Path(config.catalog_dir))
+        items = load_catalog(catalog_folder(config))
     except (FileNotFoundError, ValueError) as exc:  # e.g. a shared Chroma server and no local catalog
         logger.info("no local catalog for the filters (%s); offering the whole schema", exc)
         return list(CATEGORIES), list(COLORS), 500.0, []
     categories = sorted({item.category for item in items})
     colors = [c for c in COLORS if any(c in item.colors for item in items)]
-    top_price = float(max((item.price for item in items), default=500.0))
+    top_price = float(max((item.price for item in items if item.price is not None), default=500.0))
     examples = []
     for category in EXAMPLE_CATEGORIES:
         found = next((item for item in items if item.category == category and Path(item.image_path).is_file()), None)
@@ -443,7 +445,7 @@ def launch(demo: gr.Blocks, config: AppConfig, **overrides: Any):
     kwargs: dict[str, Any] = dict(
         server_name=config.host, server_port=config.port, max_file_size=f"{config.max_upload_mb}mb",
         theme=gr.themes.Soft(primary_hue="rose", secondary_hue="slate"), css=CSS,
-        allowed_paths=[str(Path(config.catalog_dir).resolve())],  # gallery photos; nothing else beyond cwd/temp
+        allowed_paths=[str(catalog_folder(config).resolve())],  # gallery photos; nothing else beyond cwd/temp
     )
     kwargs.update(overrides)
     return demo.queue(default_concurrency_limit=MODEL_CONCURRENCY).launch(**kwargs)

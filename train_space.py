@@ -4,6 +4,7 @@
     python train_space.py --target clip --tiny --output_dir assets/models/embedder         # demo embedder
     python train_space.py --target paligemma --base_model google/paligemma2-3b-pt-224 --quantize_4bit  # QLoRA
     python train_space.py eval --target paligemma --model_dir assets/models/extractor      # re-evaluate
+    python train_space.py push --model_dir runs/model --repo_id you/fashion-attributes-lora  # HF_TOKEN from env
 
 Ctrl-C saves a checkpoint in <output_dir>/checkpoint; add --resume to continue from it.
 """
@@ -38,12 +39,38 @@ class EvalConfig:
             raise ValueError(f"--model_dir {self.model_dir} is not a folder")
 
 
+@dataclass
+class PushConfig:
+    """Settings of `train_space.py push` (the token comes from HF_TOKEN, never from a flag)."""
+
+    model_dir: str = field(default="", metadata={"help": "folder written by a training run (with eval.json)"})
+    repo_id: str = field(default="", metadata={"help": "model repo to create or update, e.g. you/fashion-lora"})
+    private: bool = field(default=False, metadata={"help": "create the repo as private"})
+
+    def __post_init__(self) -> None:
+        if not self.model_dir or not Path(self.model_dir).is_dir():
+            raise ValueError(f"--model_dir must be a folder written by training, not {self.model_dir!r}")
+        if not self.repo_id or self.repo_id.count("/") != 1:
+            raise ValueError(f"--repo_id must look like owner/name, not {self.repo_id!r}")
+
+
+def push(model_dir: str, repo_id: str, private: bool = False) -> str:
+    """Write the model card from eval.json, then upload the folder; returns the commit URL."""
+    from fashion_ai.hub import push_folder, write_model_card
+    from fashion_ai.training import EVAL_FILE
+
+    folder = Path(model_dir)
+    report_path = folder / EVAL_FILE
+    report = json.loads(report_path.read_text()) if report_path.is_file() else {}
+    write_model_card(folder, repo_id=repo_id, report=report)
+    return push_folder(folder, repo_id, private=private)
+
+
 def _summary(report: dict) -> str:
-    ev = report.get("eval", report)
-    if "fields" in ev:
-        accs = ", ".join(f"{k} {v['accuracy']:.3f}" for k, v in ev["fields"].items())
-        return f"JSON valid {ev['json_valid_rate']:.3f}; accuracy: {accs}"
-    return ", ".join(f"{k} {v}" for k, v in ev.items() if isinstance(v, float))
+    from fashion_ai.training import headline
+
+    numbers = headline(report.get("eval", report))
+    return ", ".join(f"{k} {v:.3f}" for k, v in numbers.items() if isinstance(v, (int, float))) or "no metrics"
 
 
 def run_eval(cfg: EvalConfig) -> dict:
@@ -82,14 +109,17 @@ def main(argv: list[str] | None = None) -> int:
 
     argv = list(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    evaluating = bool(argv) and argv[0] == "eval"
+    command = argv[0] if argv and argv[0] in ("eval", "push") else "train"
     try:
         # 1. Parse and validate the arguments.
-        parser = HfArgumentParser(EvalConfig if evaluating else TrainConfig)
-        (cfg,) = parser.parse_args_into_dataclasses(args=argv[1:] if evaluating else argv)
-        if evaluating:
+        schema = {"eval": EvalConfig, "push": PushConfig, "train": TrainConfig}[command]
+        (cfg,) = HfArgumentParser(schema).parse_args_into_dataclasses(args=argv[1:] if command != "train" else argv)
+        if command == "eval":
             report = run_eval(cfg)
             print(_summary(report))
+            return 0
+        if command == "push":
+            print(f"pushed {cfg.model_dir} to {push(cfg.model_dir, cfg.repo_id, cfg.private)}")
             return 0
         # 2. Seed and threads.
         import torch
@@ -99,8 +129,11 @@ def main(argv: list[str] | None = None) -> int:
             torch.set_num_threads(cfg.threads)
         # 3-7. Load or build the model, make the data, warm up, train, save, evaluate (fashion_ai.training).
         report = train_paligemma(cfg) if cfg.target == "paligemma" else train_clip(cfg)
-        # 8. Report.
+        # 8. Report (the model is saved locally whatever happens next).
         print(f"saved to {cfg.output_dir}; {_summary(report)}")
+        # 9. Push adapter/weights, processor, eval.json and a model card to the Hub when asked.
+        if cfg.push_to_hub:
+            print(f"pushed to {push(cfg.output_dir, cfg.push_to_hub, cfg.hub_private)}")
         return 0
     except KeyboardInterrupt:
         out = getattr(locals().get("cfg"), "output_dir", "the output folder")

@@ -109,7 +109,7 @@ class CatalogItem:
     colors: list[str]
     pattern: str
     season: str
-    price: float
+    price: float | None  # None: the source catalog has no price
     url: str
     image_path: str
     style: str | None = None

@@ -6,6 +6,7 @@ import argparse
 import dataclasses
 import logging
 import os
+import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -23,6 +24,9 @@ DEFAULT_DEMO_EXTRACTOR_DIR = str(ASSETS_DIR / "models" / "extractor")
 DEFAULT_DEMO_EMBEDDER_DIR = str(ASSETS_DIR / "models" / "embedder")
 DEFAULT_CATALOG_DIR = str(ASSETS_DIR / "catalog")
 DEFAULT_DATA_DIR = str(PROJECT_ROOT / "data")
+# The real catalog the hub profile imports and indexes on first start (the images the seed taggers learned from).
+DEFAULT_HUB_CATALOG_SOURCE = "products:ashraq/fashion-product-images-small"
+DEFAULT_HUB_CATALOG_LIMIT = 5000
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
 DEFAULT_MAX_UPLOAD_MB = 10
@@ -48,7 +52,13 @@ class AppConfig:
     demo_embedder_dir: str = field(default=DEFAULT_DEMO_EMBEDDER_DIR, metadata={"help": "demo embedder weights"})
     catalog_dir: str = field(default=DEFAULT_CATALOG_DIR, metadata={"help": "catalog folder (catalog.jsonl + "
                                                                            "images) indexed on first start"})
-    data_dir: str = field(default=DEFAULT_DATA_DIR, metadata={"help": "where the Chroma index is kept"})
+    catalog_source: str = field(default="", metadata={
+        "help": "a real catalog to import and index instead of catalog_dir: products:<hub id | parquet | csv> or "
+                "items:<csv | jsonl> (fashion_ai.data); the hub profile defaults to " + DEFAULT_HUB_CATALOG_SOURCE})
+    catalog_limit: int = field(default=0, metadata={"help": "import at most N items of catalog_source (0 = all; "
+                                                           f"{DEFAULT_HUB_CATALOG_LIMIT} for the hub default)"})
+    data_dir: str = field(default=DEFAULT_DATA_DIR, metadata={"help": "where the Chroma index (and imported "
+                                                                     "catalogs) are kept"})
     chroma_url: str = field(default="", metadata={"help": "http://host:port of a Chroma server to use instead of "
                                                          "the embedded store"})
     host: str = field(default=DEFAULT_HOST, metadata={"help": "address the app listens on"})
@@ -67,6 +77,8 @@ class AppConfig:
         for name in ("port", "max_upload_mb", "max_image_pixels", "max_query_chars", "results"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive (set {ENV_PREFIX}{name.upper()})")
+        if self.catalog_limit < 0:
+            raise ValueError(f"catalog_limit cannot be negative (set {ENV_PREFIX}CATALOG_LIMIT)")
         if self.chroma_url and not self.chroma_url.startswith(("http://", "https://")):
             raise ValueError(f"chroma_url must look like http://host:port, not {self.chroma_url!r}")
 
@@ -173,3 +185,21 @@ def resolve_profile(config: AppConfig) -> str:
         _resolved_profiles[key] = "hub" if hub_models_available(config) else "demo"
         logger.info("profile auto -> %s", _resolved_profiles[key])
     return _resolved_profiles[key]
+
+
+def catalog_source(config: AppConfig) -> tuple[str, int]:
+    """(source to import, item limit): the configured one, the hub profile's default, or ("", 0) for catalog_dir."""
+    if config.catalog_source:
+        return config.catalog_source, config.catalog_limit
+    if resolve_profile(config) == "hub" and config.catalog_dir == DEFAULT_CATALOG_DIR:
+        return DEFAULT_HUB_CATALOG_SOURCE, config.catalog_limit or DEFAULT_HUB_CATALOG_LIMIT
+    return "", 0
+
+
+def catalog_folder(config: AppConfig) -> Path:
+    """The catalog folder the app serves: catalog_dir, or where an imported catalog source is kept."""
+    source, limit = catalog_source(config)
+    if not source:
+        return Path(config.catalog_dir)
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", source.split(":", 1)[-1]).strip("-")[-60:] or "catalog"
+    return Path(config.data_dir) / "catalogs" / (f"{slug}-{limit}" if limit else slug)

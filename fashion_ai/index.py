@@ -17,8 +17,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from fashion_ai.catalog import CatalogItem, load_catalog
-from fashion_ai.config import AppConfig, load_config, resolve_profile
+from fashion_ai.catalog import CATALOG_FILE, CatalogItem, load_catalog
+from fashion_ai.config import AppConfig, catalog_folder, catalog_source, load_config, resolve_profile
 from fashion_ai.embeddings import Embedder
 from fashion_ai.errors import FashionAIError, IndexMissingError
 from fashion_ai.store import DEFAULT_COLLECTION, CatalogStore
@@ -108,6 +108,26 @@ def open_store(config: AppConfig, embedder: Embedder, reset: bool = False) -> Ca
                         collection=collection_name(config), embedder_name=embedder.name, reset=reset)
 
 
+def prepare_catalog(config: AppConfig, folder: Path | None = None) -> Path:
+    """The catalog folder to index; a configured source (Hub dataset, parquet, CSV) is imported into it first.
+
+    The import writes catalog.jsonl last, so a killed import is redone (images already written are kept).
+    """
+    folder = Path(folder) if folder else catalog_folder(config)
+    source, limit = catalog_source(config)
+    if source and not (folder / CATALOG_FILE).is_file():
+        from fashion_ai.data import import_catalog
+
+        logger.info("importing the catalog %s (limit %s) into %s", source, limit or "none", folder)
+        try:
+            items = import_catalog(source, folder, limit=limit or None)
+        except Exception as exc:  # offline Hub, missing file, bad rows: all mean "no catalog to serve"
+            raise IndexMissingError(f"could not import the catalog {source}: {exc.__class__.__name__}: "
+                                    f"{' '.join(str(exc).split())[:300]}") from exc
+        logger.info("imported %d catalog items into %s", len(items), folder)
+    return folder
+
+
 def ensure_index(config: AppConfig, embedder: Embedder, progress: Progress | None = None,
                  rebuild_if_stale: bool = False) -> tuple[CatalogStore, IndexReport]:
     """Open the store and index the catalog items it lacks (on a second start nothing is re-embedded).
@@ -123,7 +143,7 @@ def ensure_index(config: AppConfig, embedder: Embedder, progress: Progress | Non
         logger.warning("%s; rebuilding it now", exc)
         store = open_store(config, embedder, reset=True)
     try:
-        items = load_catalog(Path(config.catalog_dir))
+        items = load_catalog(prepare_catalog(config))
     except FileNotFoundError as exc:
         count = store.count()
         if count:
@@ -145,13 +165,16 @@ class _ArgumentParser(argparse.ArgumentParser):
 def _arg_parser() -> argparse.ArgumentParser:
     parser = _ArgumentParser(prog="python -m fashion_ai.index",
                              description="Embed the catalog's photos into the search index (resumable).")
-    parser.add_argument("--catalog", help="catalog folder with catalog.jsonl and images (default: config catalog_dir)")
+    parser.add_argument("--catalog", help="catalog folder with catalog.jsonl and images (default: config catalog_dir); "
+                                          "with --source, the folder the import writes")
+    parser.add_argument("--source", help="import a real catalog first: products:<hub id | parquet | csv> "
+                                         "(the ashraq/fashion-product-images-small layout) or items:<csv | jsonl>")
     parser.add_argument("--profile", help="demo, hub or auto (default: FASHION_AI_PROFILE or auto)")
     parser.add_argument("--data-dir", help="folder of the embedded Chroma store (default: FASHION_AI_DATA_DIR)")
     parser.add_argument("--chroma-url", help="http://host:port of a Chroma server instead of the embedded store")
     parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, help="photos embedded per batch")
     parser.add_argument("--rebuild", action="store_true", help="drop the index and embed everything again")
-    parser.add_argument("--limit", type=int, help="index only the first N catalog items")
+    parser.add_argument("--limit", type=int, help="import and index only the first N catalog items")
     return parser
 
 
@@ -163,11 +186,12 @@ def main(argv: list[str] | None = None) -> int:
         args = _arg_parser().parse_args(argv)
         if args.batch_size <= 0 or (args.limit is not None and args.limit <= 0):
             raise ValueError("--batch-size and --limit must be positive")
-        overrides = {"catalog_dir": args.catalog, "profile": args.profile, "data_dir": args.data_dir,
-                     "chroma_url": args.chroma_url}
+        overrides = {"profile": args.profile, "data_dir": args.data_dir, "chroma_url": args.chroma_url,
+                     "catalog_source": args.source, "catalog_limit": args.limit,
+                     "catalog_dir": None if args.source else args.catalog}
         config = load_config(None).with_overrides(**{k: v for k, v in overrides.items() if v is not None})
-        # 2. Catalog.
-        items = load_catalog(Path(config.catalog_dir))
+        # 2. Catalog (imported first when it comes from a dataset).
+        items = load_catalog(prepare_catalog(config, Path(args.catalog) if args.catalog and args.source else None))
         if args.limit is not None:
             items = items[:args.limit]
         # 3. Embedder and store.

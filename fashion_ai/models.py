@@ -76,9 +76,9 @@ def load_paligemma(model_id: str, adapter_id: str | None = None, load_in_4bit: b
     if quant is None:
         model = model.to(device)
     model.eval()
-    logger.info("loaded PaliGemma %s%s (%s, %s) on %s", model_id, f" + adapter {adapter_id}" if adapter_id else "",
-                "4-bit nf4" if quant else str(kwargs["dtype"]).replace("torch.", ""),
-                _param_megabytes(model), device)
+    model.fashion_ai_summary = describe_model(model, quant, device)
+    logger.info("loaded PaliGemma %s%s: %s", model_id, f" + adapter {adapter_id}" if adapter_id else "",
+                model.fashion_ai_summary)
     return processor, model
 
 
@@ -89,9 +89,30 @@ def _has_processor(source: str) -> bool:
     return True  # a hub adapter repo: we push the processor beside it
 
 
-def _param_megabytes(model: torch.nn.Module) -> str:
-    size = sum(p.numel() * p.element_size() for p in model.parameters())
-    return f"{size / 2**20:.1f} MiB of weights"
+def weight_bytes(model: torch.nn.Module) -> int:
+    """Bytes the weights take as loaded (4-bit weights count as packed), buffers included."""
+    if hasattr(model, "get_memory_footprint"):
+        return int(model.get_memory_footprint())
+    return sum(t.numel() * t.element_size() for t in [*model.parameters(), *model.buffers()])
+
+
+def describe_model(model: torch.nn.Module, quant: Any, device: str) -> str:
+    """What a startup log should say about a loaded model: precision or quantization, device and memory."""
+    if quant is not None:
+        precision = (f"4-bit {quant.bnb_4bit_quant_type} (compute dtype "
+                     f"{str(quant.bnb_4bit_compute_dtype).replace('torch.', '')}"
+                     f"{', double quant' if quant.bnb_4bit_use_double_quant else ''})")
+    else:
+        dtype = next((p.dtype for p in model.parameters() if p.is_floating_point()), torch.float32)
+        precision = str(dtype).replace("torch.", "")
+    memory = f"weights {weight_bytes(model) / 2**20:,.1f} MiB"
+    if str(device).startswith("cuda") and cuda_available():
+        memory += (f", CUDA allocated {torch.cuda.memory_allocated() / 2**20:,.0f} MiB "
+                   f"(peak {torch.cuda.max_memory_allocated() / 2**20:,.0f} MiB)")
+    import resource
+
+    memory += f", process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB"
+    return f"{precision} on {device}; {memory}"
 
 
 def load_clip(model_id: str, device: str | None = None) -> tuple[Any, Any, Any]:
@@ -106,7 +127,8 @@ def load_clip(model_id: str, device: str | None = None) -> tuple[Any, Any, Any]:
     except (OSError, ValueError) as exc:
         raise _offline_hint(model_id, exc) from exc
     model.to(device).eval()
-    logger.info("loaded CLIP %s (%s) on %s", model_id, _param_megabytes(model), device)
+    model.fashion_ai_summary = describe_model(model, None, device)
+    logger.info("loaded CLIP %s: %s", model_id, model.fashion_ai_summary)
     return tokenizer, image_processor, model
 
 

@@ -69,7 +69,7 @@ def metadata_to_item(meta: dict[str, Any]) -> CatalogItem:
     values: dict[str, Any] = {name: meta.get(name) for name in _ITEM_FIELDS}
     values["colors"] = [c for c in str(meta.get("colors") or "").split(",") if c]
     values["extra"] = json.loads(meta["extra"]) if meta.get("extra") else {}
-    values["price"] = float(meta.get("price") or 0.0)
+    values["price"] = float(meta["price"]) if meta.get("price") is not None else None
     for name in ("id", "title", "caption", "category", "gender", "pattern", "season", "url", "image_path"):
         values[name] = str(values[name]) if values[name] is not None else ""
     return CatalogItem(**values)

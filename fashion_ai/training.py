@@ -7,6 +7,7 @@ from our own vocabulary, because the Hub cannot be reached offline.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
@@ -74,17 +75,41 @@ class TrainConfig:
     freeze_vision: bool = field(default=True, metadata={"help": "keep the vision tower frozen in the main "
                                                                 "training (after the tiny model's warm-up)"})
     threads: int = field(default=0, metadata={"help": "torch CPU threads (0 = torch default)"})
+    dataset: str = field(default="demo", metadata={"help": "training data: demo (generated), or "
+                                                          "fashionpedia:<coco json | hub id>, products:<hub id | "
+                                                          "parquet | csv>, jsonl:<folder | file> (fashion_ai.data)"})
+    eval_split: str = field(default="", metadata={"help": "split of the dataset to evaluate on; empty = hold out "
+                                                         "eval_items examples of the training split"})
+    grad_accum_steps: int = field(default=1, metadata={"help": "micro-batches accumulated per optimizer step"})
+    bf16: bool = field(default=True, metadata={"help": "bfloat16 autocast where the GPU supports it (float32 "
+                                                      "on CPU)"})
+    gradient_checkpointing: bool = field(default=False, metadata={"help": "recompute activations in the backward "
+                                                                         "pass: less memory, ~30% slower"})
+    eval_every: int = field(default=0, metadata={"help": "evaluate on eval_every_items held-out examples every N "
+                                                        "steps (0 = only at the end)"})
+    eval_every_items: int = field(default=64, metadata={"help": "held-out examples used by the periodic "
+                                                               "evaluation"})
+    push_to_hub: str = field(default="", metadata={"help": "model repo id to push weights/adapter, processor, "
+                                                          "eval.json and a model card to (token from HF_TOKEN)"})
+    hub_private: bool = field(default=False, metadata={"help": "create the Hub repo as private"})
 
     def __post_init__(self) -> None:
         if self.target not in ("paligemma", "clip"):
             raise ValueError(f"target must be 'paligemma' or 'clip', not {self.target!r}")
         if self.seed == self.eval_seed:
             raise ValueError("eval_seed must differ from seed, or the evaluation would see training images")
-        for name in ("train_items", "eval_items", "batch_size", "image_size", "lora_r"):
+        for name in ("train_items", "eval_items", "batch_size", "image_size", "lora_r", "grad_accum_steps",
+                     "eval_every_items"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
-        if self.steps < 0 or self.warmup_steps < 0:
-            raise ValueError("steps and warmup_steps cannot be negative")
+        if self.steps < 0 or self.warmup_steps < 0 or self.eval_every < 0:
+            raise ValueError("steps, warmup_steps and eval_every cannot be negative")
+        self.dataset = self.dataset.strip() or "demo"
+        if self.dataset != "demo" and ":" not in self.dataset:
+            raise ValueError(f"dataset must be demo or <kind>:<source> (fashionpedia, products, jsonl), "
+                             f"not {self.dataset!r}")
+        if not [t for t in self.lora_targets.split(",") if t.strip()]:
+            raise ValueError("lora_targets must name at least one module, e.g. q_proj,v_proj")
         if not self.steps:
             self.steps = DEFAULT_STEPS[self.target]
         if not self.tiny and not self.base_model:
@@ -103,21 +128,36 @@ def demo_vocabulary(extra_words: Sequence[str] = ()) -> list[str]:
     return list(dict.fromkeys(words))
 
 
-def build_demo_json_tokenizer():
+def _json_pre_tokenizer():
+    from tokenizers import Regex, pre_tokenizers
+
+    return pre_tokenizers.Sequence([
+        pre_tokenizers.Split(Regex(r'"[^"]*"|[\[\]{}:,]'), behavior="isolated"),
+        pre_tokenizers.WhitespaceSplit(),
+    ])
+
+
+def dataset_words(texts: Sequence[str]) -> list[str]:
+    """The words a tiny model's tokenizer needs for a dataset's prompts and targets, most frequent first."""
+    from collections import Counter
+
+    split = _json_pre_tokenizer()
+    counts = Counter(word for text in texts for word, _ in split.pre_tokenize_str(text))
+    return [word for word, _ in counts.most_common()]
+
+
+def build_demo_json_tokenizer(extra_words: Sequence[str] = ()):
     """A word-level tokenizer whose tokens are JSON punctuation and whole quoted schema values.
 
     One token per value keeps the tiny model's target short; decoding joins tokens with spaces, which JSON
     allows, so decoded text parses as it is.
     """
-    from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers
+    from tokenizers import Tokenizer, decoders, models
     from transformers import PreTrainedTokenizerFast
 
-    vocab = demo_vocabulary()
+    vocab = demo_vocabulary(extra_words)
     backend = Tokenizer(models.WordLevel({w: i for i, w in enumerate(vocab)}, unk_token="<unk>"))
-    backend.pre_tokenizer = pre_tokenizers.Sequence([
-        pre_tokenizers.Split(Regex(r'"[^"]*"|[\[\]{}:,]'), behavior="isolated"),
-        pre_tokenizers.WhitespaceSplit(),
-    ])
+    backend.pre_tokenizer = _json_pre_tokenizer()
     backend.decoder = decoders.WordPiece(prefix="##", cleanup=False)
     # The generic tokenizers-backed class, not GemmaTokenizer: saved as that, AutoProcessor would rebuild
     # Gemma's own vocabulary on load and the word-level vocabulary would be lost.
@@ -125,7 +165,7 @@ def build_demo_json_tokenizer():
                               unk_token="<unk>", additional_special_tokens=["<image>"], padding_side="right")
 
 
-def build_demo_text_tokenizer(max_length: int = 32):
+def build_demo_text_tokenizer(max_length: int = 32, extra_words: Sequence[str] = ()):
     """A lower-casing word-level tokenizer for the tiny CLIP's text tower (shopper words of the schema)."""
     from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
     from transformers import PreTrainedTokenizerFast
@@ -137,6 +177,7 @@ def build_demo_text_tokenizer(max_length: int = 32):
     words.update(re.findall(r"[a-z0-9]+", " ".join(n for spec in DEMO_CATEGORIES.values() for n in spec.nouns)))
     words.update("a an the in for with and of to on accents clean plain finish perfect length sleeve".split())
     words.update(("women", "men", "unisex", "spring", "summer", "autumn", "winter", "t", "shirt"))
+    words.update(w for text in extra_words for w in re.findall(r"[a-z0-9]+", text.lower()))
     vocab = list(SPECIAL_TOKENS) + sorted(words)
     backend = Tokenizer(models.WordLevel({w: i for i, w in enumerate(vocab)}, unk_token="<unk>"))
     backend.normalizer = normalizers.Sequence([normalizers.NFKC(), normalizers.Lowercase()])
@@ -148,8 +189,11 @@ def build_demo_text_tokenizer(max_length: int = 32):
 
 
 # --------------------------------------------------------------------------------------------- tiny models
-def build_tiny_paligemma(image_size: int = 64, patch_size: int = 16, seed: int = 0):
-    """A from-scratch PaliGemmaForConditionalGeneration small enough to train on 2 CPU cores."""
+def build_tiny_paligemma(image_size: int = 64, patch_size: int = 16, seed: int = 0, extra_words: Sequence[str] = ()):
+    """A from-scratch PaliGemmaForConditionalGeneration small enough to train on 2 CPU cores.
+
+    extra_words extend the schema vocabulary (e.g. the words of a JSONL dataset's free-text targets).
+    """
     from transformers import (
         GemmaConfig,
         PaliGemmaConfig,
@@ -159,7 +203,7 @@ def build_tiny_paligemma(image_size: int = 64, patch_size: int = 16, seed: int =
     )
     from transformers.models.siglip import SiglipImageProcessorPil
 
-    tokenizer = build_demo_json_tokenizer()
+    tokenizer = build_demo_json_tokenizer(extra_words)
     num_patches = (image_size // patch_size) ** 2
     image_processor = SiglipImageProcessorPil(size={"height": image_size, "width": image_size})
     image_processor.image_seq_length = num_patches
@@ -167,7 +211,7 @@ def build_tiny_paligemma(image_size: int = 64, patch_size: int = 16, seed: int =
     vision = SiglipVisionConfig(image_size=image_size, patch_size=patch_size, hidden_size=128,
                                 intermediate_size=256, num_hidden_layers=4, num_attention_heads=4)
     text = GemmaConfig(vocab_size=len(tokenizer), hidden_size=128, intermediate_size=256, num_hidden_layers=3,
-                       num_attention_heads=4, num_key_value_heads=1, head_dim=32, max_position_embeddings=256,
+                       num_attention_heads=4, num_key_value_heads=1, head_dim=32, max_position_embeddings=512,
                        pad_token_id=tokenizer.pad_token_id, bos_token_id=tokenizer.bos_token_id,
                        eos_token_id=tokenizer.eos_token_id)
     config = PaliGemmaConfig(vision_config=vision, text_config=text, projection_dim=128,
@@ -179,11 +223,11 @@ def build_tiny_paligemma(image_size: int = 64, patch_size: int = 16, seed: int =
     return processor, model
 
 
-def build_tiny_clip(image_size: int = 64, patch_size: int = 16, seed: int = 0):
+def build_tiny_clip(image_size: int = 64, patch_size: int = 16, seed: int = 0, extra_words: Sequence[str] = ()):
     """A from-scratch CLIPModel with a word-level tokenizer; returns (tokenizer, image_processor, model)."""
     from transformers import CLIPConfig, CLIPImageProcessor, CLIPModel, CLIPTextConfig, CLIPVisionConfig
 
-    tokenizer = build_demo_text_tokenizer()
+    tokenizer = build_demo_text_tokenizer(extra_words=extra_words)
     image_processor = CLIPImageProcessor(size={"shortest_edge": image_size},
                                          crop_size={"height": image_size, "width": image_size})
     text = CLIPTextConfig(vocab_size=len(tokenizer), hidden_size=128, intermediate_size=256, num_hidden_layers=2,
@@ -283,6 +327,92 @@ def _label_tensors(items: Sequence[CatalogItem]) -> dict[str, torch.Tensor]:
 
 def _demo_category_names() -> list[str]:
     return sorted(DEMO_CATEGORIES)
+
+
+# --------------------------------------------------------------------------------------------- real datasets
+@dataclass
+class ExampleSet:
+    """Examples of a real dataset (fashion_ai.data), split into training and held-out evaluation rows."""
+
+    train: list
+    held_out: list
+
+    def texts(self) -> list[str]:
+        return [text for ex in self.train for text in (ex.prefix, ex.suffix, ex.caption)]
+
+
+def _shrink(image, size: int):
+    """Keep photos only as large as the model input (shortest side), so thousands fit in memory."""
+    image = image.convert("RGB")
+    short = min(image.size)
+    if short > size:
+        scale = size / short
+        image = image.resize((max(size, round(image.width * scale)), max(size, round(image.height * scale))))
+    return image
+
+
+def load_examples(cfg: TrainConfig, input_size: int) -> ExampleSet:
+    """Read cfg.dataset through fashion_ai.data; hold out cfg.eval_items rows unless cfg.eval_split names a split."""
+    import random
+
+    from fashion_ai.data import iter_examples
+
+    def read(split: str, limit: int) -> list:
+        rows = []
+        for ex in tqdm(iter_examples(cfg.dataset, split=split, limit=limit), total=limit, desc=f"read {split}",
+                       leave=False):
+            ex.image = _shrink(ex.image, input_size)
+            rows.append(ex)
+        return rows
+
+    if cfg.eval_split:
+        train, held = read("train", cfg.train_items), read(cfg.eval_split, cfg.eval_items)
+    else:
+        rows = read("train", cfg.train_items + cfg.eval_items)
+        random.Random(cfg.seed).shuffle(rows)
+        # Small datasets still keep most rows for training: at most a fifth is held out.
+        n_held = min(cfg.eval_items, len(rows) // 5)
+        held, train = rows[:n_held], rows[n_held:]
+    if not train:
+        raise ValueError(f"{cfg.dataset} gave no training examples")
+    if not held:
+        logger.warning("no held-out examples: the evaluation will use training rows")
+        held = train[: cfg.eval_items]
+    logger.info("dataset %s: %d training and %d held-out examples", cfg.dataset, len(train), len(held))
+    return ExampleSet(train, held)
+
+
+def evaluate_examples(processor, model, examples: Sequence) -> dict:
+    """Extraction metrics on held-out dataset rows: per garment for schema targets, exact match for free text."""
+    raw: list[str] = [""] * len(examples)
+    by_prompt: dict[str, list[int]] = {}
+    for i, ex in enumerate(examples):
+        by_prompt.setdefault(ex.prefix, []).append(i)
+    for prompt, rows in by_prompt.items():
+        for i, text in zip(rows, generate_answers(processor, model, [examples[i].image for i in rows], prompt)):
+            raw[i] = text
+    results = [parse_garments(text) for text in raw]
+    report: dict = {"images": len(examples)}
+    pairs = [(result, truth) for result, ex in zip(results, examples) for truth in ex.garments]
+    if pairs:
+        taught = [name for name in FIELDS if any(getattr(t, name) for _, t in pairs)]
+        report.update(extraction_metrics([r for r, _ in pairs], [t for _, t in pairs], taught))
+        report["garments"] = report.pop("images")
+        report["images"] = len(examples)
+        report["json_valid_rate"] = round(float(np.mean([r.valid_json for r in results])), 4) if results else 0.0
+    free = [(text, ex.suffix) for text, ex in zip(raw, examples) if not ex.garments]
+    if free:
+        report["exact_match"] = round(float(np.mean([" ".join(a.split()) == " ".join(b.split()) for a, b in free])), 4)
+    report["examples"] = [{"id": ex.id, "raw": text, "target": ex.suffix} for ex, text in list(zip(examples, raw))[:5]]
+    return report
+
+
+def evaluate_caption_retrieval(tokenizer, image_processor, model, examples: Sequence) -> dict:
+    """Caption-to-image retrieval on held-out rows (rows sharing a caption count as relevant to each other)."""
+    captions = [ex.caption for ex in examples]
+    sim = embed_texts(tokenizer, model, captions) @ embed_images(image_processor, model, [ex.image for ex in examples]).T
+    relevant = np.array([[a == b for b in captions] for a in captions])
+    return {"caption_to_image": retrieval_metrics(sim, relevant)}
 
 
 # --------------------------------------------------------------------------------------------- loops
@@ -395,46 +525,98 @@ class _Checkpointer:
         return int(state["step"]), state.get("extra", {})
 
 
+def _autocast(enabled: bool, device: torch.device):
+    """bfloat16 autocast on a GPU that supports it; plain float32 elsewhere (CPU bf16 is slow and lossy)."""
+    if enabled and device.type == "cuda" and torch.cuda.is_bf16_supported():
+        return torch.autocast(device_type="cuda", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
+def enable_gradient_checkpointing(model: nn.Module) -> None:
+    """Recompute activations in the backward pass (non-reentrant, so frozen inputs under LoRA still work)."""
+    kwargs = {"use_reentrant": False}
+    if hasattr(model, "activation_checkpointing_enable"):  # transformers 5.x name; the old one is deprecated
+        model.activation_checkpointing_enable(activation_checkpointing_kwargs=kwargs)
+    else:
+        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs=kwargs)
+    if hasattr(model, "enable_input_require_grads"):
+        model.enable_input_require_grads()
+    logger.info("gradient checkpointing on")
+
+
+def headline(report: dict) -> dict:
+    """The few numbers of an evaluation worth a log line: JSON validity and accuracies, or retrieval scores."""
+    if "fields" in report:
+        out = {"json_valid": report.get("json_valid_rate")}
+        out.update({name: v["accuracy"] for name, v in report["fields"].items()})
+        return out
+    source = report.get("caption_to_image", report)
+    return {k: source[k] for k in ("recall@1", "recall@10", "mrr", "match_rate@k") if k in source} | (
+        {"exact_match": report["exact_match"]} if "exact_match" in report else {})
+
+
+def _to_device(batch: dict, device: torch.device) -> dict:
+    return {k: v.to(device) if isinstance(v, torch.Tensor) else v for k, v in batch.items()}
+
+
 def _train_loop(model: nn.Module, batch_fn: Callable[[torch.Tensor], dict], n_examples: int, cfg: TrainConfig,
-                output_dir: Path, loss_fn: Callable[[nn.Module, dict], torch.Tensor], desc: str) -> dict:
-    """The shared optimizer loop: cosine schedule, progress bar with loss and ETA, checkpoints, Ctrl-C save."""
+                output_dir: Path, loss_fn: Callable[[nn.Module, dict], torch.Tensor], desc: str,
+                evaluate: Callable[[], dict] | None = None) -> dict:
+    """The shared optimizer loop: cosine schedule, gradient accumulation, bf16 autocast where supported,
+    progress bar with loss and ETA, periodic evaluation, checkpoints, Ctrl-C save."""
     params = [p for p in model.parameters() if p.requires_grad]
     optim = torch.optim.AdamW(params, lr=cfg.learning_rate, weight_decay=0.01)
     ckpt = _Checkpointer(output_dir)
     start, extra = ckpt.load(model, optim) if cfg.resume else (0, {})
     gen = torch.Generator().manual_seed(cfg.seed + start)
+    device = next(model.parameters()).device
+    autocast = _autocast(cfg.bf16, device)
     model.train()
     started = time.monotonic() - extra.get("elapsed_s", 0.0)
     bar = tqdm(range(start, cfg.steps), initial=start, total=cfg.steps, desc=desc)
     losses: list[float] = []
+    history: list[dict] = list(extra.get("eval_history", []))
     step = start
     try:
         for step in bar:
             for group in optim.param_groups:
                 group["lr"] = _cosine_lr(step, cfg.steps, cfg.learning_rate)
-            idx = torch.randint(0, n_examples, (cfg.batch_size,), generator=gen)
-            loss = loss_fn(model, batch_fn(idx))
             optim.zero_grad()
-            loss.backward()
+            step_loss = 0.0
+            for _ in range(cfg.grad_accum_steps):
+                idx = torch.randint(0, n_examples, (cfg.batch_size,), generator=gen)
+                with autocast:
+                    loss = loss_fn(model, _to_device(batch_fn(idx), device)) / cfg.grad_accum_steps
+                loss.backward()
+                step_loss += loss.item()
             torch.nn.utils.clip_grad_norm_(params, 1.0)
             optim.step()
-            losses.append(loss.item())
+            losses.append(step_loss)
             bar.set_postfix(loss=f"{np.mean(losses[-20:]):.4f}")
+            if evaluate is not None and cfg.eval_every and (step + 1) % cfg.eval_every == 0:
+                model.eval()
+                history.append({"step": step + 1, **headline(evaluate())})
+                model.train()
+                logger.info("evaluation at step %d: %s", step + 1, history[-1])
             if cfg.checkpoint_every and (step + 1) % cfg.checkpoint_every == 0:
-                ckpt.save(model, optim, step + 1, {"elapsed_s": time.monotonic() - started})
+                ckpt.save(model, optim, step + 1, {"elapsed_s": time.monotonic() - started, "eval_history": history})
             if cfg.time_budget_s and time.monotonic() - started > cfg.time_budget_s:
                 logger.warning("time budget of %.0f s reached at step %d of %d", cfg.time_budget_s, step + 1,
                                cfg.steps)
                 break
         step += 1
     except KeyboardInterrupt:
-        ckpt.save(model, optim, step, {"elapsed_s": time.monotonic() - started})
+        ckpt.save(model, optim, step, {"elapsed_s": time.monotonic() - started, "eval_history": history})
         raise
     finally:
         bar.close()
     model.eval()
-    return {"steps": step, "final_loss": round(float(np.mean(losses[-20:])), 4) if losses else None,
-            "train_seconds": round(time.monotonic() - started, 1)}
+    out = {"steps": step, "final_loss": round(float(np.mean(losses[-20:])), 4) if losses else None,
+           "train_seconds": round(time.monotonic() - started, 1),
+           "examples_seen": (step - start) * cfg.batch_size * cfg.grad_accum_steps}
+    if history:
+        out["eval_history"] = history
+    return out
 
 
 # --------------------------------------------------------------------------------------------- paligemma
@@ -448,64 +630,125 @@ def evaluate_extractor(processor, model, data: DemoData, fields: Sequence[str] =
     return report
 
 
-def train_paligemma(cfg: TrainConfig) -> dict:
-    """Train the attribute extractor and write weights, processor and eval.json to cfg.output_dir."""
-    from fashion_ai.models import apply_lora, load_paligemma_for_training
+def _input_size(image_processor) -> int:
+    size = getattr(image_processor, "size", None) or {}
+    return int(size.get("height") or size.get("shortest_edge") or 224)
 
+
+def _prepare_output(cfg: TrainConfig) -> Path:
     output_dir = Path(cfg.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(cfg.seed)
-    if cfg.tiny:
-        processor, model = build_tiny_paligemma(cfg.image_size, cfg.patch_size, seed=cfg.seed)
-    else:
-        processor, model = load_paligemma_for_training(cfg.base_model, cfg.quantize_4bit)
-    vision_config = model.config.vision_config
-    grid = vision_config.image_size // vision_config.patch_size
+    return output_dir
 
-    def encode(images: list, items: list[CatalogItem]) -> dict:
-        targets = [garments_to_json([item.visible_garment()]) for item in items]
-        batch = processor(text=["<image>" + DEFAULT_PROMPT] * len(images), images=images, suffix=targets,
-                          return_tensors="pt", padding="longest")
-        return {k: batch[k] for k in ("input_ids", "attention_mask", "token_type_ids", "labels", "pixel_values")}
 
-    train = training_set(cfg.train_items, cfg.seed, encode, grid)
-    held_out = demo_data(cfg.eval_items, cfg.eval_seed)
-    batches = train.tensors
-    logger.info("training tensors: %s", {k: tuple(v.shape) for k, v in batches.items()})
-    report: dict = {"target": "paligemma", "config": asdict(cfg)}
-    vision = model.model.vision_tower if hasattr(model, "model") else model.vision_tower
-    if cfg.tiny and not (cfg.resume and (output_dir / CHECKPOINT_DIR).exists()):
-        held_pixels = processor.image_processor(images=held_out.images, return_tensors="pt")["pixel_values"]
-        report["vision_warmup_accuracy"] = warm_up_vision(
-            vision, train, "pixel_values", cfg.warmup_steps, cfg.batch_size, cfg.learning_rate, cfg.seed,
-            held_out=(held_pixels, held_out.items))
-    if cfg.freeze_vision:
-        # The language side learns to describe what the (warmed-up or pretrained) vision tower already sees;
-        # letting random early LM gradients into the tower undoes the warm-up.
-        vision.requires_grad_(False)
-    if cfg.lora and not cfg.tiny:
-        model = apply_lora(model, cfg.lora_r, cfg.lora_alpha, cfg.lora_targets.split(","))
-    gen = torch.Generator().manual_seed(cfg.seed)
-    dtype = next(p for p in model.parameters() if p.is_floating_point()).dtype
+def _resuming(cfg: TrainConfig, output_dir: Path) -> bool:
+    return cfg.resume and (output_dir / CHECKPOINT_DIR / "state.pt").is_file()
 
-    def batch_fn(idx: torch.Tensor) -> dict:
-        batch = {k: v[idx] for k, v in batches.items()}
-        batch["pixel_values"] = _flip(batch["pixel_values"], torch.rand(len(idx), generator=gen) < 0.5).to(dtype)
-        # Trim the padding shared by the whole set down to this batch's longest row.
-        keep = int(batch["attention_mask"].sum(dim=1).max())
-        for key in ("input_ids", "attention_mask", "token_type_ids", "labels"):
-            batch[key] = batch[key][:, :keep]
-        return batch
 
-    report["training"] = _train_loop(model, batch_fn, len(train.items), cfg, output_dir,
-                                     lambda m, b: m(**b).loss, "paligemma")
-    save_dir = output_dir
-    model.save_pretrained(save_dir)
-    processor.save_pretrained(save_dir)
-    report["eval"] = evaluate_extractor(processor, model, held_out)
-    report["eval"]["eval_seed"] = cfg.eval_seed
+def _freeze_vision(cfg: TrainConfig, vision: nn.Module, trained_already: bool) -> None:
+    if not cfg.freeze_vision:
+        return
+    if cfg.tiny and not trained_already:
+        # A from-scratch tower that never saw a label would stay random: it has to learn with the rest.
+        logger.warning("the tiny model's vision tower had no warm-up on this dataset; training it too")
+        return
+    # The language side learns to describe what the (warmed-up or pretrained) vision tower already sees;
+    # letting random early LM gradients into the tower undoes the warm-up.
+    vision.requires_grad_(False)
+
+
+def _finish(cfg: TrainConfig, output_dir: Path, report: dict) -> dict:
+    """Write eval.json beside the weights (the local save always comes before any push)."""
     (output_dir / EVAL_FILE).write_text(json.dumps(report, indent=2))
     return report
+
+
+def train_paligemma(cfg: TrainConfig) -> dict:
+    """Train the attribute extractor and write weights (or adapter), processor and eval.json to cfg.output_dir."""
+    from fashion_ai.models import apply_lora, load_paligemma_for_training
+
+    output_dir = _prepare_output(cfg)
+    demo = cfg.dataset == "demo"
+    examples = None
+    if cfg.tiny:
+        examples = None if demo else load_examples(cfg, cfg.image_size)
+        words = () if demo else dataset_words(examples.texts())
+        processor, model = build_tiny_paligemma(cfg.image_size, cfg.patch_size, seed=cfg.seed, extra_words=words)
+    else:
+        processor, model = load_paligemma_for_training(cfg.base_model, cfg.quantize_4bit)
+        if not demo:
+            examples = load_examples(cfg, _input_size(processor.image_processor))
+    vision = model.model.vision_tower if hasattr(model, "model") else model.vision_tower
+    report: dict = {"target": "paligemma", "config": asdict(cfg)}
+    warmed = _resuming(cfg, output_dir)
+
+    if demo:
+        grid = model.config.vision_config.image_size // model.config.vision_config.patch_size
+
+        def encode(images: list, items: list[CatalogItem]) -> dict:
+            targets = [garments_to_json([item.visible_garment()]) for item in items]
+            batch = processor(text=["<image>" + DEFAULT_PROMPT] * len(images), images=images, suffix=targets,
+                              return_tensors="pt", padding="longest")
+            return {k: batch[k] for k in ("input_ids", "attention_mask", "token_type_ids", "labels", "pixel_values")}
+
+        train = training_set(cfg.train_items, cfg.seed, encode, grid)
+        held_out = demo_data(cfg.eval_items, cfg.eval_seed)
+        tensors = train.tensors
+        logger.info("training tensors: %s", {k: tuple(v.shape) for k, v in tensors.items()})
+        if cfg.tiny and not warmed:
+            held_pixels = processor.image_processor(images=held_out.images, return_tensors="pt")["pixel_values"]
+            report["vision_warmup_accuracy"] = warm_up_vision(
+                vision, train, "pixel_values", cfg.warmup_steps, cfg.batch_size, cfg.learning_rate, cfg.seed,
+                held_out=(held_pixels, held_out.items))
+            warmed = True
+        n_examples = len(train.items)
+        gen = torch.Generator().manual_seed(cfg.seed)
+
+        def batch_fn(idx: torch.Tensor) -> dict:
+            batch = {k: v[idx] for k, v in tensors.items()}
+            batch["pixel_values"] = _flip(batch["pixel_values"], torch.rand(len(idx), generator=gen) < 0.5)
+            # Trim the padding shared by the whole set down to this batch's longest row.
+            keep = int(batch["attention_mask"].sum(dim=1).max())
+            for key in ("input_ids", "attention_mask", "token_type_ids", "labels"):
+                batch[key] = batch[key][:, :keep]
+            return batch
+
+        def evaluate(limit: int | None = None) -> dict:
+            data = held_out if limit is None else DemoData(held_out.items[:limit], held_out.images[:limit])
+            return evaluate_extractor(processor, model, data)
+    else:
+        rows = examples.train
+
+        def batch_fn(idx: torch.Tensor) -> dict:
+            chosen = [rows[i] for i in idx.tolist()]
+            batch = processor(text=["<image>" + ex.prefix for ex in chosen], images=[ex.image for ex in chosen],
+                              suffix=[ex.suffix for ex in chosen], return_tensors="pt", padding="longest")
+            return {k: batch[k] for k in ("input_ids", "attention_mask", "token_type_ids", "labels", "pixel_values")}
+
+        n_examples = len(rows)
+
+        def evaluate(limit: int | None = None) -> dict:
+            return evaluate_examples(processor, model, examples.held_out[:limit])
+
+    _freeze_vision(cfg, vision, warmed)
+    if cfg.lora and not cfg.tiny:
+        model = apply_lora(model, cfg.lora_r, cfg.lora_alpha, cfg.lora_targets.split(","))
+    if cfg.gradient_checkpointing:
+        enable_gradient_checkpointing(model)
+    dtype = next(p for p in model.parameters() if p.is_floating_point()).dtype
+
+    def loss_fn(m: nn.Module, batch: dict) -> torch.Tensor:
+        batch["pixel_values"] = batch["pixel_values"].to(dtype)
+        return m(**batch).loss
+
+    report["training"] = _train_loop(model, batch_fn, n_examples, cfg, output_dir, loss_fn, "paligemma",
+                                     evaluate=lambda: evaluate(cfg.eval_every_items))
+    model.save_pretrained(output_dir)  # a peft model saves only its adapter
+    processor.save_pretrained(output_dir)
+    report["eval"] = evaluate()
+    report["eval"]["eval_seed" if demo else "dataset"] = cfg.eval_seed if demo else cfg.dataset
+    return _finish(cfg, output_dir, report)
 
 
 # --------------------------------------------------------------------------------------------- clip
@@ -544,51 +787,77 @@ def train_clip(cfg: TrainConfig) -> dict:
     """Contrastive image-text training of the catalog embedder; writes weights, processors and eval.json."""
     from fashion_ai.models import load_clip_for_training
 
-    output_dir = Path(cfg.output_dir)
-    output_dir.mkdir(parents=True, exist_ok=True)
-    torch.manual_seed(cfg.seed)
+    output_dir = _prepare_output(cfg)
+    demo = cfg.dataset == "demo"
+    examples = None
     if cfg.tiny:
-        tokenizer, image_processor, model = build_tiny_clip(cfg.image_size, cfg.patch_size, seed=cfg.seed)
+        examples = None if demo else load_examples(cfg, cfg.image_size)
+        words = () if demo else [ex.caption for ex in examples.train]
+        tokenizer, image_processor, model = build_tiny_clip(cfg.image_size, cfg.patch_size, seed=cfg.seed,
+                                                            extra_words=words)
     else:
         tokenizer, image_processor, model = load_clip_for_training(cfg.base_model)
-    vision_config = model.config.vision_config
-    grid = vision_config.image_size // vision_config.patch_size
-    train = training_set(cfg.train_items, cfg.seed,
-                         lambda images, _: {"pixel_values": image_processor(images=images, return_tensors="pt")[
-                             "pixel_values"]}, grid)
-    held_out = demo_data(cfg.eval_items, cfg.eval_seed)
-    pixels = train.tensors["pixel_values"]
+        if not demo:
+            examples = load_examples(cfg, _input_size(image_processor))
+    if cfg.gradient_checkpointing:
+        enable_gradient_checkpointing(model)
     report: dict = {"target": "clip", "config": asdict(cfg)}
-    if cfg.tiny and not (cfg.resume and (output_dir / CHECKPOINT_DIR).exists()):
-        held_pixels = image_processor(images=held_out.images, return_tensors="pt")["pixel_values"]
-        report["vision_warmup_accuracy"] = warm_up_vision(
-            model.vision_model, train, "pixel_values", cfg.warmup_steps, cfg.batch_size, cfg.learning_rate, cfg.seed,
-            held_out=(held_pixels, held_out.items))
-    rng = np.random.default_rng(cfg.seed)
     gen = torch.Generator().manual_seed(cfg.seed)
 
-    def batch_fn(idx: torch.Tensor) -> dict:
-        texts = [clip_training_texts(train.items[i], rng) for i in idx.tolist()]
+    if demo:
+        grid = model.config.vision_config.image_size // model.config.vision_config.patch_size
+        train = training_set(cfg.train_items, cfg.seed,
+                             lambda images, _: {"pixel_values": image_processor(images=images, return_tensors="pt")[
+                                 "pixel_values"]}, grid)
+        held_out = demo_data(cfg.eval_items, cfg.eval_seed)
+        pixels = train.tensors["pixel_values"]
+        if cfg.tiny and not _resuming(cfg, output_dir):
+            held_pixels = image_processor(images=held_out.images, return_tensors="pt")["pixel_values"]
+            report["vision_warmup_accuracy"] = warm_up_vision(
+                model.vision_model, train, "pixel_values", cfg.warmup_steps, cfg.batch_size, cfg.learning_rate,
+                cfg.seed, held_out=(held_pixels, held_out.items))
+        rng = np.random.default_rng(cfg.seed)
+        n_examples = len(train.items)
+
+        def batch_fn(idx: torch.Tensor) -> dict:
+            chosen = [train.items[i] for i in idx.tolist()]
+            texts = [clip_training_texts(item, rng) for item in chosen]
+            # Items that share (colour, pattern, category) are not negatives of each other's queries.
+            keys = [(item.colors[0], item.pattern, item.category) for item in chosen]
+            return _clip_batch(texts, keys, _flip(pixels[idx], torch.rand(len(idx), generator=gen) < 0.5))
+
+        def evaluate(limit: int | None = None) -> dict:
+            data = held_out if limit is None else DemoData(held_out.items[:limit], held_out.images[:limit])
+            return evaluate_embedder(tokenizer, image_processor, model, data)
+    else:
+        rows = examples.train
+        n_examples = len(rows)
+
+        def batch_fn(idx: torch.Tensor) -> dict:
+            chosen = [rows[i] for i in idx.tolist()]
+            pixel_values = image_processor(images=[ex.image for ex in chosen], return_tensors="pt")["pixel_values"]
+            return _clip_batch([ex.caption for ex in chosen], [ex.caption for ex in chosen], pixel_values)
+
+        def evaluate(limit: int | None = None) -> dict:
+            return evaluate_caption_retrieval(tokenizer, image_processor, model, examples.held_out[:limit])
+
+    def _clip_batch(texts: list[str], keys: list, pixel_values: torch.Tensor) -> dict:
         tok = tokenizer(texts, padding=True, truncation=True, return_tensors="pt")
-        # Items that share (colour, pattern, category) are not negatives of each other's queries.
-        keys = [(train.items[i].colors[0], train.items[i].pattern, train.items[i].category) for i in idx.tolist()]
         same = torch.tensor([[a == b for b in keys] for a in keys])
         return {"input_ids": tok["input_ids"], "attention_mask": tok["attention_mask"],
-                "pixel_values": _flip(pixels[idx], torch.rand(len(idx), generator=gen) < 0.5).to(model.dtype),
-                "same": same}
+                "pixel_values": pixel_values.to(model.dtype), "same": same}
 
     def loss_fn(m: nn.Module, batch: dict) -> torch.Tensor:
         same = batch.pop("same")
-        out = m(**batch)
-        logits = out.logits_per_text
+        logits = m(**batch).logits_per_text
         target = same.float() / same.float().sum(dim=1, keepdim=True)
         return (nn.functional.cross_entropy(logits, target) + nn.functional.cross_entropy(logits.T, target.T)) / 2
 
-    report["training"] = _train_loop(model, batch_fn, len(train.items), cfg, output_dir, loss_fn, "clip")
+    report["training"] = _train_loop(model, batch_fn, n_examples, cfg, output_dir, loss_fn, "clip",
+                                     evaluate=lambda: evaluate(cfg.eval_every_items))
     model.save_pretrained(output_dir)
     tokenizer.save_pretrained(output_dir)
     image_processor.save_pretrained(output_dir)
-    report["eval"] = evaluate_embedder(tokenizer, image_processor, model, held_out)
-    report["eval"]["eval_seed"] = cfg.eval_seed
-    (output_dir / EVAL_FILE).write_text(json.dumps(report, indent=2))
-    return report
+    report["eval"] = evaluate()
+    report["eval"]["eval_seed" if demo else "dataset"] = cfg.eval_seed if demo else cfg.dataset
+    return _finish(cfg, output_dir, report)

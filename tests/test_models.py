@@ -110,3 +110,40 @@ def test_factory_loads_once_per_process(monkeypatch):
     second = models.get_embedder(config)
     models._embedder_for.cache_clear()
     assert first is second and calls == ["/nonexistent/embedder"]
+
+
+def test_hub_profile_loads_base_plus_adapter_and_logs_precision_and_memory(tiny_paligemma_dir, tmp_path, caplog):
+    """The hub profile with ids pointing at local copies: base + adapter through the same factory the app uses."""
+    from peft import PeftModel
+
+    from fashion_ai.models import get_embedder, get_extractor
+
+    processor, base = load_paligemma(str(tiny_paligemma_dir), load_in_4bit=False)
+    apply_lora(base, r=4, alpha=8, targets=["q_proj", "v_proj"]).save_pretrained(tmp_path / "adapter")
+    processor.save_pretrained(tmp_path / "adapter")  # pushed beside the adapter, as train_space.py push does
+    tokenizer, image_processor, clip = build_tiny_clip()
+    for part in (clip, tokenizer, image_processor):
+        part.save_pretrained(tmp_path / "clip")
+    config = AppConfig(profile="hub", paligemma_id=str(tiny_paligemma_dir), adapter_id=str(tmp_path / "adapter"),
+                       clip_id=str(tmp_path / "clip"), load_in_4bit=True)
+    caplog.set_level("INFO", logger="fashion_ai.models")
+    extractor = get_extractor(config)
+    embedder = get_embedder(config)
+    assert isinstance(extractor.model, PeftModel)
+    assert str(tmp_path / "adapter") in extractor.name and embedder.name == str(tmp_path / "clip")
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("loaded ")]
+    paligemma_line = next(line for line in lines if line.startswith("loaded PaliGemma"))
+    # What loaded, in which precision (no CUDA here: the 4-bit request falls back to float32), and the memory.
+    assert "+ adapter" in paligemma_line and "float32 on cpu" in paligemma_line
+    assert "weights" in paligemma_line and "MiB" in paligemma_line and "peak RSS" in paligemma_line
+    assert any(line.startswith("loaded CLIP") and "MiB" in line for line in lines)
+    assert "4-bit quantization needs CUDA" in caplog.text
+
+
+def test_startup_summary_names_the_quantization():
+    from fashion_ai.models import describe_model
+
+    _, model = build_tiny_paligemma(image_size=32, patch_size=8)
+    text = describe_model(model, quantization_config(True, cuda=True), "cpu")
+    assert text.startswith("4-bit nf4 (compute dtype bfloat16, double quant) on cpu")
+    assert "MiB" in text

@@ -106,3 +106,81 @@ def test_train_space_help_lists_options():
     assert result.returncode == 0
     for flag in ("--target", "--tiny", "--quantize_4bit", "--lora_r", "--resume", "--time_budget_s"):
         assert flag in result.stdout
+
+
+def _linear_problem():
+    torch.manual_seed(0)
+    x, y = torch.randn(64, 4), torch.randn(64, 1)
+    model = torch.nn.Linear(4, 1)
+    return x, y, model
+
+
+@pytest.mark.parametrize("accum", [2, 4])
+def test_gradient_accumulation_matches_one_big_batch(tmp_path, accum):
+    """batch_size b with `accum` micro-batches must update the weights exactly like one batch of b * accum."""
+    x, y, model = _linear_problem()
+    big = torch.nn.Linear(4, 1)
+    big.load_state_dict(model.state_dict())
+    calls = []
+
+    def batch_fn(idx):
+        calls.append(len(idx))
+        return {"x": x[idx], "y": y[idx]}
+
+    def loss_fn(m, b):
+        return torch.nn.functional.mse_loss(m(b["x"]), b["y"])
+
+    common = dict(target="clip", tiny=True, steps=3, checkpoint_every=0, learning_rate=0.05)
+    small_cfg = TrainConfig(batch_size=2, grad_accum_steps=accum, **common)
+    report = training._train_loop(model, batch_fn, len(x), small_cfg, tmp_path / "a", loss_fn, "accum")
+    assert calls == [2] * (3 * accum) and report["examples_seen"] == 3 * 2 * accum
+    training._train_loop(big, batch_fn, len(x), TrainConfig(batch_size=2 * accum, **common), tmp_path / "b",
+                         loss_fn, "big")
+    # The same examples in the same order (one generator), averaged the same way: the same weights.
+    assert torch.allclose(model.weight, big.weight, atol=1e-6) and torch.allclose(model.bias, big.bias, atol=1e-6)
+
+
+def test_periodic_evaluation_is_recorded(tmp_path):
+    x, y, model = _linear_problem()
+    seen = []
+
+    def evaluate():
+        seen.append(model.training)
+        return {"caption_to_image": {"recall@1": 0.5, "mrr": 0.7}}
+
+    cfg = TrainConfig(target="clip", tiny=True, steps=6, eval_every=2, batch_size=4, checkpoint_every=0)
+    report = training._train_loop(model, lambda idx: {"x": x[idx], "y": y[idx]}, len(x), cfg, tmp_path,
+                                  lambda m, b: torch.nn.functional.mse_loss(m(b["x"]), b["y"]), "eval", evaluate)
+    assert [h["step"] for h in report["eval_history"]] == [2, 4, 6]
+    assert report["eval_history"][0]["recall@1"] == 0.5
+    assert seen == [False, False, False]  # evaluated in eval mode, then back to training
+
+
+def test_gradient_checkpointing_gives_the_same_gradients():
+    processor, model = training.build_tiny_paligemma(image_size=32, patch_size=8)
+    from PIL import Image
+
+    batch = processor(text=["<image>extract data in JSON format"] * 2, images=[Image.new("RGB", (32, 32), "red")] * 2,
+                      suffix=['[{"category": "dress"}]'] * 2, return_tensors="pt", padding="longest")
+    model.train()
+
+    def grads():
+        model.zero_grad()
+        model(**batch).loss.backward()
+        return {n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None}
+
+    plain = grads()
+    training.enable_gradient_checkpointing(model)
+    assert model.is_activation_checkpointing
+    checkpointed = grads()
+    assert plain.keys() == checkpointed.keys() and len(plain) > 10
+    assert all(torch.allclose(plain[n], checkpointed[n], atol=1e-5) for n in plain)
+
+
+def test_training_options_are_validated():
+    with pytest.raises(ValueError, match="grad_accum_steps must be positive"):
+        TrainConfig(grad_accum_steps=0)
+    with pytest.raises(ValueError, match="lora_targets"):
+        TrainConfig(lora_targets=" , ")
+    with pytest.raises(ValueError, match="dataset must be demo or <kind>:<source>"):
+        TrainConfig(dataset="fashionpedia")
