@@ -53,8 +53,9 @@ class AppConfig:
     catalog_dir: str = field(default=DEFAULT_CATALOG_DIR, metadata={"help": "catalog folder (catalog.jsonl + "
                                                                            "images) indexed on first start"})
     catalog_source: str = field(default="", metadata={
-        "help": "a real catalog to import and index instead of catalog_dir: products:<hub id | parquet | csv> or "
-                "items:<csv | jsonl> (fashion_ai.data); the hub profile defaults to " + DEFAULT_HUB_CATALOG_SOURCE})
+        "help": "a real catalog to import and index instead of catalog_dir: products:<hub id | parquet | csv | "
+                "jsonl> in the ashraq/fashion-product-images-small layout or with our item columns (id, title, "
+                "image, price, url, ...); the hub profile defaults to " + DEFAULT_HUB_CATALOG_SOURCE})
     catalog_limit: int = field(default=0, metadata={"help": "import at most N items of catalog_source (0 = all; "
                                                            f"{DEFAULT_HUB_CATALOG_LIMIT} for the hub default)"})
     data_dir: str = field(default=DEFAULT_DATA_DIR, metadata={"help": "where the Chroma index (and imported "

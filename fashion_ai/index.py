@@ -167,8 +167,9 @@ def _arg_parser() -> argparse.ArgumentParser:
                              description="Embed the catalog's photos into the search index (resumable).")
     parser.add_argument("--catalog", help="catalog folder with catalog.jsonl and images (default: config catalog_dir); "
                                           "with --source, the folder the import writes")
-    parser.add_argument("--source", help="import a real catalog first: products:<hub id | parquet | csv> "
-                                         "(the ashraq/fashion-product-images-small layout) or items:<csv | jsonl>")
+    parser.add_argument("--source", help="import a real catalog first: products:<hub id | parquet | csv | jsonl>, "
+                                         "in the ashraq/fashion-product-images-small layout or with our item "
+                                         "columns (id, title, image, price, url, category, colors, ...)")
     parser.add_argument("--profile", help="demo, hub or auto (default: FASHION_AI_PROFILE or auto)")
     parser.add_argument("--data-dir", help="folder of the embedded Chroma store (default: FASHION_AI_DATA_DIR)")
     parser.add_argument("--chroma-url", help="http://host:port of a Chroma server instead of the embedded store")

@@ -211,3 +211,58 @@ def test_cli_as_a_module(tmp_path):
     assert done.returncode == 1
     assert done.stderr.strip().splitlines()[-1].startswith("error: no catalog at")
     assert "Traceback" not in done.stderr
+
+
+# --------------------------------------------------------------------------------------------- real catalogs
+@pytest.fixture(scope="module")
+def products_spec(tmp_path_factory):
+    from dataset_files import demo_rows, write_products
+
+    return write_products(tmp_path_factory.mktemp("products") / "ashraq", demo_rows(24, seed=9))
+
+
+def test_hub_profile_imports_its_catalog_then_indexes_it_once(tmp_path, products_spec, embedder):
+    from fashion_ai.config import catalog_folder
+
+    config = AppConfig(profile="hub", catalog_source=products_spec, data_dir=str(tmp_path / "data"))
+    store, report = ensure_index(config, embedder)
+    folder = catalog_folder(config)
+    assert folder.parent == tmp_path / "data" / "catalogs" and (folder / "catalog.jsonl").is_file()
+    items = load_catalog(folder)
+    assert report.added == len(items) == store.count() and 15 <= len(items) < 24  # coats have no product type
+    assert store.name == "catalog-hub"
+    item = items[0]
+    assert item.price is None and item.title and item.extra.get("articleType")  # hierarchy kept, no invented price
+    written = (folder / "catalog.jsonl").stat().st_mtime_ns
+    store, report = ensure_index(config, embedder)  # second start: no import, no embedding
+    assert report.added == 0 and (folder / "catalog.jsonl").stat().st_mtime_ns == written
+    assert embedder.images_embedded == len(items)
+
+
+def test_hub_profile_defaults_to_the_product_dataset():
+    from fashion_ai.config import DEFAULT_HUB_CATALOG_LIMIT, DEFAULT_HUB_CATALOG_SOURCE, catalog_source
+
+    assert catalog_source(AppConfig(profile="hub")) == (DEFAULT_HUB_CATALOG_SOURCE, DEFAULT_HUB_CATALOG_LIMIT)
+    assert catalog_source(AppConfig(profile="demo")) == ("", 0)
+    assert catalog_source(AppConfig(profile="hub", catalog_dir="/shop/catalog")) == ("", 0)  # own catalog wins
+
+
+def test_an_unreachable_catalog_source_is_a_clear_error(tmp_path, embedder, monkeypatch):
+    import datasets
+
+    monkeypatch.setattr(datasets.config, "HF_HUB_OFFLINE", True)  # as in CI: the Hub id fails at once
+    config = AppConfig(profile="hub", data_dir=str(tmp_path / "data"))
+    with pytest.raises(IndexMissingError, match="could not import the catalog products:ashraq/fashion-product"):
+        ensure_index(config, embedder)
+
+
+def test_cli_imports_and_indexes_a_product_catalog(tmp_path, products_spec, saved_clip_dir, monkeypatch, capsys):
+    monkeypatch.setenv("FASHION_AI_DEMO_EMBEDDER_DIR", str(saved_clip_dir))
+    args = ["--source", products_spec, "--profile", "demo", "--data-dir", str(tmp_path), "--batch-size", "4"]
+    assert main(args + ["--limit", "6"]) == 0
+    assert "indexed 6 new items" in capsys.readouterr().out
+    assert main(args + ["--catalog", str(tmp_path / "shop")]) == 0  # the import lands where --catalog says
+    assert len(load_catalog(tmp_path / "shop")) > 6
+    assert main(["--source", "products:" + str(tmp_path / "missing.parquet"), "--profile", "demo",
+                 "--data-dir", str(tmp_path)]) == 1
+    assert capsys.readouterr().err.strip().splitlines()[-1].startswith("error: could not import the catalog")
