@@ -457,3 +457,45 @@ def test_full_weights_card_code_runs(tmp_path, monkeypatch, capsys, kind):
         assert tuple(namespace["scores"].shape) == (2, 1)
     else:
         assert isinstance(namespace["answer"], str) and namespace["answer"].strip().startswith("[")
+
+
+# --------------------------------------------------------------------------------------------- train_space.py
+TINY_RUN = ["--target", "paligemma", "--tiny", "--train_items", "96", "--eval_items", "8", "--batch_size", "8",
+            "--warmup_steps", "10", "--steps", "10", "--checkpoint_every", "0", "--threads", "1"]
+
+
+def test_train_space_trains_then_pushes_with_a_card_from_its_own_run(hub, tmp_path, monkeypatch, capsys):
+    import train_space
+
+    monkeypatch.setenv("HF_TOKEN", SECRET)
+    monkeypatch.setenv("HF_ENDPOINT", hub.url)
+    out = tmp_path / "extractor"
+    assert train_space.main([*TINY_RUN, "--output_dir", str(out), "--push_to_hub", REPO]) == 0
+    assert f"pushed to {hub.url}/{REPO}/commit/" in capsys.readouterr().out
+    files = hub.files()
+    for name in ("model.safetensors", "config.json", "processor_config.json", "tokenizer.json", "eval.json", "README.md"):
+        assert files[name] == (out / name).read_bytes(), name
+    report = json.loads(files["eval.json"])
+    card = files["README.md"].decode()
+    category = report["eval"]["fields"]["category"]["accuracy"]
+    assert f"{category:.4f}" in card and "from_pretrained" in card  # this run's numbers, not a template's
+    assert SECRET not in capsys.readouterr().err
+    _assert_token_only_in_auth_header(hub)
+
+
+def test_train_space_push_offline_is_one_line_after_the_local_save(tmp_path, monkeypatch, capsys):
+    import train_space
+
+    monkeypatch.setattr(hf_constants, "HF_HUB_OFFLINE", True)
+    monkeypatch.setenv("HF_TOKEN", SECRET)
+    out = tmp_path / "extractor"
+    assert train_space.main([*TINY_RUN, "--output_dir", str(out), "--push_to_hub", REPO]) == 1
+    captured = capsys.readouterr()
+    assert f"saved to {out}" in captured.out  # the model is saved before the push is tried
+    err = captured.err.strip().splitlines()  # progress bars and log lines come before it
+    errors = [line for line in err if line.startswith("error: ")]
+    assert errors == [err[-1]] and "offline" in err[-1] and str(out) in err[-1] and "Traceback" not in captured.err
+    assert SECRET not in captured.err + captured.out
+    assert (out / "model.safetensors").is_file() and (out / "eval.json").is_file()
+    assert train_space.main(["push", "--model_dir", str(out), "--repo_id", "not a repo"]) == 1
+    assert "--repo_id must look like owner/name" in capsys.readouterr().err
