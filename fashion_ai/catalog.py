@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
 from PIL import Image, ImageDraw
 
 from fashion_ai.attributes import Garment
@@ -132,11 +133,14 @@ class CatalogItem:
 
 # --------------------------------------------------------------------------------------------- drawing
 def _pattern_layer(size: int, pattern: str, primary: tuple[int, int, int], secondary: tuple[int, int, int],
-                   rng: random.Random) -> Image.Image:
-    """A full-canvas texture; the garment's silhouette is cut out of it."""
+                   rng: random.Random, box: tuple[int, int, int, int] | None = None) -> Image.Image:
+    """A full-canvas texture; the garment's silhouette (bounding box `box`) is cut out of it.
+
+    Every pattern must still read as itself at a small model's 64 px input: bold repeats, and shapes that
+    differ in kind (bands, a two-way plaid, discs, five-petal flowers, one large block), never thin lines.
+    """
     layer = Image.new("RGB", (size, size), primary)
     draw = ImageDraw.Draw(layer)
-    # Bold repeats: a pattern must survive downscaling to a small model's input (64 px).
     step = rng.randint(size // 7, size // 5)
     if pattern == "striped":
         # Bold horizontal bands (Breton stripes): one direction only, so they never read as a check.
@@ -144,35 +148,43 @@ def _pattern_layer(size: int, pattern: str, primary: tuple[int, int, int], secon
         for pos in range(rng.randint(0, step), size, step):
             draw.rectangle((0, pos, size, pos + width), fill=secondary)
     elif pattern == "checked":
-        width = max(3, int(step * 0.16))  # two directions: the base colour must stay the majority
-        for pos in range(rng.randint(0, step), size, step):
-            draw.rectangle((pos, 0, pos + width, size), fill=secondary)
-            draw.rectangle((0, pos, size, pos + width), fill=secondary)
+        # Gingham: half-tone bands both ways, full secondary where they cross; three tones in a grid that thin
+        # check lines (which blur into dots at 64 px) never gave. The base colour still covers the most area.
+        width = max(3, int(step * 0.3))
+        offset = rng.randint(0, step)
+        band = (np.arange(size) - offset) % step < width
+        weight = 0.5 * band[None, :] + 0.5 * band[:, None]
+        texture = (np.array(primary, dtype=np.float32) * (1 - weight[..., None])
+                   + np.array(secondary, dtype=np.float32) * weight[..., None])
+        return Image.fromarray(texture.round().astype(np.uint8), "RGB")
     elif pattern == "dotted":
-        radius = max(3, int(step * 0.25))
+        radius = max(3, int(step * 0.27))
         offset = rng.randint(0, step)
         for row, y in enumerate(range(offset, size + step, step)):
             for x in range(offset + (step // 2 if row % 2 else 0), size + step, step):
                 draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=secondary)
     elif pattern == "floral":
-        petal = max(4, int(step * 0.28))
+        petal = max(4, int(step * 0.3))
         centre_color = (250, 220, 60) if secondary != (245, 210, 40) else (250, 250, 250)
-        spacing = int(step * 1.25)
-        # A jittered grid, not uniform scatter: every patch of the garment shows flowers.
-        centres = [(x + rng.uniform(-0.2, 0.2) * spacing, y + rng.uniform(-0.2, 0.2) * spacing)
+        spacing = int(step * 1.45)
+        # Large flowers on a loosely jittered grid: every patch of the garment shows petals, in no straight rows.
+        centres = [(x + rng.uniform(-0.3, 0.3) * spacing, y + rng.uniform(-0.3, 0.3) * spacing)
                    for y in range(rng.randint(0, spacing), size + spacing, spacing)
                    for x in range(rng.randint(0, spacing), size + spacing, spacing)]
         for cx, cy in centres:
+            turn = rng.uniform(0, 2 * math.pi / 5)
             for k in range(5):
-                angle = 2 * math.pi * k / 5
+                angle = turn + 2 * math.pi * k / 5
                 px, py = cx + petal * math.cos(angle), cy + petal * math.sin(angle)
-                draw.ellipse((px - petal * 0.7, py - petal * 0.7, px + petal * 0.7, py + petal * 0.7), fill=secondary)
-            draw.ellipse((cx - petal * 0.45, cy - petal * 0.45, cx + petal * 0.45, cy + petal * 0.45), fill=centre_color)
+                draw.ellipse((px - petal * 0.75, py - petal * 0.75, px + petal * 0.75, py + petal * 0.75), fill=secondary)
+            draw.ellipse((cx - petal * 0.5, cy - petal * 0.5, cx + petal * 0.5, cy + petal * 0.5), fill=centre_color)
     elif pattern == "colour-block":
+        # Split the garment itself (not the canvas) so the second block always shows, at 35-45% of it.
+        left, top, right, bottom = box or (0, 0, size, size)
         if rng.random() < 0.5:
-            draw.rectangle((0, int(size * rng.uniform(0.55, 0.68)), size, size), fill=secondary)
+            draw.rectangle((0, int(top + (bottom - top) * rng.uniform(0.55, 0.65)), size, size), fill=secondary)
         else:
-            draw.rectangle((int(size * rng.uniform(0.58, 0.7)), 0, size, size), fill=secondary)
+            draw.rectangle((int(left + (right - left) * rng.uniform(0.55, 0.65)), 0, size, size), fill=secondary)
     return layer
 
 
@@ -330,7 +342,7 @@ def render_item(category: str, primary: str, secondary: str, pattern: str, sleev
     mask_draw = ImageDraw.Draw(mask)
     for poly in polys:
         mask_draw.polygon(to_px(poly), fill=255)
-    texture = _pattern_layer(size, pattern, DEMO_COLORS[primary], DEMO_COLORS[secondary], rng)
+    texture = _pattern_layer(size, pattern, DEMO_COLORS[primary], DEMO_COLORS[secondary], rng, mask.getbbox())
     image.paste(texture, (0, 0), mask)
     draw = ImageDraw.Draw(image)
     edge = tuple(max(0, int(c * 0.55)) for c in DEMO_COLORS[primary])

@@ -29,6 +29,7 @@ from fashion_ai.evaluation import extraction_metrics, retrieval_metrics
 from fashion_ai.extraction import DEFAULT_PROMPT, generate_answers
 
 logger = logging.getLogger(__name__)
+RUN_STARTED = time.monotonic()  # the run's clock for --time_budget_s; train_* functions restart it
 
 DEFAULT_PALIGEMMA_BASE = "google/paligemma2-3b-pt-224"
 DEFAULT_CLIP_BASE = "patrickjohncyh/fashion-clip"
@@ -36,7 +37,18 @@ DEFAULT_LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up
 DEMO_FIELDS = ("category", "colors", "pattern", "length", "sleeve")  # what a demo photo shows
 SPECIAL_TOKENS = ("<pad>", "<eos>", "<bos>", "<unk>", "<image>")
 EVAL_FILE = "eval.json"
-DEFAULT_STEPS = {"paligemma": 1400, "clip": 2500}
+# "0 = auto" settings: the tiny demo models train from scratch on many generated photos with large batches and a
+# high learning rate; real checkpoints are fine-tuned with small batches (3B on one GPU) and gentle rates.
+DEFAULT_STEPS = {("paligemma", True): 800, ("clip", True): 1000, ("paligemma", False): 2000, ("clip", False): 2000}
+DEFAULT_BATCH_SIZE = {True: 64, False: 4}
+DEFAULT_LEARNING_RATE = {("paligemma", True): 2e-3, ("clip", True): 2e-3, ("paligemma", False): 2e-4,
+                         ("clip", False): 1e-5}
+EVAL_RESERVE_S = 25.0
+# Under a time budget, the vision warm-up gets this share of the time left after the data is made; the main
+# training gets the rest (measured on 2 cores: 5000 warm-up steps ~320 s, 800 PaliGemma steps ~160 s).
+WARMUP_SHARE = 0.67  # what saving and the final evaluation of a tiny model on 300 photos take on 2 cores
+DEFAULT_DEMO_TRAIN_ITEMS = 60000  # generated: enough distinct photos that the warm-up does not memorise them
+DEFAULT_DATASET_TRAIN_ITEMS = 20000  # rows read from a real dataset (photos are kept in memory at input size)
 CHECKPOINT_DIR = "checkpoint"
 
 
@@ -56,19 +68,26 @@ class TrainConfig:
     lora_alpha: int = field(default=16, metadata={"help": "LoRA alpha"})
     lora_targets: str = field(default=",".join(DEFAULT_LORA_TARGETS), metadata={"help": "comma-separated modules"})
     quantize_4bit: bool = field(default=False, metadata={"help": "QLoRA: load the base in 4-bit nf4 (needs CUDA)"})
-    train_items: int = field(default=20000, metadata={"help": "generated training items (demo data)"})
+    train_items: int = field(default=0, metadata={"help": "training items: generated (demo) or rows read from the "
+                                                         f"dataset (0 = {DEFAULT_DEMO_TRAIN_ITEMS} demo, "
+                                                         f"{DEFAULT_DATASET_TRAIN_ITEMS} dataset)"})
     eval_items: int = field(default=300, metadata={"help": "held-out items for the final evaluation"})
     seed: int = field(default=1, metadata={"help": "seed of the training data and initialisation"})
     eval_seed: int = field(default=1001, metadata={"help": "seed of the held-out data (must differ from seed)"})
     image_size: int = field(default=64, metadata={"help": "model input size of tiny models, in pixels"})
     patch_size: int = field(default=16, metadata={"help": "ViT patch size of tiny models: 64/16 gives 16 image "
                                                           "tokens, which learn silhouettes fastest on a CPU"})
-    batch_size: int = field(default=32, metadata={"help": "examples per optimizer step"})
-    learning_rate: float = field(default=2e-3, metadata={"help": "peak learning rate (cosine schedule)"})
-    warmup_steps: int = field(default=6000, metadata={"help": "supervised warm-up steps of the vision tower"})
-    steps: int = field(default=0, metadata={"help": "optimizer steps of the main training (0 = the target's "
-                                                    "default: 1400 for paligemma, 2500 for clip)"})
-    time_budget_s: float = field(default=0.0, metadata={"help": "stop the main training after this many seconds "
+    batch_size: int = field(default=0, metadata={"help": "examples per micro-batch (0 = 64 for tiny models, 4 for "
+                                                        "real checkpoints)"})
+    learning_rate: float = field(default=0.0, metadata={"help": "peak learning rate, cosine schedule (0 = 2e-3 "
+                                                               "tiny, 2e-4 PaliGemma LoRA, 1e-5 CLIP)"})
+    warmup_steps: int = field(default=5000, metadata={"help": "supervised warm-up steps of the vision tower"})
+    steps: int = field(default=0, metadata={"help": "optimizer steps of the main training (0 = tiny: 800 "
+                                                    "paligemma, 1000 clip; real checkpoints: 2000)"})
+    time_budget_s: float = field(default=0.0, metadata={"help": "wall-clock budget of the whole run in seconds, "
+                                                                "data and warm-up included: the main training stops "
+                                                                f"early so that the final evaluation (about "
+                                                                f"{EVAL_RESERVE_S:.0f} s reserved) ends in time "
                                                                 "(0 = no limit)"})
     checkpoint_every: int = field(default=200, metadata={"help": "save a resumable checkpoint every N steps"})
     resume: bool = field(default=False, metadata={"help": "continue from output_dir/checkpoint if present"})
@@ -98,20 +117,25 @@ class TrainConfig:
             raise ValueError(f"target must be 'paligemma' or 'clip', not {self.target!r}")
         if self.seed == self.eval_seed:
             raise ValueError("eval_seed must differ from seed, or the evaluation would see training images")
-        for name in ("train_items", "eval_items", "batch_size", "image_size", "lora_r", "grad_accum_steps",
-                     "eval_every_items"):
+        for name in ("eval_items", "image_size", "lora_r", "grad_accum_steps", "eval_every_items"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
-        if self.steps < 0 or self.warmup_steps < 0 or self.eval_every < 0:
-            raise ValueError("steps, warmup_steps and eval_every cannot be negative")
+        for name in ("train_items", "batch_size", "steps", "warmup_steps", "eval_every"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} cannot be negative, got {getattr(self, name)}")
         self.dataset = self.dataset.strip() or "demo"
         if self.dataset != "demo" and ":" not in self.dataset:
             raise ValueError(f"dataset must be demo or <kind>:<source> (fashionpedia, products, jsonl), "
                              f"not {self.dataset!r}")
         if not [t for t in self.lora_targets.split(",") if t.strip()]:
             raise ValueError("lora_targets must name at least one module, e.g. q_proj,v_proj")
-        if not self.steps:
-            self.steps = DEFAULT_STEPS[self.target]
+        if self.learning_rate < 0:
+            raise ValueError("learning_rate cannot be negative")
+        self.steps = self.steps or DEFAULT_STEPS[(self.target, self.tiny)]
+        self.batch_size = self.batch_size or DEFAULT_BATCH_SIZE[self.tiny]
+        self.learning_rate = self.learning_rate or DEFAULT_LEARNING_RATE[(self.target, self.tiny)]
+        if not self.train_items:
+            self.train_items = DEFAULT_DEMO_TRAIN_ITEMS if self.dataset == "demo" else DEFAULT_DATASET_TRAIN_ITEMS
         if not self.tiny and not self.base_model:
             self.base_model = DEFAULT_PALIGEMMA_BASE if self.target == "paligemma" else DEFAULT_CLIP_BASE
 
@@ -276,38 +300,70 @@ def _pad_cat(chunks: list[torch.Tensor], value: int) -> torch.Tensor:
     return torch.cat([nn.functional.pad(c, (0, width - c.shape[1]), value=value) for c in chunks])
 
 
-def training_set(count: int, seed: int, encode: Callable[[list, list[CatalogItem]], dict], grid: int,
-                 chunk: int = 500) -> TrainingSet:
-    """Generate and encode items chunk by chunk, so only tensors (not thousands of photos) stay in memory."""
+_ENCODE: Callable[[list, list[CatalogItem]], dict] | None = None  # read by forked workers (closures don't pickle)
+
+
+def _make_chunk(args: tuple[int, int, int, int]) -> tuple[list[CatalogItem], dict, torch.Tensor]:
+    """Items start..stop of a seed: their encoded tensors and per-patch labels (runs in a worker or inline)."""
     from PIL import Image
 
+    start, stop, seed, grid = args
     categories = _demo_category_names()
     colors, patterns = sorted(DEMO_COLORS), list(DEMO_PATTERNS)
+    items, images, patches = [], [], []
+    for index in range(start, stop):
+        item, image, mask = generate_example(index, seed)
+        items.append(item)
+        images.append(image)
+        frac = np.asarray(mask.resize((grid, grid), Image.BOX), dtype=np.float32) / 255.0
+        label = np.full(frac.shape + (3,), -100, dtype=np.int64)  # patches on the garment's edge are ambiguous
+        on = frac > 0.5
+        label[on] = (categories.index(item.category), colors.index(item.colors[0]), patterns.index(item.pattern))
+        label[frac < 0.1, 0] = len(categories)
+        patches.append(torch.from_numpy(label.reshape(-1, 3)))
+    return items, _ENCODE(images, items), torch.stack(patches)
+
+
+def _worker_init() -> None:
+    torch.set_num_threads(1)
+
+
+def training_set(count: int, seed: int, encode: Callable[[list, list[CatalogItem]], dict], grid: int,
+                 chunk: int = 500, workers: int = 1) -> TrainingSet:
+    """Generate and encode items chunk by chunk, so only tensors (not thousands of photos) stay in memory.
+
+    With workers > 1 the chunks are made in forked processes (drawing and preprocessing are CPU-bound Python).
+    """
+    import multiprocessing
+
+    global _ENCODE
+    _ENCODE = encode
+    jobs = [(start, min(count, start + chunk), seed, grid) for start in range(0, count, chunk)]
     items: list[CatalogItem] = []
     encoded: list[dict] = []
-    patches = []
+    patches: list[torch.Tensor] = []
     bar = tqdm(total=count, desc=f"generate seed {seed}", leave=False)
-    for start in range(0, count, chunk):
-        images = []
-        for index in range(start, min(count, start + chunk)):
-            item, image, mask = generate_example(index, seed)
-            items.append(item)
-            images.append(image)
-            frac = np.asarray(mask.resize((grid, grid), Image.BOX), dtype=np.float32) / 255.0
-            label = np.full(frac.shape + (3,), -100, dtype=np.int64)  # patches on the garment's edge are ambiguous
-            on = frac > 0.5
-            label[on] = (categories.index(item.category), colors.index(item.colors[0]), patterns.index(item.pattern))
-            label[frac < 0.1, 0] = len(categories)
-            patches.append(torch.from_numpy(label.reshape(-1, 3)))
-        encoded.append(encode(images, items[start:]))
-        bar.update(len(images))
-    bar.close()
+    pool = None
+    if workers > 1 and len(jobs) > 1 and "fork" in multiprocessing.get_all_start_methods():
+        pool = multiprocessing.get_context("fork").Pool(workers, initializer=_worker_init)
+    try:
+        for chunk_items, chunk_tensors, chunk_patches in (pool.imap(_make_chunk, jobs) if pool else map(_make_chunk, jobs)):
+            items.extend(chunk_items)
+            encoded.append(chunk_tensors)
+            patches.append(chunk_patches)
+            bar.update(len(chunk_items))
+    finally:
+        if pool:
+            pool.close()
+            pool.join()
+        bar.close()
+        _ENCODE = None
     pads = {"input_ids": 0, "attention_mask": 0, "token_type_ids": 0, "labels": -100}
     tensors = {}
     for key in encoded[0]:
         parts = [e[key] for e in encoded]
         tensors[key] = _pad_cat(parts, pads.get(key, 0)) if parts[0].dim() == 2 else torch.cat(parts)
-    return TrainingSet(items, tensors, torch.stack(patches))
+    return TrainingSet(items, tensors, torch.cat(patches))
 
 
 def _label_tensors(items: Sequence[CatalogItem]) -> dict[str, torch.Tensor]:
@@ -416,15 +472,43 @@ def evaluate_caption_retrieval(tokenizer, image_processor, model, examples: Sequ
 
 
 # --------------------------------------------------------------------------------------------- loops
-def _cosine_lr(step: int, total: int, peak: float, warm: int = 50) -> float:
-    if step < warm:
-        return peak * (step + 1) / warm
-    progress = (step - warm) / max(1, total - warm)
-    return peak * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
+class _Schedule:
+    """Linear warm-up, then a cosine decay to 5% of the peak over the run's progress.
+
+    Progress is the share of steps done or, when a deadline is set, the share of the time used, whichever is
+    further: under a time budget the rate still anneals fully by the deadline, on a fast machine or a slow one.
+    """
+
+    def __init__(self, steps: int, peak: float, deadline: float | None = None, warm: int = 50):
+        self.steps, self.peak, self.deadline, self.warm = steps, peak, deadline, warm
+        self.started = time.monotonic()
+
+    def progress(self, step: int) -> float:
+        done = (step - self.warm) / max(1, self.steps - self.warm)
+        if self.deadline is not None:
+            done = max(done, (time.monotonic() - self.started) / max(1e-6, self.deadline - self.started))
+        return done
+
+    def lr(self, step: int) -> float:
+        if step < self.warm:
+            return self.peak * (step + 1) / self.warm
+        return self.peak * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(1.0, self.progress(step)))))
+
+    def out_of_time(self) -> bool:
+        return self.deadline is not None and time.monotonic() >= self.deadline
+
+
+def _deadline(cfg: TrainConfig, share: float = 1.0) -> float | None:
+    """When a phase must end under cfg.time_budget_s: `share` of the time left before the evaluation reserve."""
+    if not cfg.time_budget_s:
+        return None
+    now = time.monotonic()
+    return now + share * max(0.0, RUN_STARTED + cfg.time_budget_s - EVAL_RESERVE_S - now)
 
 
 def warm_up_vision(vision: nn.Module, data: TrainingSet, pixel_key: str, steps: int, batch_size: int, lr: float,
-                   seed: int, held_out: tuple[torch.Tensor, list[CatalogItem]] | None = None) -> dict[str, dict]:
+                   seed: int, held_out: tuple[torch.Tensor, list[CatalogItem]] | None = None,
+                   deadline: float | None = None) -> dict[str, dict]:
     """Supervised warm-up: teach a from-scratch vision tower the visible attributes before the real objective.
 
     A ViT trained from scratch learns shape slowly through a language-model or contrastive loss alone. Linear
@@ -432,6 +516,7 @@ def warm_up_vision(vision: nn.Module, data: TrainingSet, pixel_key: str, steps: 
     which garment (or background) it belongs to, which teaches silhouettes far faster than one label per
     photo. The heads are thrown away afterwards. Returns the heads' accuracies per field on the last training
     batches and, when given, on held-out photos (a diagnostic of what the vision tower alone can tell).
+    With a deadline (time.monotonic()), the warm-up anneals and ends by then if the steps take longer.
     """
     if steps <= 0:
         return {}
@@ -449,9 +534,15 @@ def warm_up_vision(vision: nn.Module, data: TrainingSet, pixel_key: str, steps: 
     vision.train()
     bar = tqdm(range(steps), desc="vision warm-up", leave=False)
     accs: dict[str, list[float]] = {k: [] for k in labels}
+    schedule = _Schedule(steps, lr, deadline)
+    done = 0
     for step in bar:
+        if schedule.out_of_time():
+            logger.warning("vision warm-up stopped by the time budget at step %d of %d", step, steps)
+            break
+        done = step + 1
         for group in optim.param_groups:
-            group["lr"] = _cosine_lr(step, steps, lr)
+            group["lr"] = schedule.lr(step)
         idx = torch.randint(0, len(pixels), (batch_size,), generator=gen)
         flip = torch.rand(batch_size, generator=gen) < 0.5
         x = _flip(pixels[idx], flip)
@@ -477,7 +568,8 @@ def warm_up_vision(vision: nn.Module, data: TrainingSet, pixel_key: str, steps: 
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         optim.step()
         bar.set_postfix(loss=f"{loss.item():.3f}")
-    report: dict[str, dict] = {"train": {k: round(float(np.mean(v[-50:])), 3) for k, v in accs.items() if v}}
+    report: dict = {"steps": done,
+                    "train": {k: round(float(np.mean(v[-50:])), 3) for k, v in accs.items() if v}}
     if held_out is not None:
         pixels_out, items_out = held_out
         truth = _label_tensors(items_out)
@@ -487,6 +579,7 @@ def warm_up_vision(vision: nn.Module, data: TrainingSet, pixel_key: str, steps: 
             report["held_out"] = {name: round(float((head(feats).argmax(-1) == truth[name])[truth[name] >= 0]
                                                     .float().mean()), 3) for name, head in heads.items()}
         vision.train()
+    logger.info("vision warm-up accuracy: %s", report)
     return report
 
 
@@ -574,13 +667,14 @@ def _train_loop(model: nn.Module, batch_fn: Callable[[torch.Tensor], dict], n_ex
     model.train()
     started = time.monotonic() - extra.get("elapsed_s", 0.0)
     bar = tqdm(range(start, cfg.steps), initial=start, total=cfg.steps, desc=desc)
+    schedule = _Schedule(cfg.steps, cfg.learning_rate, _deadline(cfg))
     losses: list[float] = []
     history: list[dict] = list(extra.get("eval_history", []))
     step = start
     try:
         for step in bar:
             for group in optim.param_groups:
-                group["lr"] = _cosine_lr(step, cfg.steps, cfg.learning_rate)
+                group["lr"] = schedule.lr(step)
             optim.zero_grad()
             step_loss = 0.0
             for _ in range(cfg.grad_accum_steps):
@@ -600,9 +694,9 @@ def _train_loop(model: nn.Module, batch_fn: Callable[[torch.Tensor], dict], n_ex
                 logger.info("evaluation at step %d: %s", step + 1, history[-1])
             if cfg.checkpoint_every and (step + 1) % cfg.checkpoint_every == 0:
                 ckpt.save(model, optim, step + 1, {"elapsed_s": time.monotonic() - started, "eval_history": history})
-            if cfg.time_budget_s and time.monotonic() - started > cfg.time_budget_s:
-                logger.warning("time budget of %.0f s reached at step %d of %d", cfg.time_budget_s, step + 1,
-                               cfg.steps)
+            if schedule.out_of_time():
+                logger.warning("time budget of %.0f s: main training stopped at step %d of %d", cfg.time_budget_s,
+                               step + 1, cfg.steps)
                 break
         step += 1
     except KeyboardInterrupt:
@@ -630,12 +724,19 @@ def evaluate_extractor(processor, model, data: DemoData, fields: Sequence[str] =
     return report
 
 
+def _data_workers(cfg: TrainConfig) -> int:
+    """Processes that draw the demo data: one per CPU thread training will use."""
+    return max(1, cfg.threads or torch.get_num_threads())
+
+
 def _input_size(image_processor) -> int:
     size = getattr(image_processor, "size", None) or {}
     return int(size.get("height") or size.get("shortest_edge") or 224)
 
 
 def _prepare_output(cfg: TrainConfig) -> Path:
+    global RUN_STARTED
+    RUN_STARTED = time.monotonic()
     output_dir = Path(cfg.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(cfg.seed)
@@ -692,7 +793,7 @@ def train_paligemma(cfg: TrainConfig) -> dict:
                               return_tensors="pt", padding="longest")
             return {k: batch[k] for k in ("input_ids", "attention_mask", "token_type_ids", "labels", "pixel_values")}
 
-        train = training_set(cfg.train_items, cfg.seed, encode, grid)
+        train = training_set(cfg.train_items, cfg.seed, encode, grid, workers=_data_workers(cfg))
         held_out = demo_data(cfg.eval_items, cfg.eval_seed)
         tensors = train.tensors
         logger.info("training tensors: %s", {k: tuple(v.shape) for k, v in tensors.items()})
@@ -700,7 +801,7 @@ def train_paligemma(cfg: TrainConfig) -> dict:
             held_pixels = processor.image_processor(images=held_out.images, return_tensors="pt")["pixel_values"]
             report["vision_warmup_accuracy"] = warm_up_vision(
                 vision, train, "pixel_values", cfg.warmup_steps, cfg.batch_size, cfg.learning_rate, cfg.seed,
-                held_out=(held_pixels, held_out.items))
+                held_out=(held_pixels, held_out.items), deadline=_deadline(cfg, WARMUP_SHARE))
             warmed = True
         n_examples = len(train.items)
         gen = torch.Generator().manual_seed(cfg.seed)
@@ -808,14 +909,14 @@ def train_clip(cfg: TrainConfig) -> dict:
         grid = model.config.vision_config.image_size // model.config.vision_config.patch_size
         train = training_set(cfg.train_items, cfg.seed,
                              lambda images, _: {"pixel_values": image_processor(images=images, return_tensors="pt")[
-                                 "pixel_values"]}, grid)
+                                 "pixel_values"]}, grid, workers=_data_workers(cfg))
         held_out = demo_data(cfg.eval_items, cfg.eval_seed)
         pixels = train.tensors["pixel_values"]
         if cfg.tiny and not _resuming(cfg, output_dir):
             held_pixels = image_processor(images=held_out.images, return_tensors="pt")["pixel_values"]
             report["vision_warmup_accuracy"] = warm_up_vision(
                 model.vision_model, train, "pixel_values", cfg.warmup_steps, cfg.batch_size, cfg.learning_rate,
-                cfg.seed, held_out=(held_pixels, held_out.items))
+                cfg.seed, held_out=(held_pixels, held_out.items), deadline=_deadline(cfg, WARMUP_SHARE))
         rng = np.random.default_rng(cfg.seed)
         n_examples = len(train.items)
 

@@ -20,9 +20,15 @@ def test_config_validation_says_what_to_fix():
         TrainConfig(seed=3, eval_seed=3)
     with pytest.raises(ValueError, match="target must be"):
         TrainConfig(target="gpt")
-    with pytest.raises(ValueError, match="batch_size must be positive"):
-        TrainConfig(batch_size=0)
+    with pytest.raises(ValueError, match="batch_size cannot be negative"):
+        TrainConfig(batch_size=-1)
     assert TrainConfig(target="clip").base_model == training.DEFAULT_CLIP_BASE
+    # 0 means "the right default for this kind of run": from scratch on generated photos vs fine-tuning a 3B model.
+    tiny, real = TrainConfig(tiny=True), TrainConfig()
+    assert (tiny.batch_size, tiny.learning_rate, tiny.train_items) == (64, 2e-3, training.DEFAULT_DEMO_TRAIN_ITEMS)
+    assert (real.batch_size, real.learning_rate) == (4, 2e-4)
+    assert TrainConfig(target="clip").learning_rate == 1e-5
+    assert TrainConfig(dataset="jsonl:x").train_items == training.DEFAULT_DATASET_TRAIN_ITEMS
 
 
 def test_cli_rejects_bad_arguments_with_one_line(capsys, tmp_path):
@@ -240,3 +246,30 @@ def test_a_dataset_that_cannot_be_read_is_one_line(tmp_path, capsys):
     assert code == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error:") and "nothing" in err[0]
+
+
+def test_time_budget_stops_the_main_training_in_time_for_the_evaluation(tmp_path, monkeypatch, caplog):
+    import time
+
+    x, y, model = _linear_problem()
+    cfg = TrainConfig(target="clip", tiny=True, steps=10**6, batch_size=4, checkpoint_every=0, time_budget_s=60)
+    # The run "started" long enough ago that only half a second of the budget is left for training.
+    monkeypatch.setattr(training, "RUN_STARTED", time.monotonic() - (60 - training.EVAL_RESERVE_S) + 0.5)
+    started = time.monotonic()
+    report = training._train_loop(model, lambda idx: {"x": x[idx], "y": y[idx]}, len(x), cfg, tmp_path,
+                                  lambda m, b: torch.nn.functional.mse_loss(m(b["x"]), b["y"]), "budget")
+    assert 0 < report["steps"] < 10**6 and time.monotonic() - started < 5
+    assert "time budget of 60 s" in caplog.text
+
+
+def test_demo_data_made_in_worker_processes_is_the_same_data():
+    processor, _ = training.build_tiny_paligemma()
+
+    def encode(images, items):
+        return {"pixel_values": processor.image_processor(images=images, return_tensors="pt")["pixel_values"]}
+
+    one = training.training_set(600, 3, encode, grid=4, chunk=200, workers=1)
+    two = training.training_set(600, 3, encode, grid=4, chunk=200, workers=2)
+    assert [i.id for i in one.items] == [i.id for i in two.items]
+    assert torch.equal(one.tensors["pixel_values"], two.tensors["pixel_values"])
+    assert torch.equal(one.patch_labels, two.patch_labels) and one.patch_labels.shape == (600, 16, 3)
