@@ -39,14 +39,17 @@ SPECIAL_TOKENS = ("<pad>", "<eos>", "<bos>", "<unk>", "<image>")
 EVAL_FILE = "eval.json"
 # "0 = auto" settings: the tiny demo models train from scratch on many generated photos with large batches and a
 # high learning rate; real checkpoints are fine-tuned with small batches (3B on one GPU) and gentle rates.
-DEFAULT_STEPS = {("paligemma", True): 800, ("clip", True): 1000, ("paligemma", False): 2000, ("clip", False): 2000}
-DEFAULT_BATCH_SIZE = {True: 64, False: 4}
+DEFAULT_STEPS = {("paligemma", True): 1400, ("clip", True): 1000, ("paligemma", False): 2000, ("clip", False): 2000}
+# The tiny extractor's language side learns faster from more, smaller updates; contrastive CLIP wants many negatives.
+DEFAULT_BATCH_SIZE = {("paligemma", True): 32, ("clip", True): 64, ("paligemma", False): 4, ("clip", False): 4}
+DEFAULT_WARMUP_BATCH_SIZE = 64
 DEFAULT_LEARNING_RATE = {("paligemma", True): 2e-3, ("clip", True): 2e-3, ("paligemma", False): 2e-4,
                          ("clip", False): 1e-5}
-EVAL_RESERVE_S = 25.0
-# Under a time budget, the vision warm-up gets this share of the time left after the data is made; the main
-# training gets the rest (measured on 2 cores: 5000 warm-up steps ~320 s, 800 PaliGemma steps ~160 s).
-WARMUP_SHARE = 0.67  # what saving and the final evaluation of a tiny model on 300 photos take on 2 cores
+EVAL_RESERVE_S = 18.0  # what saving and the final evaluation of a tiny model on 300 photos take on 2 cores
+# Under a time budget, the vision warm-up gets this share of the time left after the data is made and the main
+# training the rest. Measured on 2 cores: 12-17 warm-up steps/s at batch 64; the PaliGemma phase (1400 steps at
+# batch 32, ~8/s) needs ~170 s, the CLIP phase (1000 steps at batch 64, ~10/s) ~100 s.
+WARMUP_SHARE = {"paligemma": 0.62, "clip": 0.78}
 DEFAULT_DEMO_TRAIN_ITEMS = 60000  # generated: enough distinct photos that the warm-up does not memorise them
 DEFAULT_DATASET_TRAIN_ITEMS = 20000  # rows read from a real dataset (photos are kept in memory at input size)
 CHECKPOINT_DIR = "checkpoint"
@@ -77,12 +80,14 @@ class TrainConfig:
     image_size: int = field(default=64, metadata={"help": "model input size of tiny models, in pixels"})
     patch_size: int = field(default=16, metadata={"help": "ViT patch size of tiny models: 64/16 gives 16 image "
                                                           "tokens, which learn silhouettes fastest on a CPU"})
-    batch_size: int = field(default=0, metadata={"help": "examples per micro-batch (0 = 64 for tiny models, 4 for "
-                                                        "real checkpoints)"})
+    batch_size: int = field(default=0, metadata={"help": "examples per micro-batch of the main training (0 = tiny: "
+                                                        "32 paligemma, 64 clip; real checkpoints: 4)"})
+    warmup_batch_size: int = field(default=0, metadata={"help": "examples per step of the tiny models' vision "
+                                                               f"warm-up (0 = {DEFAULT_WARMUP_BATCH_SIZE})"})
     learning_rate: float = field(default=0.0, metadata={"help": "peak learning rate, cosine schedule (0 = 2e-3 "
                                                                "tiny, 2e-4 PaliGemma LoRA, 1e-5 CLIP)"})
     warmup_steps: int = field(default=5000, metadata={"help": "supervised warm-up steps of the vision tower"})
-    steps: int = field(default=0, metadata={"help": "optimizer steps of the main training (0 = tiny: 800 "
+    steps: int = field(default=0, metadata={"help": "optimizer steps of the main training (0 = tiny: 1400 "
                                                     "paligemma, 1000 clip; real checkpoints: 2000)"})
     time_budget_s: float = field(default=0.0, metadata={"help": "wall-clock budget of the whole run in seconds, "
                                                                 "data and warm-up included: the main training stops "
@@ -120,7 +125,7 @@ class TrainConfig:
         for name in ("eval_items", "image_size", "lora_r", "grad_accum_steps", "eval_every_items"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
-        for name in ("train_items", "batch_size", "steps", "warmup_steps", "eval_every"):
+        for name in ("train_items", "batch_size", "warmup_batch_size", "steps", "warmup_steps", "eval_every"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} cannot be negative, got {getattr(self, name)}")
         self.dataset = self.dataset.strip() or "demo"
@@ -132,7 +137,8 @@ class TrainConfig:
         if self.learning_rate < 0:
             raise ValueError("learning_rate cannot be negative")
         self.steps = self.steps or DEFAULT_STEPS[(self.target, self.tiny)]
-        self.batch_size = self.batch_size or DEFAULT_BATCH_SIZE[self.tiny]
+        self.batch_size = self.batch_size or DEFAULT_BATCH_SIZE[(self.target, self.tiny)]
+        self.warmup_batch_size = self.warmup_batch_size or DEFAULT_WARMUP_BATCH_SIZE
         self.learning_rate = self.learning_rate or DEFAULT_LEARNING_RATE[(self.target, self.tiny)]
         if not self.train_items:
             self.train_items = DEFAULT_DEMO_TRAIN_ITEMS if self.dataset == "demo" else DEFAULT_DATASET_TRAIN_ITEMS
@@ -643,9 +649,13 @@ def headline(report: dict) -> dict:
         out = {"json_valid": report.get("json_valid_rate")}
         out.update({name: v["accuracy"] for name, v in report["fields"].items()})
         return out
-    source = report.get("caption_to_image", report)
-    return {k: source[k] for k in ("recall@1", "recall@10", "mrr", "match_rate@k") if k in source} | (
-        {"exact_match": report["exact_match"]} if "exact_match" in report else {})
+    keys = ("recall@1", "recall@10", "mrr", "match_rate@k")
+    out = {k: report[k] for k in keys if k in report}  # attribute queries ("red striped dress") on demo data
+    captions = report.get("caption_to_image", {})
+    out.update({f"caption {k}": captions[k] for k in ("recall@1", "mrr") if k in captions})
+    if "exact_match" in report:
+        out["exact_match"] = report["exact_match"]
+    return out
 
 
 def _to_device(batch: dict, device: torch.device) -> dict:
@@ -800,8 +810,8 @@ def train_paligemma(cfg: TrainConfig) -> dict:
         if cfg.tiny and not warmed:
             held_pixels = processor.image_processor(images=held_out.images, return_tensors="pt")["pixel_values"]
             report["vision_warmup_accuracy"] = warm_up_vision(
-                vision, train, "pixel_values", cfg.warmup_steps, cfg.batch_size, cfg.learning_rate, cfg.seed,
-                held_out=(held_pixels, held_out.items), deadline=_deadline(cfg, WARMUP_SHARE))
+                vision, train, "pixel_values", cfg.warmup_steps, cfg.warmup_batch_size, cfg.learning_rate, cfg.seed,
+                held_out=(held_pixels, held_out.items), deadline=_deadline(cfg, WARMUP_SHARE[cfg.target]))
             warmed = True
         n_examples = len(train.items)
         gen = torch.Generator().manual_seed(cfg.seed)
@@ -915,8 +925,8 @@ def train_clip(cfg: TrainConfig) -> dict:
         if cfg.tiny and not _resuming(cfg, output_dir):
             held_pixels = image_processor(images=held_out.images, return_tensors="pt")["pixel_values"]
             report["vision_warmup_accuracy"] = warm_up_vision(
-                model.vision_model, train, "pixel_values", cfg.warmup_steps, cfg.batch_size, cfg.learning_rate,
-                cfg.seed, held_out=(held_pixels, held_out.items), deadline=_deadline(cfg, WARMUP_SHARE))
+                model.vision_model, train, "pixel_values", cfg.warmup_steps, cfg.warmup_batch_size, cfg.learning_rate,
+                cfg.seed, held_out=(held_pixels, held_out.items), deadline=_deadline(cfg, WARMUP_SHARE[cfg.target]))
         rng = np.random.default_rng(cfg.seed)
         n_examples = len(train.items)
 

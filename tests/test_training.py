@@ -12,7 +12,8 @@ import train_space
 from fashion_ai import training
 from fashion_ai.training import EVAL_FILE, TrainConfig, build_demo_json_tokenizer
 
-FAST = ["--train_items", "2000", "--eval_items", "60", "--batch_size", "16", "--checkpoint_every", "0"]
+FAST = ["--train_items", "2000", "--eval_items", "60", "--batch_size", "16", "--warmup_batch_size", "16",
+        "--checkpoint_every", "0"]
 
 
 def test_config_validation_says_what_to_fix():
@@ -25,7 +26,8 @@ def test_config_validation_says_what_to_fix():
     assert TrainConfig(target="clip").base_model == training.DEFAULT_CLIP_BASE
     # 0 means "the right default for this kind of run": from scratch on generated photos vs fine-tuning a 3B model.
     tiny, real = TrainConfig(tiny=True), TrainConfig()
-    assert (tiny.batch_size, tiny.learning_rate, tiny.train_items) == (64, 2e-3, training.DEFAULT_DEMO_TRAIN_ITEMS)
+    assert (tiny.batch_size, tiny.learning_rate, tiny.train_items) == (32, 2e-3, training.DEFAULT_DEMO_TRAIN_ITEMS)
+    assert TrainConfig(target="clip", tiny=True).batch_size == 64 and tiny.warmup_batch_size == 64
     assert (real.batch_size, real.learning_rate) == (4, 2e-4)
     assert TrainConfig(target="clip").learning_rate == 1e-5
     assert TrainConfig(dataset="jsonl:x").train_items == training.DEFAULT_DATASET_TRAIN_ITEMS
@@ -97,8 +99,8 @@ def test_interrupt_saves_a_checkpoint_and_resume_finishes(tmp_path, monkeypatch)
         return wrapped
 
     monkeypatch.setattr(training, "_train_loop",
-                        lambda model, batch_fn, n, cfg, output_dir, loss_fn, desc: real_loop(
-                            model, batch_fn, n, cfg, output_dir, interrupting_loss(loss_fn), desc))
+                        lambda model, batch_fn, n, cfg, output_dir, loss_fn, desc, evaluate=None: real_loop(
+                            model, batch_fn, n, cfg, output_dir, interrupting_loss(loss_fn), desc, evaluate))
     assert train_space.main(args) == 130
     state = torch.load(out / "checkpoint" / "state.pt", weights_only=False)
     assert state["step"] == 7  # the step in flight is not counted
@@ -159,7 +161,7 @@ def test_periodic_evaluation_is_recorded(tmp_path):
     report = training._train_loop(model, lambda idx: {"x": x[idx], "y": y[idx]}, len(x), cfg, tmp_path,
                                   lambda m, b: torch.nn.functional.mse_loss(m(b["x"]), b["y"]), "eval", evaluate)
     assert [h["step"] for h in report["eval_history"]] == [2, 4, 6]
-    assert report["eval_history"][0]["recall@1"] == 0.5
+    assert report["eval_history"][0]["caption recall@1"] == 0.5
     assert seen == [False, False, False]  # evaluated in eval mode, then back to training
 
 
@@ -273,3 +275,12 @@ def test_demo_data_made_in_worker_processes_is_the_same_data():
     assert [i.id for i in one.items] == [i.id for i in two.items]
     assert torch.equal(one.tensors["pixel_values"], two.tensors["pixel_values"])
     assert torch.equal(one.patch_labels, two.patch_labels) and one.patch_labels.shape == (600, 16, 3)
+
+
+def test_headline_reports_the_attribute_queries_not_the_captions():
+    """The demo CLIP report holds both; the summary line and history must not swap one for the other."""
+    report = {"recall@1": 0.93, "mrr": 0.96, "match_rate@k": 0.92, "queries": 260,
+              "caption_to_image": {"recall@1": 0.86, "mrr": 0.92, "match_rate@k": 0.86}}
+    assert training.headline(report) == {"recall@1": 0.93, "mrr": 0.96, "match_rate@k": 0.92,
+                                         "caption recall@1": 0.86, "caption mrr": 0.92}
+    assert train_space._summary({"eval": report}).startswith("recall@1 0.930, mrr 0.960, match_rate@k 0.920")
