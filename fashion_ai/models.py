@@ -49,10 +49,6 @@ def _offline_hint(model_id: str, exc: Exception) -> ModelUnavailableError:
         "FASHION_AI_PROFILE=demo (the shipped demo models), or point the model id at a local folder.")
 
 
-def _is_local(model_id: str) -> bool:
-    return Path(model_id).expanduser().exists()
-
-
 def load_paligemma(model_id: str, adapter_id: str | None = None, load_in_4bit: bool = True,
                    device: str | None = None) -> tuple[Any, Any]:
     """Load (processor, model) for inference: base by hub id or path, optional PEFT adapter, 4-bit on CUDA."""
