@@ -421,10 +421,16 @@ def load_examples(cfg: TrainConfig, input_size: int) -> ExampleSet:
 
     def read(split: str, limit: int) -> list:
         rows = []
-        for ex in tqdm(iter_examples(cfg.dataset, split=split, limit=limit), total=limit, desc=f"read {split}",
-                       leave=False):
-            ex.image = _shrink(ex.image, input_size)
-            rows.append(ex)
+        try:
+            for ex in tqdm(iter_examples(cfg.dataset, split=split, limit=limit), total=limit, desc=f"read {split}",
+                           leave=False):
+                ex.image = _shrink(ex.image, input_size)
+                rows.append(ex)
+        except (ValueError, OSError) as exc:  # corrupt files, bad rows: say which dataset, keep the reason
+            message = " ".join(str(exc).split())
+            if cfg.dataset not in message and cfg.dataset.split(":", 1)[-1] not in message:
+                message = f"cannot read {cfg.dataset} ({split}): {message}"
+            raise type(exc)(message) if type(exc) in (ValueError, FileNotFoundError) else ValueError(message) from exc
         return rows
 
     if cfg.eval_split:

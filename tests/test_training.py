@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -242,12 +243,18 @@ def test_clip_trains_end_to_end_on_captioned_data(tmp_path, kind):
     assert (out / "model.safetensors").is_file() and (out / "tokenizer.json").is_file()
 
 
-def test_a_dataset_that_cannot_be_read_is_one_line(tmp_path, capsys):
-    code = train_space.main(["--target", "paligemma", "--tiny", "--dataset", f"jsonl:{tmp_path / 'nothing'}",
-                             "--output_dir", str(tmp_path / "m"), *DATASET_RUN])
-    assert code == 1
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("error:") and "nothing" in err[0]
+@pytest.mark.parametrize("kind", ["missing folder", "corrupt parquet"])
+def test_a_dataset_that_cannot_be_read_is_one_line(tmp_path, kind):
+    """As a user sees it: the CLI in its own process, one error line naming the dataset, no traceback."""
+    (tmp_path / "bad.parquet").write_text("not parquet")
+    spec = f"jsonl:{tmp_path / 'nothing'}" if kind == "missing folder" else f"products:{tmp_path / 'bad.parquet'}"
+    done = subprocess.run([sys.executable, "train_space.py", "--target", "paligemma", "--tiny", "--dataset", spec,
+                           "--output_dir", str(tmp_path / "m"), *DATASET_RUN], cwd=Path(train_space.__file__).parent,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1
+    err = done.stderr.strip().splitlines()
+    assert err[-1].startswith("error:") and spec.split(":", 1)[1] in err[-1], err
+    assert sum(line.startswith("error:") for line in err) == 1 and "Traceback" not in done.stderr
 
 
 def test_time_budget_stops_the_main_training_in_time_for_the_evaluation(tmp_path, monkeypatch, caplog):
