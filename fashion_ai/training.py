@@ -279,6 +279,10 @@ class DemoData:
     items: list[CatalogItem]
     images: list
 
+    def head(self, limit: int | None) -> DemoData:
+        """The first `limit` items (all of them for None)."""
+        return self if limit is None else DemoData(self.items[:limit], self.images[:limit])
+
 
 def demo_data(count: int, seed: int, size: int = 256, progress: bool = True) -> DemoData:
     """Generate `count` demo items of a seed with their photos."""
@@ -428,9 +432,9 @@ def load_examples(cfg: TrainConfig, input_size: int) -> ExampleSet:
                 rows.append(ex)
         except (ValueError, OSError) as exc:  # corrupt files, bad rows: say which dataset, keep the reason
             message = " ".join(str(exc).split())
-            if cfg.dataset not in message and cfg.dataset.split(":", 1)[-1] not in message:
+            if cfg.dataset.split(":", 1)[-1] not in message:
                 message = f"cannot read {cfg.dataset} ({split}): {message}"
-            raise type(exc)(message) if type(exc) in (ValueError, FileNotFoundError) else ValueError(message) from exc
+            raise ValueError(message) from exc
         return rows
 
     if cfg.eval_split:
@@ -775,10 +779,22 @@ def _freeze_vision(cfg: TrainConfig, vision: nn.Module, trained_already: bool) -
     vision.requires_grad_(False)
 
 
-def _finish(cfg: TrainConfig, output_dir: Path, report: dict) -> dict:
-    """Write eval.json beside the weights (the local save always comes before any push)."""
+def _finish(cfg: TrainConfig, output_dir: Path, report: dict, evaluation: dict) -> dict:
+    """Record the final evaluation and what it ran on, and write eval.json beside the weights (before any push)."""
+    report["eval"] = evaluation
+    if cfg.dataset == "demo":
+        evaluation["eval_seed"] = cfg.eval_seed
+    else:
+        evaluation["dataset"] = cfg.dataset
     (output_dir / EVAL_FILE).write_text(json.dumps(report, indent=2))
     return report
+
+
+def _paligemma_inputs(processor, prefixes: list[str], images: list, targets: list[str]) -> dict:
+    """Training inputs with labels from PaliGemmaProcessor(suffix=); token_type_ids kept (training needs them)."""
+    batch = processor(text=["<image>" + prefix for prefix in prefixes], images=images, suffix=targets,
+                      return_tensors="pt", padding="longest")
+    return {k: batch[k] for k in ("input_ids", "attention_mask", "token_type_ids", "labels", "pixel_values")}
 
 
 def train_paligemma(cfg: TrainConfig) -> dict:
@@ -805,9 +821,7 @@ def train_paligemma(cfg: TrainConfig) -> dict:
 
         def encode(images: list, items: list[CatalogItem]) -> dict:
             targets = [garments_to_json([item.visible_garment()]) for item in items]
-            batch = processor(text=["<image>" + DEFAULT_PROMPT] * len(images), images=images, suffix=targets,
-                              return_tensors="pt", padding="longest")
-            return {k: batch[k] for k in ("input_ids", "attention_mask", "token_type_ids", "labels", "pixel_values")}
+            return _paligemma_inputs(processor, [DEFAULT_PROMPT] * len(images), images, targets)
 
         train = training_set(cfg.train_items, cfg.seed, encode, grid, workers=_data_workers(cfg))
         held_out = demo_data(cfg.eval_items, cfg.eval_seed)
@@ -832,16 +846,14 @@ def train_paligemma(cfg: TrainConfig) -> dict:
             return batch
 
         def evaluate(limit: int | None = None) -> dict:
-            data = held_out if limit is None else DemoData(held_out.items[:limit], held_out.images[:limit])
-            return evaluate_extractor(processor, model, data)
+            return evaluate_extractor(processor, model, held_out.head(limit))
     else:
         rows = examples.train
 
         def batch_fn(idx: torch.Tensor) -> dict:
             chosen = [rows[i] for i in idx.tolist()]
-            batch = processor(text=["<image>" + ex.prefix for ex in chosen], images=[ex.image for ex in chosen],
-                              suffix=[ex.suffix for ex in chosen], return_tensors="pt", padding="longest")
-            return {k: batch[k] for k in ("input_ids", "attention_mask", "token_type_ids", "labels", "pixel_values")}
+            return _paligemma_inputs(processor, [ex.prefix for ex in chosen], [ex.image for ex in chosen],
+                                     [ex.suffix for ex in chosen])
 
         n_examples = len(rows)
 
@@ -863,9 +875,7 @@ def train_paligemma(cfg: TrainConfig) -> dict:
                                      evaluate=lambda: evaluate(cfg.eval_every_items))
     model.save_pretrained(output_dir)  # a peft model saves only its adapter
     processor.save_pretrained(output_dir)
-    report["eval"] = evaluate()
-    report["eval"]["eval_seed" if demo else "dataset"] = cfg.eval_seed if demo else cfg.dataset
-    return _finish(cfg, output_dir, report)
+    return _finish(cfg, output_dir, report, evaluate())
 
 
 # --------------------------------------------------------------------------------------------- clip
@@ -944,8 +954,7 @@ def train_clip(cfg: TrainConfig) -> dict:
             return _clip_batch(texts, keys, _flip(pixels[idx], torch.rand(len(idx), generator=gen) < 0.5))
 
         def evaluate(limit: int | None = None) -> dict:
-            data = held_out if limit is None else DemoData(held_out.items[:limit], held_out.images[:limit])
-            return evaluate_embedder(tokenizer, image_processor, model, data)
+            return evaluate_embedder(tokenizer, image_processor, model, held_out.head(limit))
     else:
         rows = examples.train
         n_examples = len(rows)
@@ -975,6 +984,4 @@ def train_clip(cfg: TrainConfig) -> dict:
     model.save_pretrained(output_dir)
     tokenizer.save_pretrained(output_dir)
     image_processor.save_pretrained(output_dir)
-    report["eval"] = evaluate()
-    report["eval"]["eval_seed" if demo else "dataset"] = cfg.eval_seed if demo else cfg.dataset
-    return _finish(cfg, output_dir, report)
+    return _finish(cfg, output_dir, report, evaluate())
