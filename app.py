@@ -30,8 +30,8 @@ from fashion_ai.errors import FashionAIError
 from fashion_ai.images import load_image
 
 if TYPE_CHECKING:  # the library's model side imports torch: only when a request needs it
-    from fashion_ai.attributes import Garment
     from fashion_ai.catalog import CatalogItem
+    from fashion_ai.schema import Garment
     from fashion_ai.store import CatalogStore
 
 logger = logging.getLogger("fashion_ai.app")
@@ -238,7 +238,7 @@ def gallery_items(config: AppConfig, hits: list) -> list[tuple[str, str]]:
 
 def _catalog_facets(config: AppConfig) -> tuple[list[str], list[str], float, list[str]]:
     """Categories, colours, top price and one example photo per featured category, from the catalog file."""
-    from fashion_ai.attributes import CATEGORIES, COLORS
+    from fashion_ai.schema import CATEGORIES, COLORS
 
     try:
         from fashion_ai.catalog import load_catalog

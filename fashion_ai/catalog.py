@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from fashion_ai.attributes import Garment
+from fashion_ai.schema import Garment
 
 logger = logging.getLogger(__name__)
 

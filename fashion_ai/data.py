@@ -33,10 +33,10 @@ import datasets
 from datasets.exceptions import DatasetNotFoundError
 from PIL import Image
 
-from fashion_ai.attributes import MATERIALS, Garment, garments_to_json, normalize_value, parse_garments
 from fashion_ai.catalog import CATALOG_FILE, CatalogItem
 from fashion_ai.extraction import DEFAULT_PROMPT
 from fashion_ai.images import load_image
+from fashion_ai.schema import MATERIALS, Garment, garments_to_json, normalize_value, parse_garments
 
 logger = logging.getLogger(__name__)
 

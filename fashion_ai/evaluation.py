@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from fashion_ai.attributes import FIELDS, Garment, ParseResult
+from fashion_ai.schema import FIELDS, Garment, ParseResult
 
 
 def _field_value(garment: Garment | None, name: str) -> str | None:

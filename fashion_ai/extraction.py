@@ -9,7 +9,7 @@ from typing import Any
 
 import torch
 
-from fashion_ai.attributes import ParseResult, parse_garments
+from fashion_ai.schema import ParseResult, parse_garments
 
 logger = logging.getLogger(__name__)
 

@@ -13,10 +13,10 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
-from fashion_ai.attributes import CATEGORIES, COLORS, MATERIALS, OCCASIONS, PATTERNS, STYLES, SYNONYMS, normalize_value
-from fashion_ai.catalog import DEMO_CATEGORIES, CatalogItem
+from fashion_ai.catalog import CatalogItem
 from fashion_ai.embeddings import Embedder
 from fashion_ai.errors import BadQueryError, IndexMissingError
+from fashion_ai.schema import normalize_value, shopper_vocabulary
 from fashion_ai.store import CatalogStore, build_where, color_flag, combine_where
 
 logger = logging.getLogger(__name__)
@@ -24,7 +24,6 @@ logger = logging.getLogger(__name__)
 DEFAULT_RESULTS = 12
 DEFAULT_MAX_CHARS = 300
 OVERFETCH = 5  # candidates fetched per result shown, before re-ranking
-SEASONS: tuple[str, ...] = ("spring", "summer", "autumn", "winter")
 TERM_FIELDS: tuple[str, ...] = ("colors", "pattern", "material", "category", "style", "occasion", "season")
 EMPTY_INDEX_MESSAGE = ("The catalog index is empty: build it with `python -m fashion_ai.index` "
                        "(the app indexes the catalog on start).")
@@ -55,29 +54,6 @@ GROUP_NOUNS: dict[str, str] = {"top": "top", "bottom": "pants or skirt", "one-pi
 SEPARATES_PLAN: tuple[str, ...] = ("top", "bottom", "outerwear", "shoes", "bag", "accessory")
 ONE_PIECE_PLAN: tuple[str, ...] = ("one-piece", "outerwear", "shoes", "bag", "accessory")
 _CATEGORY_GROUP = {category: group for group, categories in OUTFIT_GROUPS.items() for category in categories}
-
-# Shopper words beyond the schema's own values and SYNONYMS.
-_EXTRA_WORDS: dict[str, dict[str, str]] = {
-    "category": {"tank top": "top", "tank": "top", "hoodie": "top", "trainers": "shoe", "loafers": "shoe",
-                 "pumps": "shoe", "flats": "shoe", "chinos": "pants", "slacks": "pants", "trench": "coat",
-                 "parka": "coat", "tote": "bag", "clutch": "bag", "backpack": "bag", "fedora": "hat",
-                 "beanie": "hat", "scarves": "scarf", "sundress": "dress"},
-    "colors": {"golden": "gold"},
-    "pattern": {"polka dots": "dotted", "polka-dot": "dotted", "spotted": "dotted", "checkered": "checked",
-                "gingham": "checked", "tartan": "checked", "flowery": "floral", "floral print": "floral",
-                "stripy": "striped", "pinstripe": "striped"},
-    "material": {"woollen": "wool", "woolen": "wool", "knitted": "knit", "jean": "denim"},
-    "style": {"boho": "bohemian", "minimal": "minimalist", "street": "streetwear", "athletic": "sporty",
-              "chic": "elegant", "smart": "business"},
-    "occasion": {"office": "work", "interview": "work", "meeting": "work", "date": "date night", "dinner": "date night",
-                 "night out": "party", "parties": "party", "weddings": "wedding", "wedding guest": "wedding",
-                 "gala": "formal", "gym": "sport", "workout": "sport", "running": "sport", "sports": "sport",
-                 "hiking": "outdoor", "camping": "outdoor", "holiday": "travel", "vacation": "travel",
-                 "trip": "travel", "daily": "everyday", "every day": "everyday", "weekend": "everyday",
-                 "pool": "beach"},
-    "season": {"fall": "autumn", "summery": "summer", "wintry": "winter", "springtime": "spring"},
-}
-
 
 @dataclass
 class SearchHit:
@@ -126,23 +102,8 @@ def clean_query(text: str | None, max_chars: int) -> str:
 
 def _vocabulary() -> dict[str, list[tuple[re.Pattern, str]]]:
     """field -> (word pattern, canonical value), longest phrases first."""
-    words: dict[str, dict[str, str]] = {
-        "category": {c: c for c in CATEGORIES}, "colors": {c: c for c in COLORS}, "pattern": {p: p for p in PATTERNS},
-        "material": {m: m for m in MATERIALS}, "style": {s: s for s in STYLES}, "occasion": {o: o for o in OCCASIONS},
-        "season": {s: s for s in SEASONS},
-    }
-    for category in CATEGORIES:  # plurals
-        words["category"].setdefault(category + ("es" if category.endswith(("s", "sh")) else "s"), category)
-    for category, spec in DEMO_CATEGORIES.items():  # the nouns of the demo world: "sundress", "trench coat"
-        for noun in spec.nouns:
-            words["category"].setdefault(noun, category)
-    for name, table in list(SYNONYMS.items()) + list(_EXTRA_WORDS.items()):
-        if name in words:
-            for word, value in table.items():
-                words[name].setdefault(word, value)
-    words["pattern"].pop("solid", None)  # "solid" reads as an adjective in queries ("solid shoes") more than a pattern
     vocab = {}
-    for name, table in words.items():
+    for name, table in shopper_vocabulary().items():
         ordered = sorted(table.items(), key=lambda kv: -len(kv[0]))
         vocab[name] = [(re.compile(r"(?<![a-z0-9])" + re.escape(w) + r"(?![a-z0-9])"), v) for w, v in ordered]
     return vocab

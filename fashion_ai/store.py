@@ -20,10 +20,10 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from fashion_ai.attributes import normalize_value
 from fashion_ai.catalog import CatalogItem
 from fashion_ai.config import DEFAULT_DATA_DIR
 from fashion_ai.errors import IndexMissingError
+from fashion_ai.schema import normalize_value
 
 logger = logging.getLogger(__name__)
 

@@ -12,9 +12,9 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, replace
 
-from fashion_ai.attributes import COLORS, Garment, normalize_value
 from fashion_ai.catalog import CatalogItem
 from fashion_ai.embeddings import Embedder
+from fashion_ai.schema import COLORS, Garment, normalize_value
 from fashion_ai.search import (
     DEFAULT_MAX_CHARS,
     OUTFIT_GROUPS,

@@ -22,11 +22,11 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from fashion_ai.attributes import FIELDS, garments_to_json, parse_garments
 from fashion_ai.catalog import DEMO_CATEGORIES, DEMO_COLORS, DEMO_PATTERNS, CatalogItem, generate_example, iter_demo_items
 from fashion_ai.embeddings import embed_images, embed_texts
 from fashion_ai.evaluation import extraction_metrics, retrieval_metrics
 from fashion_ai.extraction import DEFAULT_PROMPT, generate_answers
+from fashion_ai.schema import FIELDS, garments_to_json, parse_garments
 
 logger = logging.getLogger(__name__)
 RUN_STARTED = time.monotonic()  # the run's clock for --time_budget_s; train_* functions restart it

@@ -87,7 +87,7 @@ def write_products(root, rows):
 
 def _write_jsonl(root, rows):
     """A folder of photos and data.jsonl: prefix/suffix rows (our JSON) and caption rows."""
-    from fashion_ai.attributes import garments_to_json
+    from fashion_ai.schema import garments_to_json
 
     (root / "img").mkdir(parents=True)
     lines = []

@@ -20,8 +20,8 @@ from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
-from fashion_ai.attributes import CATEGORIES
 from fashion_ai.config import DEMO_BANNER, PROJECT_ROOT
+from fashion_ai.schema import CATEGORIES
 from fashion_ai.search import group_of
 
 pytestmark = pytest.mark.slow  # serves the real demo models
@@ -114,7 +114,7 @@ def test_photo_inputs_reach_the_frontend_as_images_with_their_settings(live_app)
 
 def test_garment_cards_escape_what_they_show():
     import app
-    from fashion_ai.attributes import Garment
+    from fashion_ai.schema import Garment
 
     cards = app.garment_cards([Garment(category="dress", colors=["red", "<b>ink</b>"], pattern="floral")])
     assert "<h4>dress</h4>" in cards and "floral" in cards and "background:#cd1e23" in cards
@@ -200,8 +200,8 @@ class ScriptedExtractor:
         self.raw = raw
 
     def extract(self, image):
-        from fashion_ai.attributes import parse_garments
         from fashion_ai.extraction import Extraction
+        from fashion_ai.schema import parse_garments
 
         return Extraction(self.raw, parse_garments(self.raw))
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from fashion_ai.attributes import CATEGORIES
 from fashion_ai.config import DEMO_BANNER, PROJECT_ROOT
+from fashion_ai.schema import CATEGORIES
 
 pytestmark = pytest.mark.browser
 

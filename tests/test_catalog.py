@@ -4,7 +4,6 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from fashion_ai.attributes import CATEGORIES, COLORS, PATTERNS, garments_to_json, parse_garments
 from fashion_ai.catalog import (
     CATALOG_FILE,
     DEMO_CATEGORIES,
@@ -15,6 +14,7 @@ from fashion_ai.catalog import (
     main,
     write_catalog,
 )
+from fashion_ai.schema import CATEGORIES, COLORS, PATTERNS, garments_to_json, parse_garments
 
 
 def test_generator_is_deterministic_per_seed():

@@ -7,7 +7,6 @@ from datasets import ClassLabel, Dataset, Features, Sequence, Value
 from datasets import Image as ImageFeature
 from PIL import Image
 
-from fashion_ai.attributes import CATEGORIES, FIELDS, Garment, garments_to_json, normalize_value
 from fashion_ai.catalog import CATALOG_FILE, load_catalog
 from fashion_ai.data import (
     ARTICLE_TYPES,
@@ -21,6 +20,7 @@ from fashion_ai.data import (
     parse_spec,
 )
 from fashion_ai.extraction import DEFAULT_PROMPT
+from fashion_ai.schema import CATEGORIES, FIELDS, Garment, garments_to_json, normalize_value
 
 HUB_FASHIONPEDIA = "detection-datasets/fashionpedia"
 PRODUCT_COLUMNS = ("id", "gender", "masterCategory", "subCategory", "articleType", "baseColour", "season", "year", "usage",

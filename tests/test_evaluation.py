@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from fashion_ai.attributes import Garment, ParseResult
 from fashion_ai.evaluation import extraction_metrics, retrieval_metrics
+from fashion_ai.schema import Garment, ParseResult
 
 
 def _result(*garments, valid=True):

@@ -216,7 +216,7 @@ def test_cli_as_a_module(tmp_path):
 # --------------------------------------------------------------------------------------------- real catalogs
 @pytest.fixture(scope="module")
 def products_spec(tmp_path_factory):
-    from dataset_files import demo_rows, write_products
+    from tests.dataset_files import demo_rows, write_products
 
     return write_products(tmp_path_factory.mktemp("products") / "ashraq", demo_rows(24, seed=9))
 

@@ -257,7 +257,7 @@ def test_outfit_anchor_follows_the_named_category_and_filters(embedder, wardrobe
 
 
 def test_outfit_groups_cover_every_category():
-    from fashion_ai.attributes import CATEGORIES
+    from fashion_ai.schema import CATEGORIES
 
     grouped = Counter(c for categories in OUTFIT_GROUPS.values() for c in categories)
     assert set(grouped) == set(CATEGORIES) and max(grouped.values()) == 1

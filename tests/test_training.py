@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from dataset_files import WRITERS, demo_rows
+from tests.dataset_files import WRITERS, demo_rows
 
 import train_space
 from fashion_ai import training

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from fashion_ai.attributes import CATEGORIES, FIELDS, Garment, garments_to_json, normalize_value, parse_garments
+from fashion_ai.schema import CATEGORIES, FIELDS, Garment, garments_to_json, normalize_value, parse_garments
 
 DRESS = {"category": "dress", "colors": ["red"], "pattern": "floral", "length": "maxi"}
 

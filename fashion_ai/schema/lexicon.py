@@ -1,0 +1,79 @@
+"""Shoppers' words for the schema's values, in one place: what taggers and shoppers say, and what we store.
+
+``SYNONYMS`` is what the parser accepts from a model or a dataset in place of a canonical value; ``SHOPPER_WORDS``
+adds the looser words shoppers type into a search box ("trainers", "boho", "office"). ``shopper_vocabulary``
+joins both with the schema's own values into the table that query reading matches against.
+"""
+
+from __future__ import annotations
+
+from fashion_ai.schema.values import CATEGORIES, COLORS, MATERIALS, OCCASIONS, PATTERNS, SEASONS, STYLES
+
+# Words shoppers and other taggers use for our canonical values (accepted in model output too).
+SYNONYMS: dict[str, dict[str, str]] = {
+    "category": {
+        "t-shirt": "top", "tshirt": "top", "tee": "top", "sweatshirt": "top", "blouse": "shirt",
+        "jumper": "sweater", "pullover": "sweater", "trousers": "pants", "jeans": "pants", "sneakers": "shoe",
+        "sneaker": "shoe", "boots": "shoe", "boot": "shoe", "shoes": "shoe", "sandals": "shoe", "heels": "shoe",
+        "handbag": "bag", "wallet": "bag", "purse": "bag", "cap": "hat", "beanie": "hat", "tights": "tights",
+        "stockings": "tights", "socks": "sock", "gloves": "glove", "sunglasses": "glasses", "overcoat": "coat",
+        "blazer": "jacket", "gown": "dress",
+    },
+    "colors": {"gray": "grey", "cream": "beige", "ivory": "white", "tan": "beige", "maroon": "red",
+               "burgundy": "red", "olive": "khaki", "violet": "purple", "teal": "green"},
+    "pattern": {"plain": "solid", "stripes": "striped", "stripe": "striped", "plaid": "checked",
+                "check": "checked", "polka dot": "dotted", "dots": "dotted", "flowers": "floral",
+                "colour block": "colour-block", "color-block": "colour-block", "color block": "colour-block",
+                "leopard": "animal", "camo": "camouflage"},
+    "sleeve": {"short sleeve": "short", "long sleeve": "long", "3/4": "three-quarter"},
+}
+
+# Shopper words beyond the schema's own values and SYNONYMS: search reads them, the parser does not.
+SHOPPER_WORDS: dict[str, dict[str, str]] = {
+    "category": {"tank top": "top", "tank": "top", "hoodie": "top", "trainers": "shoe", "loafers": "shoe",
+                 "pumps": "shoe", "flats": "shoe", "chinos": "pants", "slacks": "pants", "trench": "coat",
+                 "parka": "coat", "tote": "bag", "clutch": "bag", "backpack": "bag", "fedora": "hat",
+                 "beanie": "hat", "scarves": "scarf", "sundress": "dress", "oxford shirt": "shirt",
+                 "denim jacket": "jacket", "trench coat": "coat", "a-line skirt": "skirt", "flared skirt": "skirt",
+                 "denim shorts": "shorts", "bermuda shorts": "shorts", "ankle boots": "shoe", "tote bag": "bag",
+                 "shoulder bag": "bag", "sun hat": "hat", "wrap scarf": "scarf", "knit scarf": "scarf"},
+    "colors": {"golden": "gold"},
+    "pattern": {"polka dots": "dotted", "polka-dot": "dotted", "spotted": "dotted", "checkered": "checked",
+                "gingham": "checked", "tartan": "checked", "flowery": "floral", "floral print": "floral",
+                "stripy": "striped", "pinstripe": "striped"},
+    "material": {"woollen": "wool", "woolen": "wool", "knitted": "knit", "jean": "denim"},
+    "style": {"boho": "bohemian", "minimal": "minimalist", "street": "streetwear", "athletic": "sporty",
+              "chic": "elegant", "smart": "business"},
+    "occasion": {"office": "work", "interview": "work", "meeting": "work", "date": "date night", "dinner": "date night",
+                 "night out": "party", "parties": "party", "weddings": "wedding", "wedding guest": "wedding",
+                 "gala": "formal", "gym": "sport", "workout": "sport", "running": "sport", "sports": "sport",
+                 "hiking": "outdoor", "camping": "outdoor", "holiday": "travel", "vacation": "travel",
+                 "trip": "travel", "daily": "everyday", "every day": "everyday", "weekend": "everyday",
+                 "pool": "beach"},
+    "season": {"fall": "autumn", "summery": "summer", "wintry": "winter", "springtime": "spring"},
+}
+
+# The fields a shopper's words are read for, with the values each may take.
+SEARCH_FIELDS: dict[str, tuple[str, ...]] = {"category": CATEGORIES, "colors": COLORS, "pattern": PATTERNS,
+                                              "material": MATERIALS, "style": STYLES, "occasion": OCCASIONS,
+                                              "season": SEASONS}
+
+
+def plural(noun: str) -> str:
+    """The plural shoppers type for a category noun ("dress" -> "dresses")."""
+    return noun + ("es" if noun.endswith(("s", "sh")) else "s")
+
+
+def shopper_vocabulary() -> dict[str, dict[str, str]]:
+    """field -> {shopper word or phrase: canonical value}: the schema's values, category plurals, SYNONYMS and
+    SHOPPER_WORDS. "solid" is left out: in a query it reads as an adjective ("solid shoes") more than a pattern."""
+    words: dict[str, dict[str, str]] = {name: {v: v for v in values} for name, values in SEARCH_FIELDS.items()}
+    for category in CATEGORIES:
+        words["category"].setdefault(plural(category), category)
+    for table in (SYNONYMS, SHOPPER_WORDS):
+        for name, mapping in table.items():
+            if name in words:
+                for word, value in mapping.items():
+                    words[name].setdefault(word, value)
+    words["pattern"].pop("solid", None)
+    return words
