@@ -31,8 +31,8 @@ from fashion_ai.images import load_image
 
 if TYPE_CHECKING:  # the library's model side imports torch: only when a request needs it
     from fashion_ai.catalog import CatalogItem
+    from fashion_ai.catalog.store import CatalogStore
     from fashion_ai.schema import Garment
-    from fashion_ai.store import CatalogStore
 
 logger = logging.getLogger("fashion_ai.app")
 
@@ -101,7 +101,7 @@ class Services:
         """The catalog index, built on first use (the demo catalog is embedded on first start) and reused."""
         with self._store_lock:
             if self._store is None:
-                from fashion_ai.index import ensure_index
+                from fashion_ai.catalog.index import ensure_index
 
                 # The index is derived data: one built by other weights is rebuilt, unless it is a shared server's.
                 store, report = ensure_index(self.config, self.embedder(), progress,

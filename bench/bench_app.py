@@ -109,10 +109,10 @@ def bench_server(url: str, photo: str, calls: int) -> dict[str, dict]:
 
 def bench_library(data_dir: Path, photo: str, calls: int) -> dict[str, dict]:
     """The endpoints' work through the library alone, in this process, on the index the server built."""
+    from fashion_ai.catalog.index import ensure_index
     from fashion_ai.config import load_config
     from fashion_ai.errors import FashionAIError
     from fashion_ai.images import load_image
-    from fashion_ai.index import ensure_index
     from fashion_ai.models import get_embedder, get_extractor
     from fashion_ai.search import SearchFilters, complete_outfit, search_catalog
     from fashion_ai.stylist import style_item

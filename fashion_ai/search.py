@@ -14,10 +14,10 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
 from fashion_ai.catalog import CatalogItem
+from fashion_ai.catalog.store import CatalogStore, build_where, color_flag, combine_where
 from fashion_ai.embeddings import Embedder
 from fashion_ai.errors import BadQueryError, IndexMissingError
 from fashion_ai.schema import normalize_value, shopper_vocabulary
-from fashion_ai.store import CatalogStore, build_where, color_flag, combine_where
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +25,7 @@ DEFAULT_RESULTS = 12
 DEFAULT_MAX_CHARS = 300
 OVERFETCH = 5  # candidates fetched per result shown, before re-ranking
 TERM_FIELDS: tuple[str, ...] = ("colors", "pattern", "material", "category", "style", "occasion", "season")
-EMPTY_INDEX_MESSAGE = ("The catalog index is empty: build it with `python -m fashion_ai.index` "
+EMPTY_INDEX_MESSAGE = ("The catalog index is empty: build it with `python -m fashion_ai.catalog.index` "
                        "(the app indexes the catalog on start).")
 
 # Bonus added to the cosine similarity per matched term: what a photo shows counts strongly, what only the

@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 
 from fashion_ai.catalog import CatalogItem
+from fashion_ai.catalog.store import CatalogStore
 from fashion_ai.embeddings import Embedder
 from fashion_ai.schema import COLORS, Garment, normalize_value
 from fashion_ai.search import (
@@ -25,7 +26,6 @@ from fashion_ai.search import (
     parse_terms,
     require_items,
 )
-from fashion_ai.store import CatalogStore
 
 logger = logging.getLogger(__name__)
 

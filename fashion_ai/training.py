@@ -22,7 +22,15 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from fashion_ai.catalog import DEMO_CATEGORIES, DEMO_COLORS, DEMO_PATTERNS, CatalogItem, generate_example, iter_demo_items
+from fashion_ai.catalog import CatalogItem
+from fashion_ai.demo_world import (
+    DEMO_CATEGORY_NAMES,
+    DEMO_COLOR_NAMES,
+    DEMO_NOUNS,
+    DEMO_PATTERNS,
+    generate_example,
+    iter_demo_items,
+)
 from fashion_ai.embeddings import embed_images, embed_texts
 from fashion_ai.evaluation import extraction_metrics, retrieval_metrics
 from fashion_ai.extraction import DEFAULT_PROMPT, generate_answers
@@ -204,7 +212,7 @@ def build_demo_text_tokenizer(max_length: int = 32, extra_words: Sequence[str] =
     for values in FIELDS.values():
         for value in values:
             words.update(re.findall(r"[a-z0-9]+", value))
-    words.update(re.findall(r"[a-z0-9]+", " ".join(n for spec in DEMO_CATEGORIES.values() for n in spec.nouns)))
+    words.update(re.findall(r"[a-z0-9]+", " ".join(DEMO_NOUNS)))
     words.update("a an the in for with and of to on accents clean plain finish perfect length sleeve".split())
     words.update(("women", "men", "unisex", "spring", "summer", "autumn", "winter", "t", "shirt"))
     words.update(w for text in extra_words for w in re.findall(r"[a-z0-9]+", text.lower()))
@@ -319,7 +327,7 @@ def _make_chunk(args: tuple[int, int, int, int]) -> tuple[list[CatalogItem], dic
 
     start, stop, seed, grid = args
     categories = _demo_category_names()
-    colors, patterns = sorted(DEMO_COLORS), list(DEMO_PATTERNS)
+    colors, patterns = list(DEMO_COLOR_NAMES), list(DEMO_PATTERNS)
     items, images, patches = [], [], []
     for index in range(start, stop):
         item, image, mask = generate_example(index, seed)
@@ -378,7 +386,7 @@ def training_set(count: int, seed: int, encode: Callable[[list, list[CatalogItem
 
 def _label_tensors(items: Sequence[CatalogItem]) -> dict[str, torch.Tensor]:
     """Class indices per visible field for the vision warm-up (-100 where the field does not apply)."""
-    vocab = {"category": _demo_category_names(), "colors": sorted(DEMO_COLORS), "pattern": list(DEMO_PATTERNS),
+    vocab = {"category": _demo_category_names(), "colors": list(DEMO_COLOR_NAMES), "pattern": list(DEMO_PATTERNS),
              "sleeve": ["sleeveless", "short", "long"], "length": ["mini", "knee", "maxi"]}
     out = {}
     for name, values in vocab.items():
@@ -392,7 +400,7 @@ def _label_tensors(items: Sequence[CatalogItem]) -> dict[str, torch.Tensor]:
 
 
 def _demo_category_names() -> list[str]:
-    return sorted(DEMO_CATEGORIES)
+    return list(DEMO_CATEGORY_NAMES)
 
 
 # --------------------------------------------------------------------------------------------- real datasets
@@ -540,7 +548,7 @@ def warm_up_vision(vision: nn.Module, data: TrainingSet, pixel_key: str, steps: 
     pixels = data.tensors[pixel_key]
     hidden = vision.config.hidden_size
     heads = nn.ModuleDict({name: nn.Linear(hidden, int(t.max().item()) + 1) for name, t in labels.items()})
-    patch_heads = nn.ModuleList([nn.Linear(hidden, len(_demo_category_names()) + 1), nn.Linear(hidden, len(DEMO_COLORS)),
+    patch_heads = nn.ModuleList([nn.Linear(hidden, len(_demo_category_names()) + 1), nn.Linear(hidden, len(DEMO_COLOR_NAMES)),
                                  nn.Linear(hidden, len(DEMO_PATTERNS))])
     params = list(vision.parameters()) + list(heads.parameters()) + list(patch_heads.parameters())
     optim = torch.optim.AdamW(params, lr=lr, weight_decay=0.05)

@@ -59,7 +59,7 @@ class LiveApp:
 
 def _stand_in_models(root: Path) -> dict[str, str]:
     """Untrained tiny models of the real classes and a small demo catalog, for checkouts without assets."""
-    from fashion_ai.catalog import write_catalog
+    from fashion_ai.demo_world import write_catalog
     from fashion_ai.training import build_tiny_clip, build_tiny_paligemma
 
     env: dict[str, str] = {}
@@ -126,6 +126,6 @@ def embedder():
 @pytest.fixture
 def store(tmp_path):
     """An empty Chroma catalog store in a temp dir, made for the tiny embedder."""
-    from fashion_ai.store import CatalogStore
+    from fashion_ai.catalog.store import CatalogStore
 
     return CatalogStore(tmp_path / "chroma", embedder_name="tiny-test")

@@ -7,7 +7,7 @@ import json
 
 
 def demo_rows(count: int, seed: int = 5):
-    from fashion_ai.catalog import generate_item
+    from fashion_ai.demo_world import generate_item
 
     return [generate_item(i, seed, size=64) for i in range(count)]
 

@@ -9,11 +9,13 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from fashion_ai.catalog import CatalogItem, load_catalog, write_catalog
+from fashion_ai.catalog import CatalogItem, load_catalog
+from fashion_ai.catalog.index import build_index
+from fashion_ai.catalog.store import CatalogStore
 from fashion_ai.config import PROJECT_ROOT
+from fashion_ai.demo_world import write_catalog
 from fashion_ai.embeddings import Embedder
 from fashion_ai.errors import BadQueryError, IndexMissingError
-from fashion_ai.index import build_index
 from fashion_ai.models import load_clip
 from fashion_ai.search import (
     OUTFIT_GROUPS,
@@ -25,7 +27,6 @@ from fashion_ai.search import (
     query_terms,
     search_catalog,
 )
-from fashion_ai.store import CatalogStore
 
 
 def make_item(item_id: str, category: str, colors=("black",), *, gender: str = "women", price: float = 50.0,

@@ -6,9 +6,10 @@ from itertools import combinations_with_replacement
 import numpy as np
 import pytest
 
-from fashion_ai.catalog import CatalogItem, load_catalog, write_catalog
+from fashion_ai.catalog import CatalogItem, load_catalog
+from fashion_ai.catalog.index import build_index
+from fashion_ai.demo_world import write_catalog
 from fashion_ai.errors import BadQueryError, IndexMissingError
-from fashion_ai.index import build_index
 from fashion_ai.schema import COLORS, Garment
 from fashion_ai.search import group_of
 from fashion_ai.stylist import NEUTRALS, StylistPick, colour_harmony, style_item

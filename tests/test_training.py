@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 import torch
-from tests.dataset_files import WRITERS, demo_rows
 
 import train_space
 from fashion_ai import training
 from fashion_ai.training import EVAL_FILE, TrainConfig, build_demo_json_tokenizer
+from tests.dataset_files import WRITERS, demo_rows
 
 FAST = ["--train_items", "2000", "--eval_items", "60", "--batch_size", "16", "--warmup_batch_size", "16",
         "--checkpoint_every", "0"]

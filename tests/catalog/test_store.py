@@ -13,9 +13,10 @@ import pytest
 from chromadb.api.models.Collection import Collection
 from chromadb.config import Settings
 
-from fashion_ai.catalog import CatalogItem, generate_item
+from fashion_ai.catalog import CatalogItem
+from fashion_ai.catalog.store import CatalogStore, build_where, combine_where
+from fashion_ai.demo_world import generate_item
 from fashion_ai.errors import IndexMissingError
-from fashion_ai.store import CatalogStore, build_where, combine_where
 
 DIM = 8
 
@@ -164,7 +165,7 @@ def test_reopening_with_another_embedder_asks_for_a_rebuild(tmp_path):
     CatalogStore(path, embedder_name="clip-a").upsert([make_item("a")], unit(0)[None, :])
     assert CatalogStore(path, embedder_name="clip-a").count() == 1  # same embedder: data kept
     assert CatalogStore(path).count() == 1  # no name: a read-only look is allowed
-    with pytest.raises(IndexMissingError, match=r"clip-a.*python -m fashion_ai\.index --rebuild"):
+    with pytest.raises(IndexMissingError, match=r"clip-a.*python -m fashion_ai\.catalog\.index --rebuild"):
         CatalogStore(path, embedder_name="clip-b")
     rebuilt = CatalogStore(path, embedder_name="clip-b", reset=True)
     assert rebuilt.count() == 0

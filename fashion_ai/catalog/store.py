@@ -28,7 +28,7 @@ from fashion_ai.schema import normalize_value
 logger = logging.getLogger(__name__)
 
 DEFAULT_COLLECTION = "catalog"
-REBUILD_HINT = "rebuild it with `python -m fashion_ai.index --rebuild`"
+REBUILD_HINT = "rebuild it with `python -m fashion_ai.catalog.index --rebuild`"
 # Bump when the metadata layout below changes: an old collection then asks for a rebuild instead of misreading.
 ITEM_SCHEMA_VERSION = 1
 _EMBEDDER_KEY = "embedder"

@@ -7,12 +7,13 @@ from dataclasses import replace
 import pytest
 from PIL import Image
 
-from fashion_ai.catalog import load_catalog, write_catalog
+from fashion_ai.catalog import load_catalog
+from fashion_ai.catalog.index import IndexReport, build_index, collection_name, ensure_index, main, open_store
+from fashion_ai.catalog.store import CatalogStore
 from fashion_ai.config import PROJECT_ROOT, AppConfig
+from fashion_ai.demo_world import write_catalog
 from fashion_ai.embeddings import Embedder
 from fashion_ai.errors import IndexMissingError
-from fashion_ai.index import IndexReport, build_index, collection_name, ensure_index, main, open_store
-from fashion_ai.store import CatalogStore
 from fashion_ai.training import build_tiny_clip
 
 CATALOG_SIZE = 30
@@ -206,7 +207,7 @@ def test_cli_errors_are_one_line_and_exit_1(args, message, tmp_path, catalog_dir
 
 
 def test_cli_as_a_module(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "fashion_ai.index", "--catalog", str(tmp_path / "nowhere")],
+    done = subprocess.run([sys.executable, "-m", "fashion_ai.catalog.index", "--catalog", str(tmp_path / "nowhere")],
                           cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 1
     assert done.stderr.strip().splitlines()[-1].startswith("error: no catalog at")

@@ -1,19 +1,10 @@
-import json
 from collections import Counter
 
 import numpy as np
-import pytest
 
-from fashion_ai.catalog import (
-    CATALOG_FILE,
-    DEMO_CATEGORIES,
-    DEMO_COLORS,
-    DEMO_PATTERNS,
-    generate_item,
-    load_catalog,
-    main,
-    write_catalog,
-)
+from fashion_ai.catalog import load_catalog
+from fashion_ai.demo_world import DEMO_CATEGORIES, DEMO_COLORS, DEMO_PATTERNS, generate_item
+from fashion_ai.demo_world.__main__ import main
 from fashion_ai.schema import CATEGORIES, COLORS, PATTERNS, garments_to_json, parse_garments
 
 
@@ -72,23 +63,6 @@ def test_items_carry_shop_metadata_and_a_shopper_caption():
     assert item.price > 0 and item.url.startswith("https://")
     # what the model is taught is valid under the schema
     assert parse_garments(garments_to_json([item.visible_garment()])).ok
-
-
-def test_write_and_load_round_trip(tmp_path):
-    items = write_catalog(tmp_path, count=12, seed=3)
-    loaded = load_catalog(tmp_path)
-    assert [i.id for i in loaded] == [i.id for i in items]
-    assert all((tmp_path / i.image_path).is_file() for i in items)
-    assert loaded[0].image_path.startswith(str(tmp_path))
-    assert json.loads((tmp_path / CATALOG_FILE).read_text().splitlines()[0])["id"] == items[0].id
-
-
-def test_missing_or_corrupt_catalog_says_what_to_do(tmp_path):
-    with pytest.raises(FileNotFoundError, match="fashion_ai.catalog"):
-        load_catalog(tmp_path)
-    (tmp_path / CATALOG_FILE).write_text('{"id": "x"}\n')
-    with pytest.raises(ValueError, match=":1: not a catalog item"):
-        load_catalog(tmp_path)
 
 
 def test_cli(tmp_path, capsys):

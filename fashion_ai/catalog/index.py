@@ -3,7 +3,7 @@
 Resumable by construction: items are upserted by id one batch at a time, and ids already in the store are
 skipped, so re-running adds nothing twice and a killed run goes on where it stopped.
 
-CLI: ``python -m fashion_ai.index [--catalog DIR] [--profile demo|hub] [--rebuild] ...``
+CLI: ``python -m fashion_ai.catalog.index [--catalog DIR] [--profile demo|hub] [--rebuild] ...``
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from pathlib import Path
 from PIL import Image
 
 from fashion_ai.catalog import CATALOG_FILE, CatalogItem, load_catalog
+from fashion_ai.catalog.store import DEFAULT_COLLECTION, CatalogStore
 from fashion_ai.config import AppConfig, catalog_folder, catalog_source, load_config, resolve_profile
 from fashion_ai.embeddings import Embedder
 from fashion_ai.errors import FashionAIError, IndexMissingError
-from fashion_ai.store import DEFAULT_COLLECTION, CatalogStore
 
 logger = logging.getLogger(__name__)
 
@@ -163,7 +163,7 @@ class _ArgumentParser(argparse.ArgumentParser):
 
 
 def _arg_parser() -> argparse.ArgumentParser:
-    parser = _ArgumentParser(prog="python -m fashion_ai.index",
+    parser = _ArgumentParser(prog="python -m fashion_ai.catalog.index",
                              description="Embed the catalog's photos into the search index (resumable).")
     parser.add_argument("--catalog", help="catalog folder with catalog.jsonl and images (default: config catalog_dir); "
                                           "with --source, the folder the import writes")
