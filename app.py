@@ -14,24 +14,19 @@ import binascii
 import functools
 import html
 import logging
-import math
 import sys
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
-from fashion_ai.config import DEMO_BANNER, AppConfig, catalog_folder, load_config, resolve_profile
+from fashion_ai.config import AppConfig, load_config
 from fashion_ai.errors import FashionAIError
-from fashion_ai.images import load_image
+from fashion_ai.service import NO_GARMENT, FashionService
 
-if TYPE_CHECKING:  # the library's model side imports torch: only when a request needs it
+if TYPE_CHECKING:
     from fashion_ai.catalog import CatalogItem
-    from fashion_ai.catalog.store import CatalogStore
     from fashion_ai.schema import Garment
 
 logger = logging.getLogger("fashion_ai.app")
@@ -42,13 +37,10 @@ INTRO = ("Upload a garment to read its attributes, describe what you are looking
 MODEL_QUEUE = "model"  # every call that runs a model shares one queue: one CPU/GPU, no oversubscription
 MODEL_CONCURRENCY = 1
 GENDERS = ("any", "women", "men", "unisex")
-EXAMPLE_CATEGORIES = ("dress", "shirt", "pants", "shoe", "bag", "jacket")
 SEARCH_EXAMPLES = ("a red dress for a summer wedding", "navy wool coat for work", "striped shirt",
                    "sneakers for the weekend", "a boho outfit for the beach")
 STYLIST_PROMPTS = ("what goes with this for a summer wedding?", "an outfit for the office",
                    "something for a weekend trip")
-NO_GARMENT = ("The model could not make out a garment in this photo. Try a clear photo of one garment on a plain "
-              "background.")
 SOMETHING_WRONG = "Something went wrong while {action}. Please try again{hint}."
 CSS = """
 .fa-banner p { margin: 0; font-size: 0.9em; opacity: 0.8; }
@@ -66,71 +58,6 @@ SWATCHES = {"black": "#19191c", "white": "#fcfcfc", "grey": "#808084", "navy": "
             "red": "#cd1e23", "pink": "#f58cb9", "green": "#1e8c3c", "yellow": "#f5d228", "orange": "#f57d14",
             "purple": "#7832a0", "brown": "#6e411e", "beige": "#d7be96", "gold": "#d4af37", "silver": "#c0c0c0",
             "khaki": "#a39a63"}
-
-
-# --------------------------------------------------------------------------------------------- services
-class Services:
-    """The process's models and catalog store for one config: loaded on first use, once, thread-safely."""
-
-    def __init__(self, config: AppConfig):
-        self.config = config
-        self._model_lock = threading.Lock()
-        self._store_lock = threading.Lock()
-        self._store: CatalogStore | None = None
-        self.indexed = 0
-
-    def banner(self) -> str:
-        if resolve_profile(self.config) == "demo":
-            return f"**{DEMO_BANNER}**"
-        adapter = f" + `{self.config.adapter_id}`" if self.config.adapter_id else ""
-        return f"**Models:** `{self.config.paligemma_id}`{adapter} (attributes) · `{self.config.clip_id}` (search)"
-
-    def embedder(self):
-        from fashion_ai.models import get_embedder
-
-        with self._model_lock:
-            return get_embedder(self.config)
-
-    def extractor(self):
-        from fashion_ai.models import get_extractor
-
-        with self._model_lock:
-            return get_extractor(self.config)
-
-    def store(self, progress: Callable[[int, int], None] | None = None) -> CatalogStore:
-        """The catalog index, built on first use (the demo catalog is embedded on first start) and reused."""
-        with self._store_lock:
-            if self._store is None:
-                from fashion_ai.catalog.index import ensure_index
-
-                # The index is derived data: one built by other weights is rebuilt, unless it is a shared server's.
-                store, report = ensure_index(self.config, self.embedder(), progress,
-                                             rebuild_if_stale=not self.config.chroma_url)
-                logger.info("catalog index ready: %d items (%d embedded now)", report.total, report.added)
-                self._store, self.indexed = store, report.total
-            return self._store
-
-    def warm_up(self, log: Callable[[str], None] = print) -> None:
-        """Load everything before serving, saying what happens; failures are logged and requests report them."""
-        try:
-            log(f"Fashion AI: profile {resolve_profile(self.config)}; loading the search model ...")
-            embedder = self.embedder()
-            log(f"  search model {embedder.name}: {getattr(embedder.model, 'fashion_ai_summary', '')}")
-            last = [-1]
-
-            def progress(done: int, total: int) -> None:
-                step = done * 10 // max(total, 1)
-                if step != last[0]:
-                    last[0] = step
-                    log(f"  catalog index: {done}/{total} items")
-
-            self.store(progress)
-            log(f"  catalog index ready: {self.indexed} items; loading the attribute model ...")
-            extractor = self.extractor()
-            log(f"  attribute model {extractor.name}: {getattr(extractor.model, 'fashion_ai_summary', '')}")
-            log("  models ready")
-        except FashionAIError as exc:
-            log(f"warning: {exc} (the app starts anyway and shows this message on use)")
 
 
 # --------------------------------------------------------------------------------------------- errors
@@ -224,73 +151,40 @@ def item_lines(hits: list, heading: str) -> str:
     return "\n".join(lines)
 
 
-def gallery_items(config: AppConfig, hits: list) -> list[tuple[str, str]]:
+def gallery_items(service: FashionService, hits: list) -> list[tuple[str, str]]:
     """(photo path, caption) for the gallery; items whose photo is gone stay in the list only."""
-    out = []
-    for hit in hits:
-        path = Path(hit.item.image_path)
-        if not path.is_file():  # index built where the catalog lived before: look in today's catalog folder
-            path = catalog_folder(config) / "images" / path.name
-        if path.is_file():
-            out.append((str(path), caption(hit.item)))
-    return out
-
-
-def _catalog_facets(config: AppConfig) -> tuple[list[str], list[str], float, list[str]]:
-    """Categories, colours, top price and one example photo per featured category, from the catalog file."""
-    from fashion_ai.schema import CATEGORIES, COLORS
-
-    try:
-        from fashion_ai.catalog import load_catalog
-
-        items = load_catalog(catalog_folder(config))
-    except (FileNotFoundError, ValueError) as exc:  # e.g. a shared Chroma server and no local catalog
-        logger.info("no local catalog for the filters (%s); offering the whole schema", exc)
-        return list(CATEGORIES), list(COLORS), 500.0, []
-    categories = sorted({item.category for item in items})
-    colors = [c for c in COLORS if any(c in item.colors for item in items)]
-    top_price = float(max((item.price for item in items if item.price is not None), default=500.0))
-    examples = []
-    for category in EXAMPLE_CATEGORIES:
-        found = next((item for item in items if item.category == category and Path(item.image_path).is_file()), None)
-        if found:
-            examples.append(found.image_path)
-    return categories, colors, top_price, examples
+    return [(str(path), caption(hit.item)) for hit in hits if (path := service.photo_of(hit.item)) is not None]
 
 
 # --------------------------------------------------------------------------------------------- the app
 def build_demo(config: AppConfig | None = None) -> gr.Blocks:
     """The whole UI for a config; nothing heavy happens until an event runs."""
     config = config or load_config(None)
-    services = Services(config)
-    categories, colors, top_price, example_photos = _catalog_facets(config)
-    price_ceiling = float(math.ceil(top_price / 50) * 50)  # a round top of the slider: "up to $400"
+    service = FashionService(config)
+    facets = service.facets()
     max_bytes = config.max_upload_mb * 2**20
 
-    def read_photo(photo: str | bytes | None):
-        return load_image(photo, max_pixels=config.max_image_pixels, max_bytes=max_bytes)
-
     def recognise(photo, progress: gr.Progress) -> Any:
-        image = read_photo(photo)  # bad files fail here, before any model is loaded
+        image = service.read_photo(photo)  # bad files fail here, before any model is loaded
         progress(0.1, desc="Loading the attribute model")
-        extractor = services.extractor()
+        service.models.extractor()
         progress(0.5, desc="Reading the garment")
-        started = time.perf_counter()
-        extraction = extractor.extract(image)
-        logger.info("read %d garment(s) in %.2f s", len(extraction.result.garments), time.perf_counter() - started)
-        return extraction
+        return service.extract(image)
+
+    def banner_text() -> str:
+        return f"**{_md(service.describe())}**"
 
     # ---- handlers
     def status(progress=gr.Progress()) -> str:
         """Which models serve, and the catalog index (built on the first visit if the server did not warm up)."""
         with shopper_errors("preparing the catalog", None):
-            banner = services.banner()
+            banner = banner_text()
 
             def report(done: int, total: int) -> None:
                 progress((done, total), desc="Indexing the catalog photos", unit="items")
 
-            services.store(report)
-            return f"{banner} · {services.indexed} catalog items"
+            service.store(report)
+            return f"{banner} · {service.indexed} catalog items"
 
     def extract_attributes(photo, progress=gr.Progress(track_tqdm=True)):
         """Photo -> garment cards, garments as JSON, a note on the model's answer, the raw answer."""
@@ -309,64 +203,48 @@ def build_demo(config: AppConfig | None = None) -> gr.Blocks:
                     f"{' (it was not strict JSON)' if not result.valid_json else ''}{': ' + _md(fixes) if fixes else '.'}")
         return garment_cards(result.garments), garments, note, extraction.raw
 
-    def _filters(gender: str | None, category: str | None, color: str | None, max_price: float | None):
-        from fashion_ai.search import SearchFilters
-
-        price = None if max_price is None or float(max_price) >= price_ceiling else float(max_price)
-        return SearchFilters(gender=gender, category=category, color=color, max_price=price)
-
     def search(query, gender, category, color, max_price, progress=gr.Progress(track_tqdm=True)):
         """Free text and filters -> gallery of items and the list with prices, links and reasons."""
         with shopper_errors("searching the catalog", "query"):
-            from fashion_ai.search import clean_query, search_catalog
-
-            text = clean_query(query, config.max_query_chars)  # before loading anything
+            text = service.query(query)  # before loading anything
             progress(0.2, desc="Searching")
-            hits = search_catalog(text, services.embedder(), services.store(), _filters(gender, category, color, max_price),
-                                  n=config.results, max_chars=config.max_query_chars)
+            filters = service.filters(gender, category, color, max_price)
+            hits = service.search(text, filters)
         if not hits:
             return [], "No items match these filters. Try widening them (any colour, a higher price)."
-        return gallery_items(config, hits), item_lines(hits, f"{len(hits)} items for “{_md(text)}”")
+        note = service.price_note(filters)
+        heading = f"{len(hits)} items for “{_md(text)}”" + (f" ({note})" if note else "")
+        return gallery_items(service, hits), item_lines(hits, heading)
 
     def complete_outfit(query, gender, category, color, max_price, progress=gr.Progress(track_tqdm=True)):
         """Free text and filters -> one piece per part of an outfit, head to toe."""
         with shopper_errors("putting an outfit together", "query"):
-            from fashion_ai.search import clean_query
-            from fashion_ai.search import complete_outfit as outfit_for
-
-            text = clean_query(query, config.max_query_chars)
+            text = service.query(query)
             progress(0.2, desc="Putting an outfit together")
-            hits = outfit_for(text, services.embedder(), services.store(), _filters(gender, category, color, max_price),
-                              max_chars=config.max_query_chars)
+            hits = service.complete_outfit(text, service.filters(gender, category, color, max_price))
         if not hits:
             return [], "No outfit could be put together with these filters."
-        return gallery_items(config, hits), item_lines(hits, "Complete the outfit")
+        return gallery_items(service, hits), item_lines(hits, "Complete the outfit")
 
     def stylist(photo, prompt, progress=gr.Progress(track_tqdm=True)):
         """Your garment + what it is for -> the garment's attributes and catalog picks that go with it."""
         with shopper_errors("styling your garment"):
-            from fashion_ai.search import clean_query, clean_text
-            from fashion_ai.stylist import DEFAULT_STYLIST_PROMPT, style_item
-
-            text = clean_query(clean_text(prompt) or DEFAULT_STYLIST_PROMPT, config.max_query_chars)
-            extraction = recognise(photo, progress)
-            if not extraction.result.garments:
-                raise gr.Error(NO_GARMENT, print_exception=False)
-            garment = extraction.result.garments[0]
-            progress(0.8, desc="Picking what goes with it")
-            picks = style_item(garment, text, services.embedder(), services.store(), n=6,
-                               max_chars=config.max_query_chars)
+            text = service.stylist_prompt(prompt)  # a bad prompt is refused before the photo is read
+            image = service.read_photo(photo)
+            progress(0.3, desc="Reading the garment and picking what goes with it")
+            result = service.style(image, text)
+        garment, picks = result.garment, result.picks
         described = " ".join(w for w in (garment.colors[0] if garment.colors else "", garment.category) if w)
         if not picks:
             return garment_cards([garment]), [], f"Nothing in the catalog goes with your {_md(described)} yet."
-        return (garment_cards([garment]), gallery_items(config, picks),
+        return (garment_cards([garment]), gallery_items(service, picks),
                 item_lines(picks, f"Picks for your {_md(described)} — “{_md(text)}”"))
 
     # ---- layout
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
         gr.Markdown(f"# {TITLE}\n{INTRO}")
         explicit = config.profile != "auto"  # resolving auto may ask the Hub: leave it to the page load
-        banner = gr.Markdown(services.banner() if explicit else "Checking which models serve …",
+        banner = gr.Markdown(banner_text() if explicit else "Checking which models serve …",
                              elem_classes="fa-banner", elem_id="banner")
 
         with gr.Tab("Attributes", id="attributes"):
@@ -374,8 +252,8 @@ def build_demo(config: AppConfig | None = None) -> gr.Blocks:
                 with gr.Column(scale=1):
                     attr_photo = photo_input("Garment photo", "attr-photo", max_bytes)
                     attr_btn = gr.Button("Read the attributes", variant="primary", elem_id="attr-btn")
-                    if example_photos:
-                        gr.Examples(examples=[[p] for p in example_photos], inputs=[attr_photo], label="Catalog photos",
+                    if facets.example_photos:
+                        gr.Examples(examples=[[p] for p in facets.example_photos], inputs=[attr_photo], label="Catalog photos",
                                     cache_examples=False, cache_mode="lazy", examples_per_page=6)
                 with gr.Column(scale=1):
                     attr_cards = gr.HTML(label="Garments", value="<p>Upload a photo to see its garments.</p>",
@@ -392,9 +270,9 @@ def build_demo(config: AppConfig | None = None) -> gr.Blocks:
                 search_btn = gr.Button("Search", variant="primary", scale=1, elem_id="search-btn")
             with gr.Row():
                 gender_dd = gr.Dropdown(list(GENDERS), value="any", label="For")
-                category_dd = gr.Dropdown(["any", *categories], value="any", label="Category")
-                color_dd = gr.Dropdown(["any", *colors], value="any", label="Colour")
-                price_slider = gr.Slider(5, price_ceiling, value=price_ceiling, step=5, label="Max price ($)")
+                category_dd = gr.Dropdown(["any", *facets.categories], value="any", label="Category")
+                color_dd = gr.Dropdown(["any", *facets.colors], value="any", label="Colour")
+                price_slider = gr.Slider(5, facets.price_ceiling, value=facets.price_ceiling, step=5, label="Max price ($)")
             gr.Examples(examples=[[q] for q in SEARCH_EXAMPLES], inputs=[query_box], label="Try",
                         cache_examples=False, cache_mode="lazy")
             results_gallery = gr.Gallery(label="Results", columns=4, height="auto", object_fit="contain",
@@ -412,9 +290,9 @@ def build_demo(config: AppConfig | None = None) -> gr.Blocks:
                     style_prompt = gr.Textbox(label="What is it for?", value=STYLIST_PROMPTS[0], max_lines=2,
                                               elem_id="style-prompt")
                     style_btn = gr.Button("Style it", variant="primary", elem_id="style-btn")
-                    if example_photos:
+                    if facets.example_photos:
                         gr.Examples(examples=[[p, STYLIST_PROMPTS[i % len(STYLIST_PROMPTS)]]
-                                              for i, p in enumerate(example_photos)],
+                                              for i, p in enumerate(facets.example_photos)],
                                     inputs=[style_photo, style_prompt], label="Catalog photos", cache_examples=False,
                                     cache_mode="lazy", examples_per_page=6)
                 with gr.Column(scale=2):
@@ -436,7 +314,7 @@ def build_demo(config: AppConfig | None = None) -> gr.Blocks:
               outputs=[outfit_gallery, outfit_list], api_name="complete_outfit", **queue)
         style_btn.click(stylist, inputs=[style_photo, style_prompt], outputs=[style_garment, picks_gallery, picks_list],
                         api_name="stylist", **queue)
-    demo.services = services  # for warm-up and tests: the one place this demo's models live
+    demo.service = service  # for warm-up and tests: the one place this demo's models live
     return demo
 
 
@@ -445,7 +323,7 @@ def launch(demo: gr.Blocks, config: AppConfig, **overrides: Any):
     kwargs: dict[str, Any] = dict(
         server_name=config.host, server_port=config.port, max_file_size=f"{config.max_upload_mb}mb",
         theme=gr.themes.Soft(primary_hue="rose", secondary_hue="slate"), css=CSS,
-        allowed_paths=[str(catalog_folder(config).resolve())],  # gallery photos; nothing else beyond cwd/temp
+        allowed_paths=[str(demo.service.catalog_folder().resolve())],  # gallery photos; nothing else beyond cwd/temp
     )
     kwargs.update(overrides)
     return demo.queue(default_concurrency_limit=MODEL_CONCURRENCY).launch(**kwargs)
@@ -459,7 +337,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     app = build_demo(config)
-    app.services.warm_up()
+    app.service.warm_up(print)
     try:
         launch(app, config, prevent_thread_lock=True)
     except OSError as exc:  # port taken, address not available

@@ -57,7 +57,7 @@ class PushConfig:
 def push(model_dir: str, repo_id: str, private: bool = False) -> str:
     """Write the model card from eval.json, then upload the folder; returns the commit URL."""
     from fashion_ai.hub import push_folder, write_model_card
-    from fashion_ai.training import EVAL_FILE
+    from fashion_ai.training.config import EVAL_FILE
 
     folder = Path(model_dir)
     report_path = folder / EVAL_FILE
@@ -67,7 +67,7 @@ def push(model_dir: str, repo_id: str, private: bool = False) -> str:
 
 
 def _summary(report: dict) -> str:
-    from fashion_ai.training import headline
+    from fashion_ai.training.engine import headline
 
     numbers = headline(report.get("eval", report))
     return ", ".join(f"{k} {v:.3f}" for k, v in numbers.items() if isinstance(v, (int, float))) or "no metrics"
@@ -77,9 +77,13 @@ def run_eval(cfg: EvalConfig) -> dict:
     """Evaluate saved weights on held-out demo items and write eval.json beside them."""
     import torch
 
-    from fashion_ai.embeddings import Embedder
-    from fashion_ai.models import load_clip, load_paligemma
-    from fashion_ai.training import EVAL_FILE, demo_data, evaluate_embedder, evaluate_extractor
+    from fashion_ai.models.clip.embeddings import Embedder
+    from fashion_ai.models.clip.loading import load_clip
+    from fashion_ai.models.paligemma.loading import load_paligemma
+    from fashion_ai.training.clip import evaluate_embedder
+    from fashion_ai.training.config import EVAL_FILE
+    from fashion_ai.training.demo_data import demo_data
+    from fashion_ai.training.paligemma import evaluate_extractor
 
     torch.set_num_threads(max(1, torch.get_num_threads()))
     data = demo_data(cfg.eval_items, cfg.eval_seed)
@@ -105,7 +109,9 @@ def main(argv: list[str] | None = None) -> int:
     from transformers import HfArgumentParser
 
     from fashion_ai.errors import FashionAIError
-    from fashion_ai.training import TrainConfig, train_clip, train_paligemma
+    from fashion_ai.training.clip import train_clip
+    from fashion_ai.training.config import TrainConfig
+    from fashion_ai.training.paligemma import train_paligemma
 
     argv = list(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

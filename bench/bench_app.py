@@ -109,40 +109,29 @@ def bench_server(url: str, photo: str, calls: int) -> dict[str, dict]:
 
 def bench_library(data_dir: Path, photo: str, calls: int) -> dict[str, dict]:
     """The endpoints' work through the library alone, in this process, on the index the server built."""
-    from fashion_ai.catalog.index import ensure_index
     from fashion_ai.config import load_config
-    from fashion_ai.errors import FashionAIError
-    from fashion_ai.images import load_image
-    from fashion_ai.models import get_embedder, get_extractor
-    from fashion_ai.search import SearchFilters, complete_outfit, search_catalog
-    from fashion_ai.stylist import style_item
+    from fashion_ai.service import FashionService
 
     if os.environ.get("OMP_NUM_THREADS"):
         import torch
 
         torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
-    config = load_config(None).with_overrides(data_dir=str(data_dir))
-    embedder, extractor = get_embedder(config), get_extractor(config)
-    store, _ = ensure_index(config, embedder)
+    service = FashionService(load_config(None).with_overrides(data_dir=str(data_dir)))
+    service.warm_up()
 
     def attributes():
-        return extractor.extract(load_image(photo, config.max_image_pixels, config.max_upload_mb * 2**20))
+        return service.extract(service.read_photo(photo))
 
     def stylist():
-        garments = attributes().result.garments
-        if not garments:
-            raise FashionAIError("no garment recovered")
-        return style_item(garments[0], PROMPT, embedder, store, n=6, max_chars=config.max_query_chars)
+        return service.style(service.read_photo(photo), PROMPT)
 
     # Gradio runs handlers in a worker thread; so does the baseline (torch's CPU threading differs on the main thread).
     with ThreadPoolExecutor(max_workers=1) as worker:
         return worker.submit(lambda: {
-            "/status": timed(store.count, calls),
+            "/status": timed(lambda: service.store().count(), calls),
             "/attributes": timed(attributes, calls),
-            "/search": timed(lambda: search_catalog(QUERY, embedder, store, SearchFilters(), n=config.results,
-                                                    max_chars=config.max_query_chars), calls),
-            "/complete_outfit": timed(lambda: complete_outfit(QUERY, embedder, store, SearchFilters(),
-                                                              max_chars=config.max_query_chars), calls),
+            "/search": timed(lambda: service.search(QUERY), calls),
+            "/complete_outfit": timed(lambda: service.complete_outfit(QUERY), calls),
             "/stylist": timed(stylist, calls),
         }).result()
 

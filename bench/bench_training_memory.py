@@ -117,7 +117,8 @@ def worker(mode: str, arch: str, batch: int, text_tokens: int, steps: int, check
     import torch
     from transformers import PaliGemmaForConditionalGeneration
 
-    from fashion_ai.models import apply_lora, quantization_config
+    from fashion_ai.models.common import quantization_config
+    from fashion_ai.models.paligemma.loading import apply_lora
 
     cuda = torch.cuda.is_available()
     device = "cuda" if cuda else "cpu"
@@ -141,7 +142,7 @@ def worker(mode: str, arch: str, batch: int, text_tokens: int, steps: int, check
     if mode in ("lora", "qlora"):
         model = apply_lora(model, 8, 16, ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"])
     if checkpointing:
-        from fashion_ai.training import enable_gradient_checkpointing
+        from fashion_ai.training.engine import enable_gradient_checkpointing
 
         enable_gradient_checkpointing(model)
     model.train()

@@ -6,7 +6,6 @@ import argparse
 import dataclasses
 import logging
 import os
-import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -147,60 +146,3 @@ def load_config(argv: list[str] | None = None, environ: dict[str, str] | None = 
         return defaults
     args = build_arg_parser(defaults).parse_args(argv)
     return AppConfig(**vars(args))
-
-
-def hub_models_available(config: AppConfig, timeout_s: float = 3.0) -> bool:
-    """True when the hub profile's models are in the local cache or the Hub answers for them."""
-    try:
-        from huggingface_hub import HfApi, try_to_load_from_cache
-        from huggingface_hub import constants as hf_constants
-    except ImportError:
-        return False
-    ids = [config.paligemma_id, config.clip_id] + ([config.adapter_id] if config.adapter_id else [])
-    cached = all(isinstance(try_to_load_from_cache(i, "config.json" if i != config.adapter_id
-                                                   else "adapter_config.json"), str) for i in ids)
-    if cached:
-        return True
-    if hf_constants.HF_HUB_OFFLINE:
-        return False
-    try:
-        api = HfApi()
-        for model_id in ids:
-            api.model_info(model_id, timeout=timeout_s)
-        return True
-    except Exception as exc:  # offline, DNS failure, gated repo without token: all mean "not usable now"
-        logger.info("hub models not reachable (%s): %s", exc.__class__.__name__, str(exc).splitlines()[0][:200]
-                    if str(exc) else "")
-        return False
-
-
-_resolved_profiles: dict[tuple[str, ...], str] = {}
-
-
-def resolve_profile(config: AppConfig) -> str:
-    """demo or hub: what the app will actually serve (auto is decided once per process)."""
-    if config.profile != "auto":
-        return config.profile
-    key = (config.paligemma_id, config.adapter_id, config.clip_id)
-    if key not in _resolved_profiles:
-        _resolved_profiles[key] = "hub" if hub_models_available(config) else "demo"
-        logger.info("profile auto -> %s", _resolved_profiles[key])
-    return _resolved_profiles[key]
-
-
-def catalog_source(config: AppConfig) -> tuple[str, int]:
-    """(source to import, item limit): the configured one, the hub profile's default, or ("", 0) for catalog_dir."""
-    if config.catalog_source:
-        return config.catalog_source, config.catalog_limit
-    if resolve_profile(config) == "hub" and config.catalog_dir == DEFAULT_CATALOG_DIR:
-        return DEFAULT_HUB_CATALOG_SOURCE, config.catalog_limit or DEFAULT_HUB_CATALOG_LIMIT
-    return "", 0
-
-
-def catalog_folder(config: AppConfig) -> Path:
-    """The catalog folder the app serves: catalog_dir, or where an imported catalog source is kept."""
-    source, limit = catalog_source(config)
-    if not source:
-        return Path(config.catalog_dir)
-    slug = re.sub(r"[^A-Za-z0-9]+", "-", source.split(":", 1)[-1]).strip("-")[-60:] or "catalog"
-    return Path(config.data_dir) / "catalogs" / (f"{slug}-{limit}" if limit else slug)

@@ -60,7 +60,8 @@ class LiveApp:
 def _stand_in_models(root: Path) -> dict[str, str]:
     """Untrained tiny models of the real classes and a small demo catalog, for checkouts without assets."""
     from fashion_ai.demo_world import write_catalog
-    from fashion_ai.training import build_tiny_clip, build_tiny_paligemma
+    from fashion_ai.models.clip.tiny import build_tiny_clip
+    from fashion_ai.models.paligemma.tiny import build_tiny_paligemma
 
     env: dict[str, str] = {}
     if not _has_model(os.environ.get("FASHION_AI_DEMO_EXTRACTOR_DIR", DEFAULT_DEMO_EXTRACTOR_DIR)):
@@ -97,7 +98,7 @@ def live_app() -> Iterator[LiveApp]:
 
         config = load_config(None).with_overrides(port=free_port())
         demo = app_module.build_demo(config)
-        demo.services.warm_up(log=logger.info)  # what `python app.py` does before serving
+        demo.service.warm_up(log=logger.info)  # what `python app.py` does before serving
         app_module.launch(demo, config, prevent_thread_lock=True, quiet=True)
         try:
             yield LiveApp(url=demo.local_url, config=config, trained="FASHION_AI_DEMO_EXTRACTOR_DIR" not in stand_ins
@@ -117,8 +118,8 @@ def catalog_items(live_app: LiveApp):
 @pytest.fixture(scope="module")
 def embedder():
     """An untrained tiny CLIP: real classes, random ranking (tests that need geometry set embeddings by hand)."""
-    from fashion_ai.embeddings import Embedder
-    from fashion_ai.training import build_tiny_clip
+    from fashion_ai.models.clip.embeddings import Embedder
+    from fashion_ai.models.clip.tiny import build_tiny_clip
 
     return Embedder(*build_tiny_clip(image_size=32), name="tiny-test")
 

@@ -1,4 +1,4 @@
-"""Small local files in each real dataset layout fashion_ai.data reads, made from demo items (so they are learnable).
+"""Small local files in each real dataset layout fashion_ai.datasets reads, made from demo items (so they are learnable).
 
 Shared by the training and indexing tests; each writer returns the dataset spec for its file.
 """
@@ -18,7 +18,7 @@ def _first_key(table: dict, ours, pick=lambda v: v) -> str | None:
 
 def _write_coco(root, rows):
     """Original Fashionpedia layout: instances json + photos, categories and a textile-pattern attribute."""
-    from fashion_ai.data import FASHIONPEDIA_ATTRIBUTES, FASHIONPEDIA_CATEGORIES
+    from fashion_ai.datasets.fashionpedia import FASHIONPEDIA_ATTRIBUTES, FASHIONPEDIA_CATEGORIES
 
     names = sorted({_first_key(FASHIONPEDIA_CATEGORIES, item.category) for item, _ in rows})
     # Fashionpedia has no colour-block: those garments go without a pattern attribute.
@@ -44,7 +44,7 @@ def _write_detection(root, rows):
     from datasets import ClassLabel, Dataset, Features, Sequence, Value
     from datasets import Image as ImageFeature
 
-    from fashion_ai.data import FASHIONPEDIA_CATEGORIES
+    from fashion_ai.datasets.fashionpedia import FASHIONPEDIA_CATEGORIES
 
     names = list(FASHIONPEDIA_CATEGORIES)
     features = Features({"image_id": Value("int64"), "image": ImageFeature(), "width": Value("int64"),
@@ -69,7 +69,7 @@ def write_products(root, rows):
     """ashraq/fashion-product-images-small layout, as a local parquet copy with an Image column."""
     from datasets import Dataset
 
-    from fashion_ai.data import ARTICLE_TYPES
+    from fashion_ai.datasets.products import ARTICLE_TYPES
 
     columns: dict[str, list] = {k: [] for k in ("id", "gender", "masterCategory", "subCategory", "articleType",
                                                 "baseColour", "season", "year", "usage", "productDisplayName", "image")}

@@ -21,8 +21,8 @@ from gradio_client.exceptions import AppError
 from PIL import Image
 
 from fashion_ai.config import DEMO_BANNER, PROJECT_ROOT
+from fashion_ai.retrieval.outfits import group_of
 from fashion_ai.schema import CATEGORIES
-from fashion_ai.search import group_of
 
 pytestmark = pytest.mark.slow  # serves the real demo models
 
@@ -200,7 +200,7 @@ class ScriptedExtractor:
         self.raw = raw
 
     def extract(self, image):
-        from fashion_ai.extraction import Extraction
+        from fashion_ai.models.paligemma.inference import Extraction
         from fashion_ai.schema import parse_garments
 
         return Extraction(self.raw, parse_garments(self.raw))
@@ -214,7 +214,7 @@ class ScriptedExtractor:
     ("I think it is a nice dress!", "No garment."),
 ])
 def test_attributes_note_says_when_the_answer_needed_repair(client, live_app, catalog_items, monkeypatch, raw, note):
-    monkeypatch.setattr(live_app.demo.services, "extractor", lambda: ScriptedExtractor(raw))
+    monkeypatch.setattr(live_app.demo.service.models, "extractor", lambda: ScriptedExtractor(raw))
     photo, _ = catalog_photo(catalog_items, "dress")
     cards, garments, shown, raw_back = client.predict(handle_file(str(photo)), api_name="/attributes")
     assert note in shown.replace("\\", "").replace("**", "")  # the Markdown as read
@@ -339,7 +339,7 @@ def test_an_unexpected_failure_is_logged_and_answered_politely(client, live_app,
     def broken_store(progress=None):
         raise RuntimeError("chroma exploded: /secret/path")
 
-    monkeypatch.setattr(live_app.demo.services, "store", broken_store)
+    monkeypatch.setattr(live_app.demo.service, "store", broken_store)
     with pytest.raises(AppError) as info:
         client.predict(query="a red dress", api_name="/search")
     assert str(info.value).startswith("Something went wrong while searching the catalog.")

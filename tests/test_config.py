@@ -1,6 +1,6 @@
 import pytest
 
-from fashion_ai.config import DEFAULT_PORT, AppConfig, build_arg_parser, config_from_env, load_config, resolve_profile
+from fashion_ai.config import DEFAULT_PORT, AppConfig, build_arg_parser, config_from_env, load_config
 
 
 def test_defaults_and_env():
@@ -27,12 +27,3 @@ def test_cli_flags_override_env():
     assert (config.port, config.profile) == (9001, "hub")
     help_text = build_arg_parser(AppConfig()).format_help()
     assert "FASHION_AI_PROFILE" in help_text and "--chroma-url" in help_text
-
-
-def test_auto_profile_falls_back_to_demo_offline(monkeypatch):
-    import huggingface_hub.constants as hf_constants
-
-    monkeypatch.setattr(hf_constants, "HF_HUB_OFFLINE", True)
-    config = AppConfig(profile="auto", clip_id="nobody/not-cached-clip")
-    assert resolve_profile(config) == "demo"
-    assert resolve_profile(AppConfig(profile="hub")) == "hub"

@@ -19,9 +19,10 @@ from PIL import Image
 
 from fashion_ai.catalog import CATALOG_FILE, CatalogItem, load_catalog
 from fashion_ai.catalog.store import DEFAULT_COLLECTION, CatalogStore
-from fashion_ai.config import AppConfig, catalog_folder, catalog_source, load_config, resolve_profile
-from fashion_ai.embeddings import Embedder
+from fashion_ai.config import AppConfig, load_config
 from fashion_ai.errors import FashionAIError, IndexMissingError
+from fashion_ai.models.clip.embeddings import Embedder
+from fashion_ai.profiles import catalog_folder, catalog_source
 
 logger = logging.getLogger(__name__)
 
@@ -97,26 +98,26 @@ def build_index(items: Sequence[CatalogItem], embedder: Embedder, store: Catalog
     return report
 
 
-def collection_name(config: AppConfig) -> str:
+def collection_name(profile: str) -> str:
     """One collection per profile, so switching between demo and hub models never mixes embedding spaces."""
-    return f"{DEFAULT_COLLECTION}-{resolve_profile(config)}"
+    return f"{DEFAULT_COLLECTION}-{profile}"
 
 
-def open_store(config: AppConfig, embedder: Embedder, reset: bool = False) -> CatalogStore:
+def open_store(config: AppConfig, profile: str, embedder: Embedder, reset: bool = False) -> CatalogStore:
     """The profile's store: the Chroma server at config.chroma_url, else the embedded one under data_dir."""
     return CatalogStore(path=None if config.chroma_url else config.chroma_path, url=config.chroma_url,
-                        collection=collection_name(config), embedder_name=embedder.name, reset=reset)
+                        collection=collection_name(profile), embedder_name=embedder.name, reset=reset)
 
 
-def prepare_catalog(config: AppConfig, folder: Path | None = None) -> Path:
+def prepare_catalog(config: AppConfig, profile: str, folder: Path | None = None) -> Path:
     """The catalog folder to index; a configured source (Hub dataset, parquet, CSV) is imported into it first.
 
     The import writes catalog.jsonl last, so a killed import is redone (images already written are kept).
     """
-    folder = Path(folder) if folder else catalog_folder(config)
-    source, limit = catalog_source(config)
+    folder = Path(folder) if folder else catalog_folder(config, profile)
+    source, limit = catalog_source(config, profile)
     if source and not (folder / CATALOG_FILE).is_file():
-        from fashion_ai.data import import_catalog
+        from fashion_ai.catalog.importer import import_catalog
 
         logger.info("importing the catalog %s (limit %s) into %s", source, limit or "none", folder)
         try:
@@ -128,7 +129,7 @@ def prepare_catalog(config: AppConfig, folder: Path | None = None) -> Path:
     return folder
 
 
-def ensure_index(config: AppConfig, embedder: Embedder, progress: Progress | None = None,
+def ensure_index(config: AppConfig, profile: str, embedder: Embedder, progress: Progress | None = None,
                  rebuild_if_stale: bool = False) -> tuple[CatalogStore, IndexReport]:
     """Open the store and index the catalog items it lacks (on a second start nothing is re-embedded).
 
@@ -136,14 +137,14 @@ def ensure_index(config: AppConfig, embedder: Embedder, progress: Progress | Non
     Without a local catalog, an already filled store (e.g. on a shared Chroma server) is used as it is.
     """
     try:
-        store = open_store(config, embedder)
+        store = open_store(config, profile, embedder)
     except IndexMissingError as exc:
         if not rebuild_if_stale:
             raise
         logger.warning("%s; rebuilding it now", exc)
-        store = open_store(config, embedder, reset=True)
+        store = open_store(config, profile, embedder, reset=True)
     try:
-        items = load_catalog(prepare_catalog(config))
+        items = load_catalog(prepare_catalog(config, profile))
     except FileNotFoundError as exc:
         count = store.count()
         if count:
@@ -191,15 +192,17 @@ def main(argv: list[str] | None = None) -> int:
                      "catalog_source": args.source, "catalog_limit": args.limit,
                      "catalog_dir": None if args.source else args.catalog}
         config = load_config(None).with_overrides(**{k: v for k, v in overrides.items() if v is not None})
-        # 2. Catalog (imported first when it comes from a dataset).
-        items = load_catalog(prepare_catalog(config, Path(args.catalog) if args.catalog and args.source else None))
+        # 2. Which models serve, and the catalog (imported first when it comes from a dataset).
+        from fashion_ai.models.registry import ModelRegistry
+
+        models = ModelRegistry(config)
+        folder = Path(args.catalog) if args.catalog and args.source else None
+        items = load_catalog(prepare_catalog(config, models.profile, folder))
         if args.limit is not None:
             items = items[:args.limit]
         # 3. Embedder and store.
-        from fashion_ai.models import get_embedder
-
-        embedder = get_embedder(config)
-        store = open_store(config, embedder, reset=args.rebuild)
+        embedder = models.embedder()
+        store = open_store(config, models.profile, embedder, reset=args.rebuild)
         # 4. Index with a progress bar.
         from tqdm import tqdm
 

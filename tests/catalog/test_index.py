@@ -12,9 +12,9 @@ from fashion_ai.catalog.index import IndexReport, build_index, collection_name, 
 from fashion_ai.catalog.store import CatalogStore
 from fashion_ai.config import PROJECT_ROOT, AppConfig
 from fashion_ai.demo_world import write_catalog
-from fashion_ai.embeddings import Embedder
 from fashion_ai.errors import IndexMissingError
-from fashion_ai.training import build_tiny_clip
+from fashion_ai.models.clip.embeddings import Embedder
+from fashion_ai.models.clip.tiny import build_tiny_clip
 
 CATALOG_SIZE = 30
 
@@ -133,32 +133,32 @@ def _config(tmp_path, catalog_dir, **changes) -> AppConfig:
 def test_ensure_index_on_first_and_second_start(tmp_path, catalog_dir, embedder):
     config = _config(tmp_path, catalog_dir)
     progress = []
-    store, report = ensure_index(config, embedder, progress=lambda done, total: progress.append((done, total)))
+    store, report = ensure_index(config, config.profile, embedder, progress=lambda done, total: progress.append((done, total)))
     assert report.added == CATALOG_SIZE and store.count() == CATALOG_SIZE
     assert progress[-1] == (CATALOG_SIZE, CATALOG_SIZE)
-    assert store.name == collection_name(config) == "catalog-demo"
+    assert store.name == collection_name(config.profile) == "catalog-demo"
     assert (tmp_path / "data" / "chroma").is_dir()
-    store, report = ensure_index(config, embedder)  # second start
+    store, report = ensure_index(config, config.profile, embedder)  # second start
     assert report.added == 0 and report.total == CATALOG_SIZE
     assert embedder.images_embedded == CATALOG_SIZE
 
 
 def test_ensure_index_with_a_stale_store(tmp_path, catalog_dir, embedder, clip_parts):
     config = _config(tmp_path, catalog_dir)
-    build_index(load_catalog(catalog_dir)[:3], embedder, open_store(config, embedder))
+    build_index(load_catalog(catalog_dir)[:3], embedder, open_store(config, config.profile, embedder))
     other = Embedder(*clip_parts, name="another-clip")
     with pytest.raises(IndexMissingError, match="--rebuild"):
-        ensure_index(config, other)
-    store, report = ensure_index(config, other, rebuild_if_stale=True)
+        ensure_index(config, config.profile, other)
+    store, report = ensure_index(config, config.profile, other, rebuild_if_stale=True)
     assert report.added == CATALOG_SIZE and store.embedder_name == "another-clip"
 
 
 def test_ensure_index_without_a_catalog(tmp_path, catalog_dir, embedder):
     config = _config(tmp_path, tmp_path / "no-catalog")
     with pytest.raises(IndexMissingError, match="empty"):
-        ensure_index(config, embedder)
-    build_index(load_catalog(catalog_dir)[:3], embedder, open_store(config, embedder))
-    store, report = ensure_index(config, embedder)  # a filled store is served as it is
+        ensure_index(config, config.profile, embedder)
+    build_index(load_catalog(catalog_dir)[:3], embedder, open_store(config, config.profile, embedder))
+    store, report = ensure_index(config, config.profile, embedder)  # a filled store is served as it is
     assert store.count() == 3 and report.total == 3 and report.added == 0
 
 
@@ -223,11 +223,11 @@ def products_spec(tmp_path_factory):
 
 
 def test_hub_profile_imports_its_catalog_then_indexes_it_once(tmp_path, products_spec, embedder):
-    from fashion_ai.config import catalog_folder
+    from fashion_ai.profiles import catalog_folder
 
     config = AppConfig(profile="hub", catalog_source=products_spec, data_dir=str(tmp_path / "data"))
-    store, report = ensure_index(config, embedder)
-    folder = catalog_folder(config)
+    store, report = ensure_index(config, config.profile, embedder)
+    folder = catalog_folder(config, "hub")
     assert folder.parent == tmp_path / "data" / "catalogs" and (folder / "catalog.jsonl").is_file()
     items = load_catalog(folder)
     assert report.added == len(items) == store.count() and 15 <= len(items) < 24  # coats have no product type
@@ -235,17 +235,9 @@ def test_hub_profile_imports_its_catalog_then_indexes_it_once(tmp_path, products
     item = items[0]
     assert item.price is None and item.title and item.extra.get("articleType")  # hierarchy kept, no invented price
     written = (folder / "catalog.jsonl").stat().st_mtime_ns
-    store, report = ensure_index(config, embedder)  # second start: no import, no embedding
+    store, report = ensure_index(config, config.profile, embedder)  # second start: no import, no embedding
     assert report.added == 0 and (folder / "catalog.jsonl").stat().st_mtime_ns == written
     assert embedder.images_embedded == len(items)
-
-
-def test_hub_profile_defaults_to_the_product_dataset():
-    from fashion_ai.config import DEFAULT_HUB_CATALOG_LIMIT, DEFAULT_HUB_CATALOG_SOURCE, catalog_source
-
-    assert catalog_source(AppConfig(profile="hub")) == (DEFAULT_HUB_CATALOG_SOURCE, DEFAULT_HUB_CATALOG_LIMIT)
-    assert catalog_source(AppConfig(profile="demo")) == ("", 0)
-    assert catalog_source(AppConfig(profile="hub", catalog_dir="/shop/catalog")) == ("", 0)  # own catalog wins
 
 
 def test_an_unreachable_catalog_source_is_a_clear_error(tmp_path, embedder, monkeypatch):
@@ -254,7 +246,7 @@ def test_an_unreachable_catalog_source_is_a_clear_error(tmp_path, embedder, monk
     monkeypatch.setattr(datasets.config, "HF_HUB_OFFLINE", True)  # as in CI: the Hub id fails at once
     config = AppConfig(profile="hub", data_dir=str(tmp_path / "data"))
     with pytest.raises(IndexMissingError, match="could not import the catalog products:ashraq/fashion-product"):
-        ensure_index(config, embedder)
+        ensure_index(config, config.profile, embedder)
 
 
 def test_cli_imports_and_indexes_a_product_catalog(tmp_path, products_spec, saved_clip_dir, monkeypatch, capsys):

@@ -10,9 +10,10 @@ from fashion_ai.catalog import CatalogItem, load_catalog
 from fashion_ai.catalog.index import build_index
 from fashion_ai.demo_world import write_catalog
 from fashion_ai.errors import BadQueryError, IndexMissingError
+from fashion_ai.retrieval.harmony import NEUTRALS, colour_harmony
+from fashion_ai.retrieval.outfits import group_of
+from fashion_ai.retrieval.stylist import StylistPick, style_item
 from fashion_ai.schema import COLORS, Garment
-from fashion_ai.search import group_of
-from fashion_ai.stylist import NEUTRALS, StylistPick, colour_harmony, style_item
 
 
 # --------------------------------------------------------------------------------------------- colour

@@ -14,19 +14,12 @@ from fashion_ai.catalog.index import build_index
 from fashion_ai.catalog.store import CatalogStore
 from fashion_ai.config import PROJECT_ROOT
 from fashion_ai.demo_world import write_catalog
-from fashion_ai.embeddings import Embedder
 from fashion_ai.errors import BadQueryError, IndexMissingError
-from fashion_ai.models import load_clip
-from fashion_ai.search import (
-    OUTFIT_GROUPS,
-    SearchFilters,
-    SearchHit,
-    clean_query,
-    complete_outfit,
-    group_of,
-    query_terms,
-    search_catalog,
-)
+from fashion_ai.models.clip.embeddings import Embedder
+from fashion_ai.models.clip.loading import load_clip
+from fashion_ai.retrieval.outfits import OUTFIT_GROUPS, complete_outfit, group_of
+from fashion_ai.retrieval.query import clean_query, query_terms
+from fashion_ai.retrieval.search import SearchFilters, SearchHit, search_catalog
 
 
 def make_item(item_id: str, category: str, colors=("black",), *, gender: str = "women", price: float = 50.0,

@@ -206,8 +206,8 @@ def adapter_template(tmp_path_factory) -> Path:
     """A real PEFT LoRA adapter on a tiny PaliGemma, its processor, eval.json, card and training leftovers."""
     import torch
 
-    from fashion_ai.models import apply_lora
-    from fashion_ai.training import build_tiny_paligemma
+    from fashion_ai.models.paligemma.loading import apply_lora
+    from fashion_ai.models.paligemma.tiny import build_tiny_paligemma
 
     folder = tmp_path_factory.mktemp("adapter") / "extractor"
     processor, model = build_tiny_paligemma(64, 16)
@@ -440,7 +440,7 @@ def test_full_weights_card_code_runs(tmp_path, monkeypatch, capsys, kind):
     from PIL import Image
 
     if kind == "clip":
-        from fashion_ai.training import build_tiny_clip
+        from fashion_ai.models.clip.tiny import build_tiny_clip
 
         folder = tmp_path / "embedder"
         for part in build_tiny_clip(image_size=32):

@@ -4,20 +4,13 @@ import pytest
 import torch
 from PIL import Image
 
-from fashion_ai.config import AppConfig
 from fashion_ai.errors import ModelUnavailableError
-from fashion_ai.extraction import AttributeExtractor
-from fashion_ai.models import apply_lora, load_clip, load_paligemma, quantization_config
-from fashion_ai.training import build_tiny_clip, build_tiny_paligemma
-
-
-@pytest.fixture(scope="module")
-def tiny_paligemma_dir(tmp_path_factory):
-    path = tmp_path_factory.mktemp("paligemma")
-    processor, model = build_tiny_paligemma(image_size=32, patch_size=8)
-    model.save_pretrained(path)
-    processor.save_pretrained(path)
-    return path
+from fashion_ai.models.clip.loading import load_clip
+from fashion_ai.models.clip.tiny import build_tiny_clip
+from fashion_ai.models.common import quantization_config
+from fashion_ai.models.paligemma.inference import AttributeExtractor
+from fashion_ai.models.paligemma.loading import apply_lora, load_paligemma
+from fashion_ai.models.paligemma.tiny import build_tiny_paligemma
 
 
 def test_four_bit_config_uses_the_real_compute_dtype_key():
@@ -44,7 +37,7 @@ def test_load_paligemma_from_a_folder_and_generate(tiny_paligemma_dir):
     extraction = AttributeExtractor(processor, model).extract(Image.new("RGB", (50, 80), "red"))
     # An untrained model says nonsense; the extractor must still hand back a parse result, not raise.
     assert isinstance(extraction.raw, str)
-    assert extraction.result.garments == [] or extraction.result.garments[0].category
+    assert all(garment.category for garment in extraction.result.garments)
 
 
 def test_lora_adapter_saves_and_loads_onto_the_base(tiny_paligemma_dir, tmp_path):
@@ -99,49 +92,8 @@ def test_unreachable_hub_gives_a_clear_error(loader, monkeypatch):
     assert "FASHION_AI_PROFILE=demo" in message
 
 
-def test_factory_loads_once_per_process(monkeypatch):
-    from fashion_ai import models
-
-    calls = []
-    monkeypatch.setattr(models, "load_clip", lambda source, device=None: calls.append(source) or build_tiny_clip(32))
-    models._embedder_for.cache_clear()
-    config = AppConfig(profile="demo", demo_embedder_dir="/nonexistent/embedder")
-    first = models.get_embedder(config)
-    second = models.get_embedder(config)
-    models._embedder_for.cache_clear()
-    assert first is second and calls == ["/nonexistent/embedder"]
-
-
-def test_hub_profile_loads_base_plus_adapter_and_logs_precision_and_memory(tiny_paligemma_dir, tmp_path, caplog):
-    """The hub profile with ids pointing at local copies: base + adapter through the same factory the app uses."""
-    from peft import PeftModel
-
-    from fashion_ai.models import get_embedder, get_extractor
-
-    processor, base = load_paligemma(str(tiny_paligemma_dir), load_in_4bit=False)
-    apply_lora(base, r=4, alpha=8, targets=["q_proj", "v_proj"]).save_pretrained(tmp_path / "adapter")
-    processor.save_pretrained(tmp_path / "adapter")  # pushed beside the adapter, as train_space.py push does
-    tokenizer, image_processor, clip = build_tiny_clip()
-    for part in (clip, tokenizer, image_processor):
-        part.save_pretrained(tmp_path / "clip")
-    config = AppConfig(profile="hub", paligemma_id=str(tiny_paligemma_dir), adapter_id=str(tmp_path / "adapter"),
-                       clip_id=str(tmp_path / "clip"), load_in_4bit=True)
-    caplog.set_level("INFO", logger="fashion_ai.models")
-    extractor = get_extractor(config)
-    embedder = get_embedder(config)
-    assert isinstance(extractor.model, PeftModel)
-    assert str(tmp_path / "adapter") in extractor.name and embedder.name == str(tmp_path / "clip")
-    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("loaded ")]
-    paligemma_line = next(line for line in lines if line.startswith("loaded PaliGemma"))
-    # What loaded, in which precision (no CUDA here: the 4-bit request falls back to float32), and the memory.
-    assert "+ adapter" in paligemma_line and "float32 on cpu" in paligemma_line
-    assert "weights" in paligemma_line and "MiB" in paligemma_line and "peak RSS" in paligemma_line
-    assert any(line.startswith("loaded CLIP") and "MiB" in line for line in lines)
-    assert "4-bit quantization needs CUDA" in caplog.text
-
-
 def test_startup_summary_names_the_quantization():
-    from fashion_ai.models import describe_model
+    from fashion_ai.models.common import describe_model
 
     _, model = build_tiny_paligemma(image_size=32, patch_size=8)
     text = describe_model(model, quantization_config(True, cuda=True), "cpu")

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from fashion_ai.evaluation import extraction_metrics, retrieval_metrics
 from fashion_ai.schema import Garment, ParseResult
+from fashion_ai.training.metrics import extraction_metrics, retrieval_metrics
 
 
 def _result(*garments, valid=True):

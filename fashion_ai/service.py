@@ -1,0 +1,213 @@
+"""The one object a front end talks to: it owns the models, the catalog store and the catalog, and runs the
+pipelines (photo -> garment, words -> items, words -> outfit, photo + wish -> picks).
+
+Nothing loads when a service is made: models and the index load on first use, once, thread-safely. Errors meant
+for the shopper are FashionAIError subclasses with a plain message; a front end shows them as they are.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from fashion_ai.catalog import CatalogItem, load_catalog
+from fashion_ai.catalog.store import CatalogStore
+from fashion_ai.config import DEMO_BANNER, AppConfig
+from fashion_ai.errors import FashionAIError
+from fashion_ai.images import load_image
+from fashion_ai.models.registry import ModelRegistry
+from fashion_ai.profiles import DEMO, catalog_folder
+from fashion_ai.retrieval.outfits import complete_outfit
+from fashion_ai.retrieval.query import clean_query, clean_text
+from fashion_ai.retrieval.search import SearchFilters, SearchHit, search_catalog
+from fashion_ai.retrieval.stylist import DEFAULT_PICKS, DEFAULT_STYLIST_PROMPT, StylistPick, style_item
+from fashion_ai.schema import CATEGORIES, COLORS, Garment
+
+if TYPE_CHECKING:  # torch loads with the first model, not with the service
+    from fashion_ai.models.paligemma.inference import Extraction
+
+logger = logging.getLogger(__name__)
+
+EXAMPLE_CATEGORIES = ("dress", "shirt", "pants", "shoe", "bag", "jacket")  # one example photo each, when in stock
+DEFAULT_TOP_PRICE = 500.0  # the price slider's top when the catalog lists no prices
+PRICE_STEP = 50  # the slider's top is the highest price rounded up to this: "up to $400"
+NO_GARMENT = ("The model could not make out a garment in this photo. Try a clear photo of one garment on a plain "
+              "background.")
+UNPRICED_NOTE = "items without a listed price are left out under a price cap"
+
+
+class NoGarmentError(FashionAIError):
+    """The photo was read, but the model found no garment in it."""
+
+
+@dataclass
+class CatalogFacets:
+    """What the catalog offers to filter by, for a front end's choices."""
+
+    categories: list[str]
+    colors: list[str]
+    top_price: float
+    price_ceiling: float  # a cap at (or above) this means "any price"
+    example_photos: list[str]  # one photo per featured category
+    unpriced: int  # items without a listed price (a price cap leaves them out)
+
+
+@dataclass
+class StyleResult:
+    """The stylist's answer: the garment read from the photo, the wish as understood, and the picks."""
+
+    garment: Garment
+    prompt: str
+    picks: list[StylistPick]
+
+
+class FashionService:
+    """Models, store, catalog and pipelines for one config."""
+
+    def __init__(self, config: AppConfig, models: ModelRegistry | None = None):
+        self.config = config
+        self.models = models or ModelRegistry(config)
+        self._store_lock = threading.Lock()
+        self._store: CatalogStore | None = None
+        self._facets: CatalogFacets | None = None
+        self.indexed = 0
+
+    # ------------------------------------------------------------------------------------------- what serves
+    @property
+    def profile(self) -> str:
+        return self.models.profile
+
+    def describe(self) -> str:
+        """One line on which models serve (the hub profile's first call may ask the Hub)."""
+        if self.profile == DEMO:
+            return DEMO_BANNER
+        adapter = f" + {self.config.adapter_id}" if self.config.adapter_id else ""
+        return f"Models: {self.config.paligemma_id}{adapter} (attributes) · {self.config.clip_id} (search)"
+
+    def catalog_folder(self) -> Path:
+        return catalog_folder(self.config, self.profile)
+
+    def store(self, progress: Callable[[int, int], None] | None = None) -> CatalogStore:
+        """The catalog index, built on first use (the demo catalog is embedded on first start) and reused."""
+        with self._store_lock:
+            if self._store is None:
+                from fashion_ai.catalog.index import ensure_index
+
+                # The index is derived data: one built by other weights is rebuilt, unless it is a shared server's.
+                store, report = ensure_index(self.config, self.profile, self.models.embedder(), progress,
+                                             rebuild_if_stale=not self.config.chroma_url)
+                logger.info("catalog index ready: %d items (%d embedded now)", report.total, report.added)
+                self._store, self.indexed = store, report.total
+            return self._store
+
+    def warm_up(self, log: Callable[[str], None] = logger.info) -> None:
+        """Load everything before serving, saying what happens; failures are logged and requests report them."""
+        try:
+            log(f"Fashion AI: profile {self.profile}; loading the search model ...")
+            embedder = self.models.embedder()
+            log(f"  search model {embedder.name}: {getattr(embedder.model, 'fashion_ai_summary', '')}")
+            last = [-1]
+
+            def progress(done: int, total: int) -> None:
+                step = done * 10 // max(total, 1)
+                if step != last[0]:
+                    last[0] = step
+                    log(f"  catalog index: {done}/{total} items")
+
+            self.store(progress)
+            log(f"  catalog index ready: {self.indexed} items; loading the attribute model ...")
+            extractor = self.models.extractor()
+            log(f"  attribute model {extractor.name}: {getattr(extractor.model, 'fashion_ai_summary', '')}")
+            log("  models ready")
+        except FashionAIError as exc:
+            log(f"warning: {exc} (the app starts anyway and shows this message on use)")
+
+    # ------------------------------------------------------------------------------------------- the catalog
+    def facets(self) -> CatalogFacets:
+        """Categories, colours, prices and example photos of the catalog file (the whole schema without one)."""
+        if self._facets is None:
+            self._facets = self._read_facets()
+        return self._facets
+
+    def _read_facets(self) -> CatalogFacets:
+        try:
+            items = load_catalog(self.catalog_folder())
+        except (FileNotFoundError, ValueError) as exc:  # e.g. a shared Chroma server and no local catalog
+            logger.info("no local catalog for the filters (%s); offering the whole schema", exc)
+            return CatalogFacets(list(CATEGORIES), list(COLORS), DEFAULT_TOP_PRICE, DEFAULT_TOP_PRICE, [], 0)
+        prices = [item.price for item in items if item.price is not None]
+        top = float(max(prices, default=DEFAULT_TOP_PRICE))
+        examples = []
+        for category in EXAMPLE_CATEGORIES:
+            found = next((i for i in items if i.category == category and Path(i.image_path).is_file()), None)
+            if found:
+                examples.append(found.image_path)
+        return CatalogFacets(categories=sorted({item.category for item in items}),
+                             colors=[c for c in COLORS if any(c in item.colors for item in items)], top_price=top,
+                             price_ceiling=float(math.ceil(top / PRICE_STEP) * PRICE_STEP), example_photos=examples,
+                             unpriced=len(items) - len(prices))
+
+    def filters(self, gender: str | None = None, category: str | None = None, color: str | None = None,
+                max_price: float | None = None) -> SearchFilters:
+        """Facets as a store filter; a price cap at the slider's top means any price, so unpriced items stay in."""
+        cap = None if max_price is None or float(max_price) >= self.facets().price_ceiling else float(max_price)
+        return SearchFilters(gender=gender, category=category, color=color, max_price=cap)
+
+    def price_note(self, filters: SearchFilters) -> str | None:
+        """What a price cap does to unpriced items, when the catalog has any and a cap is set."""
+        return UNPRICED_NOTE if filters.max_price is not None and self.facets().unpriced else None
+
+    def photo_of(self, item: CatalogItem) -> Path | None:
+        """The item's photo file, looked up in today's catalog folder when the index was built elsewhere."""
+        path = Path(item.image_path)
+        if not path.is_file():
+            path = self.catalog_folder() / "images" / path.name
+        return path if path.is_file() else None
+
+    # ------------------------------------------------------------------------------------------- pipelines
+    def read_photo(self, source):
+        """An upload (path, bytes or image) as an RGB photo; BadImageError with a plain message otherwise."""
+        return load_image(source, max_pixels=self.config.max_image_pixels, max_bytes=self.config.max_upload_mb * 2**20)
+
+    def extract(self, image) -> Extraction:
+        """The garments in a photo, with the model's raw answer and what the parser repaired."""
+        started = time.perf_counter()
+        extraction = self.models.extractor().extract(image)
+        logger.info("read %d garment(s) in %.2f s", len(extraction.result.garments), time.perf_counter() - started)
+        return extraction
+
+    def query(self, text: str | None) -> str:
+        """The shopper's words cleaned, or BadQueryError before anything loads."""
+        return clean_query(text, self.config.max_query_chars)
+
+    def search(self, query: str, filters: SearchFilters | None = None) -> list[SearchHit]:
+        """The catalog items that best fit the words, filters applied in the store."""
+        text = self.query(query)
+        return search_catalog(text, self.models.embedder(), self.store(), filters, n=self.config.results,
+                              max_chars=self.config.max_query_chars)
+
+    def complete_outfit(self, query: str, filters: SearchFilters | None = None) -> list[SearchHit]:
+        """One piece per part of an outfit for the words, head to toe."""
+        text = self.query(query)
+        return complete_outfit(text, self.models.embedder(), self.store(), filters, max_chars=self.config.max_query_chars)
+
+    def stylist_prompt(self, prompt: str | None) -> str:
+        """The stylist's wish: the shopper's words, "an outfit" when empty; BadQueryError when too long."""
+        return self.query(clean_text(prompt) or DEFAULT_STYLIST_PROMPT)
+
+    def style(self, image, prompt: str | None, n: int = DEFAULT_PICKS) -> StyleResult:
+        """The garment in the photo and catalog items of other categories that go with it for the wish."""
+        text = self.stylist_prompt(prompt)
+        garments = self.extract(image).result.garments
+        if not garments:
+            raise NoGarmentError(NO_GARMENT)
+        garment = garments[0]
+        picks = style_item(garment, text, self.models.embedder(), self.store(), n=n,
+                           max_chars=self.config.max_query_chars)
+        return StyleResult(garment, text, picks)

@@ -1,0 +1,140 @@
+"""The catalog embedder's recipe: CLIP (tiny from scratch with a vision warm-up, or a hub checkpoint) trained
+contrastively on shopper phrasings of each item, evaluated by text-to-image retrieval."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict
+
+import numpy as np
+import torch
+from torch import nn
+
+from fashion_ai.catalog import CatalogItem
+from fashion_ai.models.clip.embeddings import embed_images, embed_texts
+from fashion_ai.models.clip.tiny import build_tiny_clip
+from fashion_ai.training.config import WARMUP_SHARE, TrainConfig
+from fashion_ai.training.demo_data import DemoData, demo_data, training_set
+from fashion_ai.training.engine import (
+    data_workers,
+    enable_gradient_checkpointing,
+    finish,
+    flip,
+    input_size,
+    prepare_output,
+    resuming,
+    train_loop,
+)
+from fashion_ai.training.examples import evaluate_caption_retrieval, load_examples
+from fashion_ai.training.metrics import retrieval_metrics
+from fashion_ai.training.warmup import warm_up_vision
+
+logger = logging.getLogger(__name__)
+
+
+def clip_training_texts(item: CatalogItem, rng: np.random.Generator) -> str:
+    """One of several shopper phrasings of an item, so the text tower sees short queries and long captions."""
+    primary = item.colors[0]
+    noun = item.title.split()[-1]
+    choices = [
+        f"{primary} {item.pattern} {item.category}",
+        f"a {primary} {item.pattern} {item.category}",
+        f"{primary} {item.category}",
+        f"{item.pattern} {item.category}",
+        item.title,
+        item.caption,
+        f"{primary} {item.pattern} {noun}",
+    ]
+    return choices[int(rng.integers(len(choices)))]
+
+
+def evaluate_embedder(tokenizer, image_processor, model, data: DemoData) -> dict:
+    """Text-to-image retrieval on held-out items, with one query per (colour, pattern, category) present."""
+    keys = [(i.colors[0], i.pattern, i.category) for i in data.items]
+    combos = sorted(set(keys))
+    queries = [f"{c} {p} {cat}" for c, p, cat in combos]
+    relevant = np.array([[k == combo for k in keys] for combo in combos])
+    sim = embed_texts(tokenizer, model, queries) @ embed_images(image_processor, model, data.images).T
+    report = retrieval_metrics(sim, relevant)
+    # Caption retrieval: each item's own caption should find its own photo.
+    captions = [i.caption for i in data.items]
+    cap_sim = embed_texts(tokenizer, model, captions) @ embed_images(image_processor, model, data.images).T
+    report["caption_to_image"] = retrieval_metrics(cap_sim, np.eye(len(captions), dtype=bool))
+    return report
+
+
+def train_clip(cfg: TrainConfig) -> dict:
+    """Contrastive image-text training of the catalog embedder; writes weights, processors and eval.json."""
+    from fashion_ai.models.clip.loading import load_clip_for_training
+
+    output_dir, budget = prepare_output(cfg)
+    demo = cfg.dataset == "demo"
+    examples = None
+    if cfg.tiny:
+        examples = None if demo else load_examples(cfg, cfg.image_size)
+        words = () if demo else [ex.caption for ex in examples.train]
+        tokenizer, image_processor, model = build_tiny_clip(cfg.image_size, cfg.patch_size, seed=cfg.seed,
+                                                            extra_words=words)
+    else:
+        tokenizer, image_processor, model = load_clip_for_training(cfg.base_model)
+        if not demo:
+            examples = load_examples(cfg, input_size(image_processor))
+    if cfg.gradient_checkpointing:
+        enable_gradient_checkpointing(model)
+    report: dict = {"target": "clip", "config": asdict(cfg)}
+    gen = torch.Generator().manual_seed(cfg.seed)
+
+    if demo:
+        grid = model.config.vision_config.image_size // model.config.vision_config.patch_size
+        train = training_set(cfg.train_items, cfg.seed,
+                             lambda images, _: {"pixel_values": image_processor(images=images, return_tensors="pt")[
+                                 "pixel_values"]}, grid, workers=data_workers(cfg))
+        held_out = demo_data(cfg.eval_items, cfg.eval_seed)
+        pixels = train.tensors["pixel_values"]
+        if cfg.tiny and not resuming(cfg, output_dir):
+            held_pixels = image_processor(images=held_out.images, return_tensors="pt")["pixel_values"]
+            report["vision_warmup_accuracy"] = warm_up_vision(
+                model.vision_model, train, "pixel_values", cfg.warmup_steps, cfg.warmup_batch_size, cfg.learning_rate,
+                cfg.seed, held_out=(held_pixels, held_out.items), deadline=budget.deadline(WARMUP_SHARE[cfg.target]))
+        rng = np.random.default_rng(cfg.seed)
+        n_examples = len(train.items)
+
+        def batch_fn(idx: torch.Tensor) -> dict:
+            chosen = [train.items[i] for i in idx.tolist()]
+            texts = [clip_training_texts(item, rng) for item in chosen]
+            # Items that share (colour, pattern, category) are not negatives of each other's queries.
+            keys = [(item.colors[0], item.pattern, item.category) for item in chosen]
+            return _clip_batch(texts, keys, flip(pixels[idx], torch.rand(len(idx), generator=gen) < 0.5))
+
+        def evaluate(limit: int | None = None) -> dict:
+            return evaluate_embedder(tokenizer, image_processor, model, held_out.head(limit))
+    else:
+        rows = examples.train
+        n_examples = len(rows)
+
+        def batch_fn(idx: torch.Tensor) -> dict:
+            chosen = [rows[i] for i in idx.tolist()]
+            pixel_values = image_processor(images=[ex.image for ex in chosen], return_tensors="pt")["pixel_values"]
+            return _clip_batch([ex.caption for ex in chosen], [ex.caption for ex in chosen], pixel_values)
+
+        def evaluate(limit: int | None = None) -> dict:
+            return evaluate_caption_retrieval(tokenizer, image_processor, model, examples.held_out[:limit])
+
+    def _clip_batch(texts: list[str], keys: list, pixel_values: torch.Tensor) -> dict:
+        tok = tokenizer(texts, padding=True, truncation=True, return_tensors="pt")
+        same = torch.tensor([[a == b for b in keys] for a in keys])
+        return {"input_ids": tok["input_ids"], "attention_mask": tok["attention_mask"],
+                "pixel_values": pixel_values.to(model.dtype), "same": same}
+
+    def loss_fn(m: nn.Module, batch: dict) -> torch.Tensor:
+        same = batch.pop("same")
+        logits = m(**batch).logits_per_text
+        target = same.float() / same.float().sum(dim=1, keepdim=True)
+        return (nn.functional.cross_entropy(logits, target) + nn.functional.cross_entropy(logits.T, target.T)) / 2
+
+    report["training"] = train_loop(model, batch_fn, n_examples, cfg, output_dir, loss_fn, "clip",
+                                     evaluate=lambda: evaluate(cfg.eval_every_items), budget=budget)
+    model.save_pretrained(output_dir)
+    tokenizer.save_pretrained(output_dir)
+    image_processor.save_pretrained(output_dir)
+    return finish(cfg, output_dir, report, evaluate())

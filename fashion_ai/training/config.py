@@ -1,0 +1,118 @@
+"""Settings of one training run (train_space.py): a dataclass whose fields are the CLI's flags, with auto defaults."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+DEFAULT_PALIGEMMA_BASE = "google/paligemma2-3b-pt-224"
+DEFAULT_CLIP_BASE = "patrickjohncyh/fashion-clip"
+DEFAULT_LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+DEMO_FIELDS = ("category", "colors", "pattern", "length", "sleeve")  # what a demo photo shows
+EVAL_FILE = "eval.json"
+# "0 = auto" settings: the tiny demo models train from scratch on many generated photos with large batches and a
+# high learning rate; real checkpoints are fine-tuned with small batches (3B on one GPU) and gentle rates.
+DEFAULT_STEPS = {("paligemma", True): 1400, ("clip", True): 1000, ("paligemma", False): 2000, ("clip", False): 2000}
+# The tiny extractor's language side learns faster from more, smaller updates; contrastive CLIP wants many negatives.
+DEFAULT_BATCH_SIZE = {("paligemma", True): 32, ("clip", True): 64, ("paligemma", False): 4, ("clip", False): 4}
+DEFAULT_WARMUP_BATCH_SIZE = 64
+DEFAULT_LEARNING_RATE = {("paligemma", True): 2e-3, ("clip", True): 2e-3, ("paligemma", False): 2e-4,
+                         ("clip", False): 1e-5}
+EVAL_RESERVE_S = 18.0  # what saving and the final evaluation of a tiny model on 300 photos take on 2 cores
+# Under a time budget, the vision warm-up gets this share of the time left after the data is made and the main
+# training the rest. Measured on 2 cores: 12-17 warm-up steps/s at batch 64; the PaliGemma phase (1400 steps at
+# batch 32, ~8/s) needs ~170 s, the CLIP phase (1000 steps at batch 64, ~10/s) ~100 s.
+WARMUP_SHARE = {"paligemma": 0.62, "clip": 0.78}
+DEFAULT_DEMO_TRAIN_ITEMS = 60000  # generated: enough distinct photos that the warm-up does not memorise them
+DEFAULT_DATASET_TRAIN_ITEMS = 20000  # rows read from a real dataset (photos are kept in memory at input size)
+CHECKPOINT_DIR = "checkpoint"
+
+
+@dataclass
+class TrainConfig:
+    """Settings for one training run of train_space.py (every field is a CLI flag)."""
+
+    target: str = field(default="paligemma", metadata={"help": "what to train: paligemma or clip"})
+    output_dir: str = field(default="runs/model", metadata={"help": "where weights, processor and eval.json go"})
+    tiny: bool = field(default=False, metadata={"help": "build a tiny model of the real class from a config "
+                                                        "(offline demo profile) instead of loading base_model"})
+    base_model: str = field(default="", metadata={"help": "hub id or local path of the base checkpoint; "
+                                                          f"default {DEFAULT_PALIGEMMA_BASE} / {DEFAULT_CLIP_BASE}"})
+    lora: bool = field(default=True, metadata={"help": "train LoRA adapters (peft) instead of all weights; "
+                                                       "ignored for tiny models, which start from scratch"})
+    lora_r: int = field(default=8, metadata={"help": "LoRA rank"})
+    lora_alpha: int = field(default=16, metadata={"help": "LoRA alpha"})
+    lora_targets: str = field(default=",".join(DEFAULT_LORA_TARGETS), metadata={"help": "comma-separated modules"})
+    quantize_4bit: bool = field(default=False, metadata={"help": "QLoRA: load the base in 4-bit nf4 (needs CUDA)"})
+    train_items: int = field(default=0, metadata={"help": "training items: generated (demo) or rows read from the "
+                                                         f"dataset (0 = {DEFAULT_DEMO_TRAIN_ITEMS} demo, "
+                                                         f"{DEFAULT_DATASET_TRAIN_ITEMS} dataset)"})
+    eval_items: int = field(default=300, metadata={"help": "held-out items for the final evaluation"})
+    seed: int = field(default=1, metadata={"help": "seed of the training data and initialisation"})
+    eval_seed: int = field(default=1001, metadata={"help": "seed of the held-out data (must differ from seed)"})
+    image_size: int = field(default=64, metadata={"help": "model input size of tiny models, in pixels"})
+    patch_size: int = field(default=16, metadata={"help": "ViT patch size of tiny models: 64/16 gives 16 image "
+                                                          "tokens, which learn silhouettes fastest on a CPU"})
+    batch_size: int = field(default=0, metadata={"help": "examples per micro-batch of the main training (0 = tiny: "
+                                                        "32 paligemma, 64 clip; real checkpoints: 4)"})
+    warmup_batch_size: int = field(default=0, metadata={"help": "examples per step of the tiny models' vision "
+                                                               f"warm-up (0 = {DEFAULT_WARMUP_BATCH_SIZE})"})
+    learning_rate: float = field(default=0.0, metadata={"help": "peak learning rate, cosine schedule (0 = 2e-3 "
+                                                               "tiny, 2e-4 PaliGemma LoRA, 1e-5 CLIP)"})
+    warmup_steps: int = field(default=5000, metadata={"help": "supervised warm-up steps of the vision tower"})
+    steps: int = field(default=0, metadata={"help": "optimizer steps of the main training (0 = tiny: 1400 "
+                                                    "paligemma, 1000 clip; real checkpoints: 2000)"})
+    time_budget_s: float = field(default=0.0, metadata={"help": "wall-clock budget of the whole run in seconds, "
+                                                                "data and warm-up included: the main training stops "
+                                                                f"early so that the final evaluation (about "
+                                                                f"{EVAL_RESERVE_S:.0f} s reserved) ends in time "
+                                                                "(0 = no limit)"})
+    checkpoint_every: int = field(default=200, metadata={"help": "save a resumable checkpoint every N steps"})
+    resume: bool = field(default=False, metadata={"help": "continue from output_dir/checkpoint if present"})
+    freeze_vision: bool = field(default=True, metadata={"help": "keep the vision tower frozen in the main "
+                                                                "training (after the tiny model's warm-up)"})
+    threads: int = field(default=0, metadata={"help": "torch CPU threads (0 = torch default)"})
+    dataset: str = field(default="demo", metadata={"help": "training data: demo (generated), or "
+                                                          "fashionpedia:<coco json | hub id>, products:<hub id | "
+                                                          "parquet | csv>, jsonl:<folder | file> (fashion_ai.datasets)"})
+    eval_split: str = field(default="", metadata={"help": "split of the dataset to evaluate on; empty = hold out "
+                                                         "eval_items examples of the training split"})
+    grad_accum_steps: int = field(default=1, metadata={"help": "micro-batches accumulated per optimizer step"})
+    bf16: bool = field(default=True, metadata={"help": "bfloat16 autocast where the GPU supports it (float32 "
+                                                      "on CPU)"})
+    gradient_checkpointing: bool = field(default=False, metadata={"help": "recompute activations in the backward "
+                                                                         "pass: less memory, ~30% slower"})
+    eval_every: int = field(default=0, metadata={"help": "evaluate on eval_every_items held-out examples every N "
+                                                        "steps (0 = only at the end)"})
+    eval_every_items: int = field(default=64, metadata={"help": "held-out examples used by the periodic "
+                                                               "evaluation"})
+    push_to_hub: str = field(default="", metadata={"help": "model repo id to push weights/adapter, processor, "
+                                                          "eval.json and a model card to (token from HF_TOKEN)"})
+    hub_private: bool = field(default=False, metadata={"help": "create the Hub repo as private"})
+
+    def __post_init__(self) -> None:
+        if self.target not in ("paligemma", "clip"):
+            raise ValueError(f"target must be 'paligemma' or 'clip', not {self.target!r}")
+        if self.seed == self.eval_seed:
+            raise ValueError("eval_seed must differ from seed, or the evaluation would see training images")
+        for name in ("eval_items", "image_size", "lora_r", "grad_accum_steps", "eval_every_items"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
+        for name in ("train_items", "batch_size", "warmup_batch_size", "steps", "warmup_steps", "eval_every"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} cannot be negative, got {getattr(self, name)}")
+        self.dataset = self.dataset.strip() or "demo"
+        if self.dataset != "demo" and ":" not in self.dataset:
+            raise ValueError(f"dataset must be demo or <kind>:<source> (fashionpedia, products, jsonl), "
+                             f"not {self.dataset!r}")
+        if not [t for t in self.lora_targets.split(",") if t.strip()]:
+            raise ValueError("lora_targets must name at least one module, e.g. q_proj,v_proj")
+        if self.learning_rate < 0:
+            raise ValueError("learning_rate cannot be negative")
+        self.steps = self.steps or DEFAULT_STEPS[(self.target, self.tiny)]
+        self.batch_size = self.batch_size or DEFAULT_BATCH_SIZE[(self.target, self.tiny)]
+        self.warmup_batch_size = self.warmup_batch_size or DEFAULT_WARMUP_BATCH_SIZE
+        self.learning_rate = self.learning_rate or DEFAULT_LEARNING_RATE[(self.target, self.tiny)]
+        if not self.train_items:
+            self.train_items = DEFAULT_DEMO_TRAIN_ITEMS if self.dataset == "demo" else DEFAULT_DATASET_TRAIN_ITEMS
+        if not self.tiny and not self.base_model:
+            self.base_model = DEFAULT_PALIGEMMA_BASE if self.target == "paligemma" else DEFAULT_CLIP_BASE

@@ -1,0 +1,132 @@
+"""The attribute extractor's recipe: PaliGemma (tiny from scratch with a vision warm-up, or LoRA / QLoRA on a
+hub checkpoint) trained on PaliGemmaProcessor(suffix=) labels, evaluated on held-out photos."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import asdict
+
+import torch
+from torch import nn
+
+from fashion_ai.catalog import CatalogItem
+from fashion_ai.models.paligemma.inference import DEFAULT_PROMPT, generate_answers
+from fashion_ai.models.paligemma.tiny import build_tiny_paligemma, dataset_words
+from fashion_ai.schema import garments_to_json, parse_garments
+from fashion_ai.training.config import DEMO_FIELDS, WARMUP_SHARE, TrainConfig
+from fashion_ai.training.demo_data import DemoData, demo_data, training_set
+from fashion_ai.training.engine import (
+    data_workers,
+    enable_gradient_checkpointing,
+    finish,
+    flip,
+    freeze_vision,
+    input_size,
+    prepare_output,
+    resuming,
+    train_loop,
+)
+from fashion_ai.training.examples import evaluate_examples, load_examples
+from fashion_ai.training.metrics import extraction_metrics
+from fashion_ai.training.warmup import warm_up_vision
+
+logger = logging.getLogger(__name__)
+
+
+def evaluate_extractor(processor, model, data: DemoData, fields: Sequence[str] = DEMO_FIELDS,
+                       prompt: str = DEFAULT_PROMPT) -> dict:
+    """Run the extractor on held-out items and score it against their metadata."""
+    raw = generate_answers(processor, model, data.images, prompt)
+    results = [parse_garments(text) for text in raw]
+    report = extraction_metrics(results, [item.visible_garment() for item in data.items], fields)
+    report["examples"] = [{"id": item.id, "raw": text} for item, text in list(zip(data.items, raw))[:5]]
+    return report
+
+
+def _paligemma_inputs(processor, prefixes: list[str], images: list, targets: list[str]) -> dict:
+    """Training inputs with labels from PaliGemmaProcessor(suffix=); token_type_ids kept (training needs them)."""
+    batch = processor(text=["<image>" + prefix for prefix in prefixes], images=images, suffix=targets,
+                      return_tensors="pt", padding="longest")
+    return {k: batch[k] for k in ("input_ids", "attention_mask", "token_type_ids", "labels", "pixel_values")}
+
+
+def train_paligemma(cfg: TrainConfig) -> dict:
+    """Train the attribute extractor and write weights (or adapter), processor and eval.json to cfg.output_dir."""
+    from fashion_ai.models.paligemma.loading import apply_lora, load_paligemma_for_training
+
+    output_dir, budget = prepare_output(cfg)
+    demo = cfg.dataset == "demo"
+    examples = None
+    if cfg.tiny:
+        examples = None if demo else load_examples(cfg, cfg.image_size)
+        words = () if demo else dataset_words(examples.texts())
+        processor, model = build_tiny_paligemma(cfg.image_size, cfg.patch_size, seed=cfg.seed, extra_words=words)
+    else:
+        processor, model = load_paligemma_for_training(cfg.base_model, cfg.quantize_4bit)
+        if not demo:
+            examples = load_examples(cfg, input_size(processor.image_processor))
+    vision = model.model.vision_tower if hasattr(model, "model") else model.vision_tower
+    report: dict = {"target": "paligemma", "config": asdict(cfg)}
+    warmed = resuming(cfg, output_dir)
+
+    if demo:
+        grid = model.config.vision_config.image_size // model.config.vision_config.patch_size
+
+        def encode(images: list, items: list[CatalogItem]) -> dict:
+            targets = [garments_to_json([item.visible_garment()]) for item in items]
+            return _paligemma_inputs(processor, [DEFAULT_PROMPT] * len(images), images, targets)
+
+        train = training_set(cfg.train_items, cfg.seed, encode, grid, workers=data_workers(cfg))
+        held_out = demo_data(cfg.eval_items, cfg.eval_seed)
+        tensors = train.tensors
+        logger.info("training tensors: %s", {k: tuple(v.shape) for k, v in tensors.items()})
+        if cfg.tiny and not warmed:
+            held_pixels = processor.image_processor(images=held_out.images, return_tensors="pt")["pixel_values"]
+            report["vision_warmup_accuracy"] = warm_up_vision(
+                vision, train, "pixel_values", cfg.warmup_steps, cfg.warmup_batch_size, cfg.learning_rate, cfg.seed,
+                held_out=(held_pixels, held_out.items), deadline=budget.deadline(WARMUP_SHARE[cfg.target]))
+            warmed = True
+        n_examples = len(train.items)
+        gen = torch.Generator().manual_seed(cfg.seed)
+
+        def batch_fn(idx: torch.Tensor) -> dict:
+            batch = {k: v[idx] for k, v in tensors.items()}
+            batch["pixel_values"] = flip(batch["pixel_values"], torch.rand(len(idx), generator=gen) < 0.5)
+            # Trim the padding shared by the whole set down to this batch's longest row.
+            keep = int(batch["attention_mask"].sum(dim=1).max())
+            for key in ("input_ids", "attention_mask", "token_type_ids", "labels"):
+                batch[key] = batch[key][:, :keep]
+            return batch
+
+        def evaluate(limit: int | None = None) -> dict:
+            return evaluate_extractor(processor, model, held_out.head(limit))
+    else:
+        rows = examples.train
+
+        def batch_fn(idx: torch.Tensor) -> dict:
+            chosen = [rows[i] for i in idx.tolist()]
+            return _paligemma_inputs(processor, [ex.prefix for ex in chosen], [ex.image for ex in chosen],
+                                     [ex.suffix for ex in chosen])
+
+        n_examples = len(rows)
+
+        def evaluate(limit: int | None = None) -> dict:
+            return evaluate_examples(processor, model, examples.held_out[:limit])
+
+    freeze_vision(cfg, vision, warmed)
+    if cfg.lora and not cfg.tiny:
+        model = apply_lora(model, cfg.lora_r, cfg.lora_alpha, cfg.lora_targets.split(","))
+    if cfg.gradient_checkpointing:
+        enable_gradient_checkpointing(model)
+    dtype = next(p for p in model.parameters() if p.is_floating_point()).dtype
+
+    def loss_fn(m: nn.Module, batch: dict) -> torch.Tensor:
+        batch["pixel_values"] = batch["pixel_values"].to(dtype)
+        return m(**batch).loss
+
+    report["training"] = train_loop(model, batch_fn, n_examples, cfg, output_dir, loss_fn, "paligemma",
+                                     evaluate=lambda: evaluate(cfg.eval_every_items), budget=budget)
+    model.save_pretrained(output_dir)  # a peft model saves only its adapter
+    processor.save_pretrained(output_dir)
+    return finish(cfg, output_dir, report, evaluate())

@@ -1,0 +1,50 @@
+"""Training settings and the CLI's handling of them: defaults per kind of run, and one line for a bad flag."""
+
+import subprocess
+import sys
+
+import pytest
+
+import train_space
+from fashion_ai.training.config import DEFAULT_CLIP_BASE, DEFAULT_DATASET_TRAIN_ITEMS, DEFAULT_DEMO_TRAIN_ITEMS, TrainConfig
+
+
+def test_config_validation_says_what_to_fix():
+    with pytest.raises(ValueError, match="eval_seed must differ"):
+        TrainConfig(seed=3, eval_seed=3)
+    with pytest.raises(ValueError, match="target must be"):
+        TrainConfig(target="gpt")
+    with pytest.raises(ValueError, match="batch_size cannot be negative"):
+        TrainConfig(batch_size=-1)
+    assert TrainConfig(target="clip").base_model == DEFAULT_CLIP_BASE
+    # 0 means "the right default for this kind of run": from scratch on generated photos vs fine-tuning a 3B model.
+    tiny, real = TrainConfig(tiny=True), TrainConfig()
+    assert (tiny.batch_size, tiny.learning_rate, tiny.train_items) == (32, 2e-3, DEFAULT_DEMO_TRAIN_ITEMS)
+    assert TrainConfig(target="clip", tiny=True).batch_size == 64 and tiny.warmup_batch_size == 64
+    assert (real.batch_size, real.learning_rate) == (4, 2e-4)
+    assert TrainConfig(target="clip").learning_rate == 1e-5
+    assert TrainConfig(dataset="jsonl:x").train_items == DEFAULT_DATASET_TRAIN_ITEMS
+
+
+def test_cli_rejects_bad_arguments_with_one_line(capsys, tmp_path):
+    assert train_space.main(["--target", "paligemma", "--seed", "5", "--eval_seed", "5", "--output_dir",
+                             str(tmp_path)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: eval_seed must differ")
+    assert train_space.main(["eval", "--model_dir", str(tmp_path / "missing")]) == 1
+
+
+def test_train_space_help_lists_options():
+    result = subprocess.run([sys.executable, "train_space.py", "--help"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0
+    for flag in ("--target", "--tiny", "--quantize_4bit", "--lora_r", "--resume", "--time_budget_s"):
+        assert flag in result.stdout
+
+
+def test_training_options_are_validated():
+    with pytest.raises(ValueError, match="grad_accum_steps must be positive"):
+        TrainConfig(grad_accum_steps=0)
+    with pytest.raises(ValueError, match="lora_targets"):
+        TrainConfig(lora_targets=" , ")
+    with pytest.raises(ValueError, match="dataset must be demo or <kind>:<source>"):
+        TrainConfig(dataset="fashionpedia")
