@@ -1,15 +1,12 @@
 """Shared fixtures: the live app on a free localhost port, served by the offline demo profile.
 
-CI serves the shipped demo models (assets/models/extractor, assets/models/embedder) and catalog (assets/catalog).
-Where those are absent (a checkout before training has run), untrained tiny models of the same classes stand in,
-built into a temp folder and pointed at through the same FASHION_AI_* variables a deployment would use; tests
-that judge answers rather than plumbing skip then, saying why. A variable already set in the environment wins.
+CI serves the shipped demo models (assets/models/extractor, assets/models/embedder) and catalog (assets/catalog):
+they are part of the repository, so a missing one fails the tests that need it rather than skipping them.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import socket
 import tempfile
 from collections.abc import Iterator
@@ -18,8 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from fashion_ai.config import DEFAULT_CATALOG_DIR, DEFAULT_DEMO_EMBEDDER_DIR, DEFAULT_DEMO_EXTRACTOR_DIR
-
 logger = logging.getLogger(__name__)
 
 
@@ -27,14 +22,6 @@ def pytest_configure(config):
     # Also declared in pyproject.toml; repeated so these files run on their own.
     config.addinivalue_line("markers", "slow: trains or serves real models at reduced size (still runs in CI)")
     config.addinivalue_line("markers", "browser: drives the app in headless Chromium (still runs in CI)")
-
-
-def _has_model(folder: str) -> bool:
-    return (Path(folder) / "config.json").is_file()
-
-
-def _has_catalog(folder: str) -> bool:
-    return (Path(folder) / "catalog.jsonl").is_file()
 
 
 def free_port() -> int:
@@ -47,37 +34,8 @@ def free_port() -> int:
 class LiveApp:
     url: str
     config: object  # fashion_ai.config.AppConfig
-    trained: bool  # the shipped, trained demo models serve (False: untrained stand-ins)
     catalog_dir: Path
     demo: object  # the served gr.Blocks, for tests that break its services on purpose
-
-    def require_trained(self) -> None:
-        if not self.trained:
-            pytest.skip("the shipped demo models (assets/models) are not there; untrained stand-ins serve, whose "
-                        "answers are noise")
-
-
-def _stand_in_models(root: Path) -> dict[str, str]:
-    """Untrained tiny models of the real classes and a small demo catalog, for checkouts without assets."""
-    from fashion_ai.demo_world import write_catalog
-    from fashion_ai.models.clip.tiny import build_tiny_clip
-    from fashion_ai.models.paligemma.tiny import build_tiny_paligemma
-
-    env: dict[str, str] = {}
-    if not _has_model(os.environ.get("FASHION_AI_DEMO_EXTRACTOR_DIR", DEFAULT_DEMO_EXTRACTOR_DIR)):
-        processor, model = build_tiny_paligemma()
-        model.save_pretrained(root / "extractor")
-        processor.save_pretrained(root / "extractor")
-        env["FASHION_AI_DEMO_EXTRACTOR_DIR"] = str(root / "extractor")
-    if not _has_model(os.environ.get("FASHION_AI_DEMO_EMBEDDER_DIR", DEFAULT_DEMO_EMBEDDER_DIR)):
-        tokenizer, image_processor, model = build_tiny_clip()
-        for part in (model, tokenizer, image_processor):
-            part.save_pretrained(root / "embedder")
-        env["FASHION_AI_DEMO_EMBEDDER_DIR"] = str(root / "embedder")
-    if not _has_catalog(os.environ.get("FASHION_AI_CATALOG_DIR", DEFAULT_CATALOG_DIR)):
-        write_catalog(root / "catalog", count=40, seed=7)
-        env["FASHION_AI_CATALOG_DIR"] = str(root / "catalog")
-    return env
 
 
 @pytest.fixture(scope="session")
@@ -89,9 +47,6 @@ def live_app() -> Iterator[LiveApp]:
         env.setenv("FASHION_AI_DATA_DIR", str(root / "data"))
         env.setenv("HF_HUB_OFFLINE", "1")
         env.setenv("GRADIO_ANALYTICS_ENABLED", "False")
-        stand_ins = _stand_in_models(root)
-        for key, value in stand_ins.items():
-            env.setenv(key, value)
 
         import app as app_module
         from fashion_ai.config import load_config
@@ -101,9 +56,7 @@ def live_app() -> Iterator[LiveApp]:
         demo.service.warm_up(log=logger.info)  # what `python app.py` does before serving
         app_module.launch(demo, config, prevent_thread_lock=True, quiet=True)
         try:
-            yield LiveApp(url=demo.local_url, config=config, trained="FASHION_AI_DEMO_EXTRACTOR_DIR" not in stand_ins
-                          and "FASHION_AI_DEMO_EMBEDDER_DIR" not in stand_ins, catalog_dir=Path(config.catalog_dir),
-                          demo=demo)
+            yield LiveApp(url=demo.local_url, config=config, catalog_dir=Path(config.catalog_dir), demo=demo)
         finally:
             demo.close()
 

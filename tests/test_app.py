@@ -177,20 +177,20 @@ def test_attributes_answer_has_every_part(client, catalog_items):
     assert "Traceback" not in cards + note
 
 
-def test_attributes_of_catalog_photos_name_their_category(client, live_app, catalog_items):
-    live_app.require_trained()
+def test_attributes_of_catalog_photos_name_their_category(client, catalog_items):
+    """Two catalog photos of every category through the API: the shipped model names the category."""
+    by_category: dict[str, list] = {}
+    for item in catalog_items:
+        by_category.setdefault(item.category, []).append(item)
+    photos = [item for items in by_category.values() for item in items[:2]]
     right = 0
-    categories = ("dress", "shoe", "bag", "pants")
-    for category in categories:
-        photo, item = catalog_photo(catalog_items, category)
-        cards, garments, note, raw = client.predict(handle_file(str(photo)), api_name="/attributes")
-        assert garments, f"no garment read from a catalog {category}: {note} / {raw!r}"
-        assert all(g["category"] in CATEGORIES for g in garments), garments
-        assert garments[0]["category"] in cards  # the chips show what the JSON says
+    for item in photos:
+        cards, garments, note, raw = client.predict(handle_file(item.image_path), api_name="/attributes")
+        assert garments and all(g["category"] in CATEGORIES for g in garments), (item.id, raw)
+        assert f"<h4>{garments[0]['category']}</h4>" in cards  # the chips show what the JSON says
         right += garments[0]["category"] == item.category
-    # How often the model is right is evaluation.py's business; none right out of four means the photo does not
-    # reach the model as it was trained to see it.
-    assert right >= 1, f"none of {len(categories)} catalog photos read as their own category"
+    # Measured 25 of 26 (2026-11-23); chance is 1 in 13.
+    assert right >= 0.85 * len(photos), f"{right} of {len(photos)} catalog photos read as their category"
 
 
 class ScriptedExtractor:
@@ -206,21 +206,25 @@ class ScriptedExtractor:
         return Extraction(self.raw, parse_garments(self.raw))
 
 
-@pytest.mark.parametrize("raw, note", [
+RED_DRESS = [{"category": "dress", "colors": ["red"]}]
+
+
+@pytest.mark.parametrize("raw, note, shown_garments", [
     # Truncated mid-object with an unknown value: repaired, and the note says what was dropped.
     ('[{"category": "dress", "colors": ["red"], "pattern": "tartanish"}, {"category": "sho',
-     "The model's answer needed repair (it was not strict JSON): item 0: unknown pattern value 'tartanish'"),
-    ('[{"category": "dress", "colors": ["red"]}]', "Found 1 garment. The model answered in valid JSON."),
-    ("I think it is a nice dress!", "No garment."),
+     "The model's answer needed repair (it was not strict JSON): item 0: unknown pattern value 'tartanish'", RED_DRESS),
+    ('[{"category": "dress", "colors": ["red"]}]', "Found 1 garment. The model answered in valid JSON.", RED_DRESS),
+    ("I think it is a nice dress!", "No garment.", []),
 ])
-def test_attributes_note_says_when_the_answer_needed_repair(client, live_app, catalog_items, monkeypatch, raw, note):
+def test_attributes_note_says_when_the_answer_needed_repair(client, live_app, catalog_items, monkeypatch, raw, note,
+                                                            shown_garments):
     monkeypatch.setattr(live_app.demo.service.models, "extractor", lambda: ScriptedExtractor(raw))
     photo, _ = catalog_photo(catalog_items, "dress")
     cards, garments, shown, raw_back = client.predict(handle_file(str(photo)), api_name="/attributes")
     assert note in shown.replace("\\", "").replace("**", "")  # the Markdown as read
     assert raw_back == raw
-    if garments:
-        assert garments[0] == {"category": "dress", "colors": ["red"]} and "<h4>dress</h4>" in cards
+    assert garments == shown_garments
+    assert ("<h4>dress</h4>" in cards) == bool(shown_garments)
 
 
 def test_search_filters_hold_for_every_result(client, by_id):
@@ -261,7 +265,6 @@ def test_complete_outfit_has_one_piece_per_part(client, by_id):
 
 
 def test_stylist_picks_other_categories_with_reasons(client, live_app, catalog_items, by_id):
-    live_app.require_trained()
     photo, item = catalog_photo(catalog_items, "dress")
     garment_html, gallery, listing = client.predict(handle_file(str(photo)), "what goes with this for a summer wedding?",
                                                     api_name="/stylist")
@@ -274,11 +277,18 @@ def test_stylist_picks_other_categories_with_reasons(client, live_app, catalog_i
     assert listing.count(" — ") >= 2 * len(picks)  # each line: title — price · category — reason
 
 
-def test_requests_in_parallel_all_answer(client, catalog_items):
-    jobs = [client.submit(query=q, api_name="/search") for q in ("a red dress", "navy coat", "sneakers", "a hat")]
-    photo, _ = catalog_photo(catalog_items, "bag")
-    jobs.append(client.submit(handle_file(str(photo)), api_name="/attributes"))
-    assert all(job.result(timeout=120) for job in jobs)
+def test_concurrent_requests_each_get_their_own_answer(client, by_id, catalog_items):
+    """Five shoppers at once: every answer is the one for its own request, none mixed up or dropped."""
+    wanted = {"a red dress": "dress", "a navy coat": "coat", "sneakers": "shoe", "a sun hat": "hat"}
+    searches = {query: client.submit(query=query, api_name="/search") for query in wanted}
+    photo, item = catalog_photo(catalog_items, "bag")
+    attributes = client.submit(handle_file(str(photo)), api_name="/attributes")
+    for query, job in searches.items():
+        gallery, listing = job.result(timeout=120)
+        assert query in listing
+        assert [i.category for i in items_in(gallery, by_id)[:3]] == [wanted[query]] * 3, query
+    cards, garments, note, raw = attributes.result(timeout=120)
+    assert garments[0]["category"] == "bag"
 
 
 # --------------------------------------------------------------------------------------------- bad inputs

@@ -1,12 +1,12 @@
 """Which models serve: decided explicitly, once per resolver, thread-safely, and again after reset()."""
 
-import threading
 import time
 
 import pytest
 
 from fashion_ai.config import DEFAULT_CATALOG_DIR, DEFAULT_HUB_CATALOG_LIMIT, DEFAULT_HUB_CATALOG_SOURCE, AppConfig
 from fashion_ai.profiles import ProfileResolver, catalog_folder, catalog_source, hub_models_available
+from tests.concurrency import call_at_once
 
 
 class Probe:
@@ -31,12 +31,7 @@ def test_an_explicit_profile_never_asks_the_hub(profile):
 def test_auto_asks_once_even_when_many_requests_come_at_once_and_again_after_reset():
     probe = Probe(answer=True)
     resolver = ProfileResolver(AppConfig(profile="auto"), probe)
-    answers = []
-    threads = [threading.Thread(target=lambda: answers.append(resolver.resolve())) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    answers = call_at_once(resolver.resolve, 8)
     assert answers == ["hub"] * 8 and probe.calls == 1
     probe.answer = False  # the Hub went away
     assert resolver.resolve() == "hub" and probe.calls == 1  # decided: not asked again

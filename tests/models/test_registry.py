@@ -1,13 +1,12 @@
 """The registry a service owns: each model loads once per registry, on first use, from the profile's source."""
 
-import threading
-
 import pytest
 
 from fashion_ai.config import AppConfig
 from fashion_ai.errors import ModelUnavailableError
 from fashion_ai.models.paligemma.loading import apply_lora, load_paligemma
 from fashion_ai.models.registry import ModelRegistry
+from tests.concurrency import call_at_once
 
 
 def test_each_model_loads_once_per_registry_and_a_new_registry_loads_anew(tiny_clip_dir):
@@ -21,12 +20,7 @@ def test_each_model_loads_once_per_registry_and_a_new_registry_loads_anew(tiny_c
 
     config = AppConfig(profile="demo", demo_embedder_dir=str(tiny_clip_dir))
     registry = ModelRegistry(config, embedder_loader=counting_loader)
-    results = []
-    threads = [threading.Thread(target=lambda: results.append(registry.embedder())) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = call_at_once(registry.embedder, 4)
     # Four first requests at once: one load, one shared model, loaded from the demo folder.
     assert calls == [("demo", str(tiny_clip_dir))]
     assert all(model is results[0] for model in results)

@@ -250,6 +250,22 @@ def test_outfit_anchor_follows_the_named_category_and_filters(embedder, wardrobe
     assert "outerwear" in groups(hits) and "coat-formal" not in {hit.item.id for hit in hits}
 
 
+def test_the_outfit_colour_filter_picks_the_anchor_piece_only(embedder, wardrobe):
+    """A colour pinned in the filters is the colour of the piece the shopper asked for; the rest of the outfit
+    goes with it rather than matching it (a head-to-toe red outfit is rarely the wish)."""
+    def outfit(color: str) -> tuple[CatalogItem, list[CatalogItem]]:
+        hits = complete_outfit("shoes for a wedding", embedder, wardrobe, SearchFilters(color=color))
+        shoes = [hit.item for hit in hits if hit.item.category == "shoe"]
+        assert len(shoes) == 1 and len(hits) >= 4
+        return shoes[0], [hit.item for hit in hits if hit.item.category != "shoe"]
+
+    shoe, others = outfit("black")
+    assert shoe.id == "shoe-wedding-black"  # not the pink wedding shoes that rank alike without the filter
+    assert {item.colors[0] for item in others} - {"black"}  # the other pieces are free to differ
+    assert outfit("pink")[0].id == "shoe-wedding-pink"
+    assert outfit("purple")[0].category == "shoe"  # nothing of that colour: the anchor falls back to any shoe
+
+
 def test_outfit_groups_cover_every_category():
     from fashion_ai.schema import CATEGORIES
 
@@ -264,9 +280,6 @@ DEMO_CATALOG_DIR = PROJECT_ROOT / "assets" / "catalog"
 
 @pytest.mark.slow
 def test_the_trained_demo_embedder_finds_what_shoppers_describe(tmp_path):
-    if not (DEMO_EMBEDDER_DIR / "config.json").is_file():
-        pytest.skip(f"no trained demo embedder at {DEMO_EMBEDDER_DIR}; train it with "
-                    "`python train_space.py --target clip --tiny --output_dir assets/models/embedder`")
     embedder = Embedder(*load_clip(str(DEMO_EMBEDDER_DIR), device="cpu"), name="demo-embedder")
     store = CatalogStore(tmp_path / "chroma", embedder_name=embedder.name)
     items = load_catalog(DEMO_CATALOG_DIR)

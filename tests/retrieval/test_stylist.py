@@ -115,15 +115,32 @@ def test_prompt_occasion_and_garment_style_rank_and_explain(embedder, wardrobe):
 
 
 def test_reasons_only_claim_real_attributes(embedder, wardrobe):
-    picks = style_item(Garment("shirt", colors=["purple"], style="business"), "summer beach", embedder, wardrobe)
+    picks = style_item(Garment("dress", colors=["red"], style="classic"), "for a wedding", embedder, wardrobe, n=8)
+    claims: Counter[str] = Counter()
     for pick in picks:
-        assert "\n" not in pick.reason and pick.reason
-        if "occasion:" in pick.reason:
-            assert f"occasion: {pick.item.occasion}" in pick.reason
-        if "style" in pick.reason:
-            assert pick.item.style and f"{pick.item.style} style" in pick.reason
-        if "pairs with your purple shirt" in pick.reason:
-            assert colour_harmony(pick.item.colors[0], "purple") >= 0.7
+        assert pick.reason and "\n" not in pick.reason
+        for part in pick.reason.split("; "):
+            if part.startswith("occasion: "):
+                claims["occasion"] += 1
+                assert part == f"occasion: {pick.item.occasion}"
+            elif part.endswith(" style"):
+                claims["style"] += 1
+                assert part == f"{pick.item.style} style"
+            elif part.endswith(" pairs with your red dress"):
+                claims["colour"] += 1
+                assert part == f"{pick.item.colors[0]} pairs with your red dress"
+                assert colour_harmony(pick.item.colors[0], "red") >= 0.7
+            else:
+                claims["complement"] += 1
+                assert part == f"a {pick.item.category} to complete your red dress"
+    assert claims["occasion"] >= 1 and claims["style"] >= 1 and claims["colour"] >= 3  # each kind was checked
+
+
+@pytest.mark.parametrize("category", ["dress", "skirt", "top", "shirt", "pants", "shorts", "shoe", "bag", "jacket",
+                                      "coat", "hat", "scarf"])
+def test_the_stylist_never_returns_the_uploads_own_category(embedder, wardrobe, category):
+    picks = style_item(Garment(category, colors=["white"]), "an outfit for the weekend", embedder, wardrobe, n=10)
+    assert picks and category not in {p.item.category for p in picks}
 
 
 def test_a_garment_without_colour_still_gets_reasons(embedder, wardrobe):

@@ -44,7 +44,10 @@ def test_tiny_clip_learns_from_scratch(tmp_path):
     ev = json.loads((out / EVAL_FILE).read_text())["eval"]
     # Random ranking of 60 photos finds a matching one in the top 10 for well under half of the queries.
     assert ev["recall@10"] >= 0.5, ev
-    assert ev["caption_to_image"]["recall@10"] > 10 / 60
+    # Each caption has one photo of 60: chance is recall@1 0.017, recall@10 0.17, MRR about 0.08.
+    # Measured at this size with seeds 1, 2, 3: recall@1 0.30-0.38, recall@10 0.95, MRR 0.52-0.58.
+    captions = ev["caption_to_image"]
+    assert captions["recall@1"] >= 0.15 and captions["recall@10"] >= 0.7 and captions["mrr"] >= 0.3, captions
 
 
 # --------------------------------------------------------------------------------------------- real dataset formats
@@ -89,8 +92,10 @@ def test_clip_trains_end_to_end_on_captioned_data(tmp_path, kind):
     assert train_space.main(["--target", "clip", "--tiny", "--dataset", spec, "--output_dir", str(out),
                              *DATASET_RUN]) == 0
     report = json.loads((out / EVAL_FILE).read_text())
-    retrieval = report["eval"]["caption_to_image"]
-    assert retrieval["queries"] == (7 if kind == "products" else 8) and 0.0 <= retrieval["mrr"] <= 1.0
+    assert report["eval"]["caption_to_image"]["queries"] == (7 if kind == "products" else 8)
+    # Held-out retrieval among 7-8 photos is too noisy to judge; the contrastive loss is not. Chance, with a batch
+    # of 8, is ln 8 = 2.08; measured 0.58-0.91 for both formats and seeds 1 and 2.
+    assert report["training"]["final_loss"] < 1.25, report["training"]
     assert (out / "model.safetensors").is_file() and (out / "tokenizer.json").is_file()
 
 

@@ -1,0 +1,99 @@
+"""The service a front end talks to, driven without Gradio: what serves, the catalog's facets, and each pipeline."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from fashion_ai.catalog import CATALOG_FILE, load_catalog
+from fashion_ai.config import DEMO_BANNER, AppConfig
+from fashion_ai.demo_world import write_catalog
+from fashion_ai.errors import BadImageError, BadQueryError
+from fashion_ai.models.paligemma.inference import Extraction
+from fashion_ai.models.registry import ModelRegistry, load_extractor
+from fashion_ai.schema import parse_garments
+from fashion_ai.service import UNPRICED_NOTE, FashionService, NoGarmentError
+
+pytestmark = pytest.mark.slow  # loads the shipped demo models
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory) -> FashionService:
+    data = tmp_path_factory.mktemp("data")
+    return FashionService(AppConfig(profile="demo", data_dir=str(data)))
+
+
+def test_a_new_service_loads_nothing_and_refuses_a_bad_query_before_loading(tmp_path):
+    service = FashionService(AppConfig(profile="demo", data_dir=str(tmp_path)))
+    with pytest.raises(BadQueryError, match="Type what you are looking for"):
+        service.search("   \x00 ")
+    with pytest.raises(BadImageError, match="not a photo"):
+        service.read_photo(b"shopping list")
+    assert service.models._models == {} and service._store is None
+    assert service.describe() == DEMO_BANNER
+
+
+def test_facets_and_the_price_ceiling_rule(service):
+    facets = service.facets()
+    items = load_catalog(service.catalog_folder())
+    top = max(item.price for item in items)
+    assert facets.categories == sorted({item.category for item in items}) and len(facets.categories) == 13
+    assert facets.top_price == top and facets.price_ceiling % 50 == 0 and top <= facets.price_ceiling < top + 50
+    assert facets.unpriced == 0 and len(facets.example_photos) == 6
+    assert service.filters(max_price=facets.price_ceiling).max_price is None  # the slider's top: any price
+    assert service.filters(max_price=facets.price_ceiling + 100).max_price is None
+    assert service.filters(max_price=80).max_price == 80.0
+
+
+def test_search_outfit_and_stylist_pipelines(service):
+    hits = service.search("a red dress", service.filters(max_price=150))
+    assert hits and all(hit.item.price <= 150 for hit in hits)
+    assert [hit.item.category for hit in hits[:3]] == ["dress"] * 3
+    outfit = service.complete_outfit("an outfit for the office", service.filters(gender="men"))
+    assert outfit and all(hit.item.gender in ("men", "unisex") for hit in outfit)
+    dress = next(item for item in load_catalog(service.catalog_folder()) if item.category == "dress")
+    result = service.style(service.read_photo(dress.image_path), "  ")
+    assert result.garment.category == "dress" and result.prompt == "an outfit"  # an empty wish: "an outfit"
+    assert result.picks and "dress" not in {pick.item.category for pick in result.picks}
+    assert all(service.photo_of(pick.item) == Path(pick.item.image_path) for pick in result.picks)
+
+
+def test_a_photo_without_a_garment_is_a_plain_error(tmp_path):
+    class Blind:
+        name = "blind"
+
+        def extract(self, image):
+            return Extraction("no idea", parse_garments("no idea"))
+
+    config = AppConfig(profile="demo", data_dir=str(tmp_path))
+    service = FashionService(config, ModelRegistry(config, extractor_loader=lambda config, profile: Blind()))
+    photo = next(iter(load_catalog(service.catalog_folder()))).image_path
+    with pytest.raises(NoGarmentError, match="could not make out a garment"):
+        service.style(service.read_photo(photo), "an outfit")
+
+
+@pytest.fixture(scope="module")
+def half_priced(tmp_path_factory):
+    """A catalog where every other item has no listed price, as imported shop feeds often have."""
+    folder = tmp_path_factory.mktemp("half-priced")
+    write_catalog(folder, count=60, seed=5, size=64)
+    rows = [json.loads(line) for line in (folder / CATALOG_FILE).read_text().splitlines()]
+    for row in rows[::2]:
+        row["price"] = None
+    (folder / CATALOG_FILE).write_text("".join(json.dumps(row) + "\n" for row in rows))
+    config = AppConfig(profile="demo", catalog_dir=str(folder), data_dir=str(tmp_path_factory.mktemp("data")),
+                       results=60)
+    return FashionService(config, ModelRegistry(config, extractor_loader=load_extractor))
+
+
+def test_a_price_cap_leaves_out_unpriced_items_and_says_so(half_priced):
+    facets = half_priced.facets()
+    assert facets.unpriced == 30
+    capped = half_priced.filters(max_price=facets.price_ceiling - 5)
+    hits = half_priced.search("a shirt", capped)
+    assert hits and all(hit.item.price is not None and hit.item.price <= capped.max_price for hit in hits)
+    assert half_priced.price_note(capped) == UNPRICED_NOTE
+    # No cap (the slider at its top): unpriced items are found as well, and nothing needs saying.
+    uncapped = half_priced.filters(max_price=facets.price_ceiling)
+    found = half_priced.search("a shirt", uncapped)
+    assert any(hit.item.price is None for hit in found) and half_priced.price_note(uncapped) is None
