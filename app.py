@@ -15,18 +15,24 @@ import functools
 import html
 import logging
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
-from fashion_ai.config import AppConfig, load_config
+try:  # Hugging Face Spaces' ZeroGPU: a GPU is attached only inside @spaces.GPU calls; a no-op everywhere else
+    import spaces
+except ImportError:  # not installed: run as is
+    spaces = None
+
+from fashion_ai.config import AppConfig, listen_address, load_config
 from fashion_ai.errors import FashionAIError
 from fashion_ai.service import NO_GARMENT, FashionService
 
 if TYPE_CHECKING:
     from fashion_ai.catalog import CatalogItem
+    from fashion_ai.models.extraction import FieldGuess
     from fashion_ai.schema import Garment
 
 logger = logging.getLogger("fashion_ai.app")
@@ -34,6 +40,7 @@ logger = logging.getLogger("fashion_ai.app")
 TITLE = "Fashion AI"
 INTRO = ("Upload a garment to read its attributes, describe what you are looking for to search the catalog, "
          "or let the stylist pick what goes with a piece you own.")
+GPU_SECONDS = 60  # what one model call may hold a ZeroGPU for (a 3B extraction takes a few seconds)
 MODEL_QUEUE = "model"  # every call that runs a model shares one queue: one CPU/GPU, no oversubscription
 MODEL_CONCURRENCY = 1
 GENDERS = ("any", "women", "men", "unisex")
@@ -50,6 +57,8 @@ CSS = """
 .fa-chip { display: inline-block; margin: 2px 4px 2px 0; padding: 2px 10px; border-radius: 999px;
            background: var(--primary-100); color: var(--primary-800); font-size: 0.85em; }
 .fa-chip b { font-weight: 600; margin-right: 4px; opacity: 0.7; }
+.fa-conf { margin-left: 5px; font-size: 0.8em; opacity: 0.65; }
+.fa-unsure { background: transparent; border: 1px dashed var(--primary-400); }
 .fa-swatch { display: inline-block; width: 0.8em; height: 0.8em; border-radius: 50%; margin-right: 4px;
              vertical-align: -0.05em; border: 1px solid rgba(0, 0, 0, 0.25); }
 """
@@ -58,6 +67,11 @@ SWATCHES = {"black": "#19191c", "white": "#fcfcfc", "grey": "#808084", "navy": "
             "red": "#cd1e23", "pink": "#f58cb9", "green": "#1e8c3c", "yellow": "#f5d228", "orange": "#f57d14",
             "purple": "#7832a0", "brown": "#6e411e", "beige": "#d7be96", "gold": "#d4af37", "silver": "#c0c0c0",
             "khaki": "#a39a63"}
+
+
+def on_gpu(handler: Callable) -> Callable:
+    """A handler that runs a model: on ZeroGPU it gets the GPU for its call; elsewhere it is returned as it is."""
+    return spaces.GPU(duration=GPU_SECONDS)(handler) if spaces is not None else handler
 
 
 # --------------------------------------------------------------------------------------------- errors
@@ -109,10 +123,16 @@ def _esc(text: Any) -> str:
     return html.escape(str(text), quote=True)
 
 
-def garment_cards(garments: list[Garment]) -> str:
-    """Each garment as a card of attribute chips (HTML)."""
+def _percent(probability: float) -> str:
+    return f'<span class="fa-conf">{probability:.0%}</span>'
+
+
+def garment_cards(garments: list[Garment], guesses: list[dict[str, FieldGuess]] | None = None) -> str:
+    """Each garment as a card of attribute chips (HTML), with how sure the model was of each scored value and
+    the fields it was unsure of (its two best values)."""
     cards = []
-    for garment in garments:
+    for index, garment in enumerate(garments):
+        scored = (guesses or [])[index] if guesses and index < len(guesses) else {}
         chips = []
         for name, value in garment.to_dict().items():
             if name == "category":
@@ -121,9 +141,17 @@ def garment_cards(garments: list[Garment]) -> str:
             shown = " ".join(
                 (f'<span class="fa-swatch" style="background:{SWATCHES[v]}"></span>' if v in SWATCHES else "") + _esc(v)
                 for v in values) if name == "colors" else _esc(", ".join(values))
-            chips.append(f'<span class="fa-chip"><b>{_esc(name)}</b>{shown}</span>')
+            sure = _percent(scored[name].probability) if name in scored else ""
+            chips.append(f'<span class="fa-chip"><b>{_esc(name)}</b>{shown}{sure}</span>')
+        for guess in scored.values():
+            if not guess.sure:
+                chips.append(f'<span class="fa-chip fa-unsure" title="left out of the JSON"><b>{_esc(guess.field)}?</b>'
+                             f'{_esc(guess.value)} {_percent(guess.probability)} or {_esc(guess.runner_up)} '
+                             f'{_percent(guess.runner_up_probability)}</span>')
         body = "".join(chips) or '<span class="fa-chip">no other attributes recognised</span>'
-        cards.append(f'<div class="fa-garment"><h4>{_esc(garment.category)}</h4>{body}</div>')
+        category = scored.get("category")
+        heading = _esc(garment.category) + (_percent(category.probability) if category else "")
+        cards.append(f'<div class="fa-garment"><h4>{heading}</h4>{body}</div>')
     return "".join(cards) or "<p>No garment recognised.</p>"
 
 
@@ -172,9 +200,12 @@ def build_demo(config: AppConfig | None = None) -> gr.Blocks:
         return service.extract(image)
 
     def banner_text() -> str:
-        return f"**{_md(service.describe())}**"
+        """Which model serves which tab (bold), then why any hub model fell back, a line each."""
+        first, *reasons = service.describe()
+        return "  \n".join([f"**{_md(first)}**", *(_md(line) for line in reasons)])
 
     # ---- handlers
+    @on_gpu
     def status(progress=gr.Progress()) -> str:
         """Which models serve, and the catalog index (built on the first visit if the server did not warm up)."""
         with shopper_errors("preparing the catalog", None):
@@ -186,6 +217,7 @@ def build_demo(config: AppConfig | None = None) -> gr.Blocks:
             service.store(report)
             return f"{banner} · {service.indexed} catalog items"
 
+    @on_gpu
     def extract_attributes(photo, progress=gr.Progress(track_tqdm=True)):
         """Photo -> garment cards, garments as JSON, a note on the model's answer, the raw answer."""
         with shopper_errors("reading the garment"):
@@ -193,22 +225,27 @@ def build_demo(config: AppConfig | None = None) -> gr.Blocks:
         result = extraction.result
         garments = [g.to_dict() for g in result.garments]
         found = f"Found {len(garments)} garment{'s' if len(garments) != 1 else ''}"
+        unsure = [guess.field for scored in extraction.guesses for guess in scored.values() if not guess.sure]
         if not result.garments:
             note = f"**No garment.** {NO_GARMENT}"
+        elif extraction.guesses:
+            note = (f"**{found}.** Every value is one of the schema's, chosen among the allowed values"
+                    + (f"; unsure, so left out: {_md(', '.join(unsure))}." if unsure else "."))
         elif result.ok:
             note = f"**{found}.** The model answered in valid JSON."
         else:  # plain words, no emoji: not every system font has them
             fixes = "; ".join(result.dropped[:6]) + (" …" if len(result.dropped) > 6 else "")
             note = (f"**{found}.** The model's answer needed repair"
                     f"{' (it was not strict JSON)' if not result.valid_json else ''}{': ' + _md(fixes) if fixes else '.'}")
-        return garment_cards(result.garments), garments, note, extraction.raw
+        return garment_cards(result.garments, extraction.guesses), garments, note, extraction.raw
 
+    @on_gpu
     def search(query, gender, category, color, max_price, progress=gr.Progress(track_tqdm=True)):
         """Free text and filters -> gallery of items and the list with prices, links and reasons."""
         with shopper_errors("searching the catalog", "query"):
             text = service.query(query)  # before loading anything
             progress(0.2, desc="Searching")
-            filters = service.filters(gender, category, color, max_price)
+            filters = service.filters(gender, category, color, max_price, facets.price_ceiling)
             hits = service.search(text, filters)
         if not hits:
             return [], "No items match these filters. Try widening them (any colour, a higher price)."
@@ -216,16 +253,18 @@ def build_demo(config: AppConfig | None = None) -> gr.Blocks:
         heading = f"{len(hits)} items for “{_md(text)}”" + (f" ({note})" if note else "")
         return gallery_items(service, hits), item_lines(hits, heading)
 
+    @on_gpu
     def complete_outfit(query, gender, category, color, max_price, progress=gr.Progress(track_tqdm=True)):
         """Free text and filters -> one piece per part of an outfit, head to toe."""
         with shopper_errors("putting an outfit together", "query"):
             text = service.query(query)
             progress(0.2, desc="Putting an outfit together")
-            hits = service.complete_outfit(text, service.filters(gender, category, color, max_price))
+            hits = service.complete_outfit(text, service.filters(gender, category, color, max_price, facets.price_ceiling))
         if not hits:
             return [], "No outfit could be put together with these filters."
         return gallery_items(service, hits), item_lines(hits, "Complete the outfit")
 
+    @on_gpu
     def stylist(photo, prompt, progress=gr.Progress(track_tqdm=True)):
         """Your garment + what it is for -> the garment's attributes and catalog picks that go with it."""
         with shopper_errors("styling your garment"):
@@ -235,16 +274,17 @@ def build_demo(config: AppConfig | None = None) -> gr.Blocks:
             result = service.style(image, text)
         garment, picks = result.garment, result.picks
         described = " ".join(w for w in (garment.colors[0] if garment.colors else "", garment.category) if w)
+        card = garment_cards([garment], [result.guesses])
         if not picks:
-            return garment_cards([garment]), [], f"Nothing in the catalog goes with your {_md(described)} yet."
-        return (garment_cards([garment]), gallery_items(service, picks),
+            return card, [], f"Nothing in the catalog goes with your {_md(described)} yet."
+        return (card, gallery_items(service, picks),
                 item_lines(picks, f"Picks for your {_md(described)} — “{_md(text)}”"))
 
     # ---- layout
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
         gr.Markdown(f"# {TITLE}\n{INTRO}")
-        explicit = config.profile != "auto"  # resolving auto may ask the Hub: leave it to the page load
-        banner = gr.Markdown(banner_text() if explicit else "Checking which models serve …",
+        # Saying what serves means loading it (or asking the Hub): the page load does it, not the import.
+        banner = gr.Markdown("Checking which models serve …",
                              elem_classes="fa-banner", elem_id="banner")
 
         with gr.Tab("Attributes", id="attributes"):
@@ -319,11 +359,15 @@ def build_demo(config: AppConfig | None = None) -> gr.Blocks:
 
 
 def launch(demo: gr.Blocks, config: AppConfig, **overrides: Any):
-    """Launch with the app's settings (upload limit, theme, the catalog's photos servable); overrides win."""
+    """Launch with the app's settings (address, upload limit, theme, the catalog's photos servable); overrides win.
+
+    The address is passed explicitly (launch's arguments beat Gradio's variables), so it is resolved here in the
+    platform's favour: see fashion_ai.config.listen_address."""
+    host, port = listen_address(config)
     kwargs: dict[str, Any] = dict(
-        server_name=config.host, server_port=config.port, max_file_size=f"{config.max_upload_mb}mb",
+        server_name=host, server_port=port, max_file_size=f"{config.max_upload_mb}mb",
         theme=gr.themes.Soft(primary_hue="rose", secondary_hue="slate"), css=CSS,
-        allowed_paths=[str(demo.service.catalog_folder().resolve())],  # gallery photos; nothing else beyond cwd/temp
+        allowed_paths=[str(p.resolve()) for p in demo.service.catalog_roots()],  # gallery photos; nothing else
     )
     kwargs.update(overrides)
     return demo.queue(default_concurrency_limit=MODEL_CONCURRENCY).launch(**kwargs)
@@ -333,15 +377,19 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         config = load_config(sys.argv[1:] if argv is None else argv)
+        host, port = listen_address(config)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     app = build_demo(config)
+    # Gradio's Spaces reloader looks for the launched app under `demo` in __main__: this is it.
+    global demo
+    demo = app
     app.service.warm_up(print)
     try:
         launch(app, config, prevent_thread_lock=True)
     except OSError as exc:  # port taken, address not available
-        print(f"error: cannot listen on {config.host}:{config.port}: {exc}", file=sys.stderr)
+        print(f"error: cannot listen on {host}:{port}: {exc}", file=sys.stderr)
         return 1
     print(f"Fashion AI is serving at {app.local_url}", flush=True)
     app.block_thread()

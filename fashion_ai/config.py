@@ -16,9 +16,14 @@ ASSETS_DIR = PROJECT_ROOT / "assets"
 ENV_PREFIX = "FASHION_AI_"
 
 DEFAULT_PROFILE = "auto"
-DEFAULT_PALIGEMMA_ID = "google/paligemma2-3b-pt-224"
-DEFAULT_ADAPTER_ID = "fashion-ai/paligemma2-3b-fashion-attributes-lora"
+DEFAULT_PALIGEMMA_ID = "google/paligemma2-3b-pt-224"  # the base our LoRA adapters are trained on
+DEFAULT_ADAPTER_ID = ""  # none published yet: train one with train_space.py and set FASHION_AI_ADAPTER_ID
+DEFAULT_MIX_ID = "google/paligemma2-3b-mix-224"  # instruction-tuned: answers zero-shot when there is no adapter
 DEFAULT_CLIP_ID = "patrickjohncyh/fashion-clip"
+DEFAULT_EXTRACTOR = "auto"
+EXTRACTORS = ("auto", "paligemma", "clip")
+DEFAULT_DECODING = "constrained"
+DECODINGS = ("constrained", "free")
 DEFAULT_DEMO_EXTRACTOR_DIR = str(ASSETS_DIR / "models" / "extractor")
 DEFAULT_DEMO_EMBEDDER_DIR = str(ASSETS_DIR / "models" / "embedder")
 DEFAULT_CATALOG_DIR = str(ASSETS_DIR / "catalog")
@@ -27,6 +32,7 @@ DEFAULT_DATA_DIR = str(PROJECT_ROOT / "data")
 DEFAULT_HUB_CATALOG_SOURCE = "products:ashraq/fashion-product-images-small"
 DEFAULT_HUB_CATALOG_LIMIT = 5000
 DEFAULT_HOST = "127.0.0.1"
+SPACE_HOST = "0.0.0.0"  # a Space's proxy reaches the app from outside its container
 DEFAULT_PORT = 7860
 DEFAULT_MAX_UPLOAD_MB = 10
 DEFAULT_MAX_IMAGE_PIXELS = 40_000_000
@@ -43,8 +49,18 @@ class AppConfig:
     profile: str = field(default=DEFAULT_PROFILE, metadata={"help": "demo, hub, or auto (hub when its models "
                                                                     "are reachable or cached, else demo)"})
     paligemma_id: str = field(default=DEFAULT_PALIGEMMA_ID, metadata={"help": "hub PaliGemma base (hub profile)"})
-    adapter_id: str = field(default=DEFAULT_ADAPTER_ID, metadata={"help": "hub LoRA adapter on the base; "
-                                                                          "empty for none (hub profile)"})
+    adapter_id: str = field(default=DEFAULT_ADAPTER_ID, metadata={"help": "hub LoRA adapter trained on paligemma_id "
+                                                                          "(hub profile); empty: the mix checkpoint "
+                                                                          "answers zero-shot"})
+    mix_id: str = field(default=DEFAULT_MIX_ID, metadata={"help": "instruction-tuned PaliGemma that reads attributes "
+                                                                  "zero-shot when there is no adapter (hub profile)"})
+    extractor: str = field(default=DEFAULT_EXTRACTOR, metadata={"help": "attribute extractor: paligemma, clip "
+                                                                        "(CLIP zero-shot, runs on CPU), or auto "
+                                                                        "(paligemma on a GPU or with the demo models, "
+                                                                        "else clip)"})
+    decoding: str = field(default=DEFAULT_DECODING, metadata={"help": "constrained (every value from the schema, "
+                                                                      "JSON that always parses, unsure fields left "
+                                                                      "out) or free (greedy generation, repaired)"})
     clip_id: str = field(default=DEFAULT_CLIP_ID, metadata={"help": "hub CLIP checkpoint (hub profile)"})
     load_in_4bit: bool = field(default=True, metadata={"help": "4-bit nf4 PaliGemma on CUDA (float on CPU)"})
     demo_extractor_dir: str = field(default=DEFAULT_DEMO_EXTRACTOR_DIR, metadata={"help": "demo extractor weights"})
@@ -61,8 +77,9 @@ class AppConfig:
                                                                      "catalogs) are kept"})
     chroma_url: str = field(default="", metadata={"help": "http://host:port of a Chroma server to use instead of "
                                                          "the embedded store"})
-    host: str = field(default=DEFAULT_HOST, metadata={"help": "address the app listens on"})
-    port: int = field(default=DEFAULT_PORT, metadata={"help": "port the app listens on"})
+    host: str = field(default="", metadata={"help": "address the app listens on; empty: GRADIO_SERVER_NAME, else "
+                                                    f"{SPACE_HOST} on a Space (SPACE_ID set), else {DEFAULT_HOST}"})
+    port: int = field(default=0, metadata={"help": f"port the app listens on; 0: GRADIO_SERVER_PORT, else {DEFAULT_PORT}"})
     max_upload_mb: int = field(default=DEFAULT_MAX_UPLOAD_MB, metadata={"help": "largest upload accepted"})
     max_image_pixels: int = field(default=DEFAULT_MAX_IMAGE_PIXELS, metadata={"help": "largest image (w*h) "
                                                                                       "decoded"})
@@ -74,9 +91,17 @@ class AppConfig:
         if self.profile not in PROFILES:
             raise ValueError(f"profile must be one of {', '.join(PROFILES)}, not {self.profile!r} "
                              f"(set {ENV_PREFIX}PROFILE)")
-        for name in ("port", "max_upload_mb", "max_image_pixels", "max_query_chars", "results"):
+        for name in ("max_upload_mb", "max_image_pixels", "max_query_chars", "results"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive (set {ENV_PREFIX}{name.upper()})")
+        if not 0 <= self.port <= 65535:
+            raise ValueError(f"port must be between 1 and 65535, or 0 for the platform's (set {ENV_PREFIX}PORT)")
+        for name, allowed in (("extractor", EXTRACTORS), ("decoding", DECODINGS)):
+            value = getattr(self, name).strip().lower()
+            if value not in allowed:
+                raise ValueError(f"{name} must be one of {', '.join(allowed)}, not {value!r} "
+                                 f"(set {ENV_PREFIX}{name.upper()})")
+            setattr(self, name, value)
         if self.catalog_limit < 0:
             raise ValueError(f"catalog_limit cannot be negative (set {ENV_PREFIX}CATALOG_LIMIT)")
         if self.chroma_url and not self.chroma_url.startswith(("http://", "https://")):
@@ -146,3 +171,20 @@ def load_config(argv: list[str] | None = None, environ: dict[str, str] | None = 
         return defaults
     args = build_arg_parser(defaults).parse_args(argv)
     return AppConfig(**vars(args))
+
+
+def listen_address(config: AppConfig, environ: dict[str, str] | None = None) -> tuple[str, int]:
+    """Where the app listens: its own setting if given, else the platform's (Gradio's variables, which the Spaces
+    runtime sets), else all interfaces on a Space, else loopback; the port likewise, else 7860."""
+    environ = dict(os.environ if environ is None else environ)
+    host = config.host or environ.get("GRADIO_SERVER_NAME", "").strip()
+    if not host:
+        host = SPACE_HOST if environ.get("SPACE_ID") else DEFAULT_HOST
+    port = config.port
+    if not port:
+        text = environ.get("GRADIO_SERVER_PORT", "").strip()
+        try:
+            port = int(text) if text else DEFAULT_PORT
+        except ValueError as exc:
+            raise ValueError(f"GRADIO_SERVER_PORT must be a port number, not {text!r}") from exc
+    return host, port

@@ -12,17 +12,17 @@ import math
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fashion_ai.catalog import CatalogItem, load_catalog
+from fashion_ai.catalog import CATALOG_FILE, CatalogItem, load_catalog
 from fashion_ai.catalog.store import CatalogStore
 from fashion_ai.config import DEMO_BANNER, AppConfig
-from fashion_ai.errors import FashionAIError
+from fashion_ai.errors import FashionAIError, IndexMissingError
 from fashion_ai.images import load_image
-from fashion_ai.models.registry import ModelRegistry
-from fashion_ai.profiles import DEMO, catalog_folder
+from fashion_ai.models.registry import DEMO_NAME, ROLES, ModelRegistry, Serving
+from fashion_ai.profiles import DEMO, HUB, catalog_folder, catalog_source
 from fashion_ai.retrieval.outfits import complete_outfit
 from fashion_ai.retrieval.query import clean_query, clean_text
 from fashion_ai.retrieval.search import SearchFilters, SearchHit, search_catalog
@@ -30,7 +30,7 @@ from fashion_ai.retrieval.stylist import DEFAULT_PICKS, DEFAULT_STYLIST_PROMPT, 
 from fashion_ai.schema import CATEGORIES, COLORS, Garment
 
 if TYPE_CHECKING:  # torch loads with the first model, not with the service
-    from fashion_ai.models.paligemma.inference import Extraction
+    from fashion_ai.models.extraction import Extraction, FieldGuess
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +65,7 @@ class StyleResult:
     garment: Garment
     prompt: str
     picks: list[StylistPick]
+    guesses: dict[str, FieldGuess] = field(default_factory=dict)  # how sure the extractor was of each value
 
 
 class FashionService:
@@ -76,22 +77,48 @@ class FashionService:
         self._store_lock = threading.Lock()
         self._store: CatalogStore | None = None
         self._facets: CatalogFacets | None = None
+        self._shipped = False  # the hub's catalog could not be imported: the shipped one serves
+        self.catalog_note = ""
         self.indexed = 0
 
     # ------------------------------------------------------------------------------------------- what serves
     @property
     def profile(self) -> str:
-        return self.models.profile
+        """The catalog's profile: the embedder's (an index is never queried with another model's vectors)."""
+        return self.models.embedder_source
 
-    def describe(self) -> str:
-        """One line on which models serve (the hub profile's first call may ask the Hub)."""
-        if self.profile == DEMO:
-            return DEMO_BANNER
-        adapter = f" + {self.config.adapter_id}" if self.config.adapter_id else ""
-        return f"Models: {self.config.paligemma_id}{adapter} (attributes) · {self.config.clip_id} (search)"
+    def serving(self) -> list[Serving]:
+        """What serves search and attributes (both loaded now if they were not), with any fallback's reason."""
+        self.models.embedder()
+        self.models.extractor()
+        return self.models.serving()
+
+    def describe(self) -> list[str]:
+        """The banner's lines: which model serves which tab, and why a hub model did not."""
+        serving = self.serving()
+        if all(s.source == DEMO and not s.why_not_hub for s in serving):
+            return [f"{DEMO_BANNER} · " + " · ".join(s.line() for s in serving)]
+        return [" · ".join(f"{ROLES[s.role]}: {s.name}" for s in serving)] + [
+            f"{ROLES[s.role]} fell back to the {DEMO_NAME}: {s.why_not_hub}" for s in serving if s.why_not_hub] + (
+            [self.catalog_note] if self.catalog_note else [])
 
     def catalog_folder(self) -> Path:
-        return catalog_folder(self.config, self.profile)
+        """The catalog that serves: the embedder's profile's (loads the embedder to know which)."""
+        return Path(self.config.catalog_dir) if self._shipped else catalog_folder(self.config, self.profile)
+
+    def catalog_roots(self) -> list[Path]:
+        """Every folder a served catalog photo may come from (known without loading anything)."""
+        return [Path(self.config.catalog_dir), Path(self.config.data_dir) / "catalogs"]
+
+    def _planned_catalog_folder(self) -> Path:
+        """The catalog the filters describe before anything loads: the imported hub catalog if it is there."""
+        if self._store is not None:
+            return self.catalog_folder()
+        if self.config.profile != DEMO:
+            hub = catalog_folder(self.config, HUB)
+            if (hub / CATALOG_FILE).is_file():
+                return hub
+        return catalog_folder(self.config, DEMO)
 
     def store(self, progress: Callable[[int, int], None] | None = None) -> CatalogStore:
         """The catalog index, built on first use (the demo catalog is embedded on first start) and reused."""
@@ -100,8 +127,19 @@ class FashionService:
                 from fashion_ai.catalog.index import ensure_index
 
                 # The index is derived data: one built by other weights is rebuilt, unless it is a shared server's.
-                store, report = ensure_index(self.config, self.profile, self.models.embedder(), progress,
-                                             rebuild_if_stale=not self.config.chroma_url)
+                embedder = self.models.embedder()
+                stale = not self.config.chroma_url
+                try:
+                    store, report = ensure_index(self.config, self.profile, embedder, progress, rebuild_if_stale=stale)
+                except IndexMissingError as exc:
+                    if not catalog_source(self.config, self.profile)[0]:
+                        raise
+                    # The hub's catalog could not be imported (offline, a typo): serve the shipped one, and say so.
+                    logger.warning("%s; serving the shipped catalog", exc)
+                    store, report = ensure_index(self.config, self.profile, embedder, progress, rebuild_if_stale=stale,
+                                                 shipped=True)
+                    self._shipped, self._facets = True, None
+                    self.catalog_note = f"Catalog: the shipped demo catalog ({' '.join(str(exc).split())[:300]})"
                 logger.info("catalog index ready: %d items (%d embedded now)", report.total, report.added)
                 self._store, self.indexed = store, report.total
             return self._store
@@ -109,7 +147,7 @@ class FashionService:
     def warm_up(self, log: Callable[[str], None] = logger.info) -> None:
         """Load everything before serving, saying what happens; failures are logged and requests report them."""
         try:
-            log(f"Fashion AI: profile {self.profile}; loading the search model ...")
+            log(f"Fashion AI: profile {self.config.profile}; loading the search model ...")
             embedder = self.models.embedder()
             log(f"  search model {embedder.name}: {getattr(embedder.model, 'fashion_ai_summary', '')}")
             last = [-1]
@@ -124,7 +162,8 @@ class FashionService:
             log(f"  catalog index ready: {self.indexed} items; loading the attribute model ...")
             extractor = self.models.extractor()
             log(f"  attribute model {extractor.name}: {getattr(extractor.model, 'fashion_ai_summary', '')}")
-            log("  models ready")
+            for line in self.describe():
+                log(f"  {line}")
         except FashionAIError as exc:
             log(f"warning: {exc} (the app starts anyway and shows this message on use)")
 
@@ -137,7 +176,7 @@ class FashionService:
 
     def _read_facets(self) -> CatalogFacets:
         try:
-            items = load_catalog(self.catalog_folder())
+            items = load_catalog(self._planned_catalog_folder())
         except (FileNotFoundError, ValueError) as exc:  # e.g. a shared Chroma server and no local catalog
             logger.info("no local catalog for the filters (%s); offering the whole schema", exc)
             return CatalogFacets(list(CATEGORIES), list(COLORS), DEFAULT_TOP_PRICE, DEFAULT_TOP_PRICE, [], 0)
@@ -154,9 +193,11 @@ class FashionService:
                              unpriced=len(items) - len(prices))
 
     def filters(self, gender: str | None = None, category: str | None = None, color: str | None = None,
-                max_price: float | None = None) -> SearchFilters:
-        """Facets as a store filter; a price cap at the slider's top means any price, so unpriced items stay in."""
-        cap = None if max_price is None or float(max_price) >= self.facets().price_ceiling else float(max_price)
+                max_price: float | None = None, ceiling: float | None = None) -> SearchFilters:
+        """Facets as a store filter; a price cap at the slider's top (ceiling: the one the front end shows, by
+        default the catalog's) means any price, so unpriced items stay in."""
+        top = self.facets().price_ceiling if ceiling is None else float(ceiling)
+        cap = None if max_price is None or float(max_price) >= top else float(max_price)
         return SearchFilters(gender=gender, category=category, color=color, max_price=cap)
 
     def price_note(self, filters: SearchFilters) -> str | None:
@@ -204,10 +245,10 @@ class FashionService:
     def style(self, image, prompt: str | None, n: int = DEFAULT_PICKS) -> StyleResult:
         """The garment in the photo and catalog items of other categories that go with it for the wish."""
         text = self.stylist_prompt(prompt)
-        garments = self.extract(image).result.garments
-        if not garments:
+        extraction = self.extract(image)
+        if not extraction.result.garments:
             raise NoGarmentError(NO_GARMENT)
-        garment = garments[0]
+        garment = extraction.result.garments[0]
         picks = style_item(garment, text, self.models.embedder(), self.store(), n=n,
                            max_chars=self.config.max_query_chars)
-        return StyleResult(garment, text, picks)
+        return StyleResult(garment, text, picks, extraction.guesses[0] if extraction.guesses else {})

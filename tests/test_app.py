@@ -187,7 +187,7 @@ def test_attributes_of_catalog_photos_name_their_category(client, catalog_items)
     for item in photos:
         cards, garments, note, raw = client.predict(handle_file(item.image_path), api_name="/attributes")
         assert garments and all(g["category"] in CATEGORIES for g in garments), (item.id, raw)
-        assert f"<h4>{garments[0]['category']}</h4>" in cards  # the chips show what the JSON says
+        assert f"<h4>{garments[0]['category']}<" in cards  # the card shows what the JSON says
         right += garments[0]["category"] == item.category
     # Measured 25 of 26 (2026-11-23); chance is 1 in 13.
     assert right >= 0.85 * len(photos), f"{right} of {len(photos)} catalog photos read as their category"
@@ -200,7 +200,7 @@ class ScriptedExtractor:
         self.raw = raw
 
     def extract(self, image):
-        from fashion_ai.models.paligemma.inference import Extraction
+        from fashion_ai.models.extraction import Extraction
         from fashion_ai.schema import parse_garments
 
         return Extraction(self.raw, parse_garments(self.raw))
@@ -268,8 +268,8 @@ def test_stylist_picks_other_categories_with_reasons(client, live_app, catalog_i
     photo, item = catalog_photo(catalog_items, "dress")
     garment_html, gallery, listing = client.predict(handle_file(str(photo)), "what goes with this for a summer wedding?",
                                                     api_name="/stylist")
-    worn = re.search(r"<h4>(.*?)</h4>", garment_html).group(1)
-    assert worn in CATEGORIES
+    worn = re.search(r"<h4>([a-z ]+)", garment_html).group(1)
+    assert worn == "dress"  # the shipped model reads the catalog's dress
     picks = items_in(gallery, by_id)
     assert picks, listing
     assert all(pick.category != worn for pick in picks), [(p.id, p.category) for p in picks]

@@ -1,10 +1,10 @@
 import pytest
 
-from fashion_ai.config import DEFAULT_PORT, AppConfig, build_arg_parser, config_from_env, load_config
+from fashion_ai.config import DEFAULT_PORT, AppConfig, build_arg_parser, config_from_env, listen_address, load_config
 
 
 def test_defaults_and_env():
-    assert AppConfig().profile == "auto" and AppConfig().port == DEFAULT_PORT
+    assert AppConfig().profile == "auto" and listen_address(AppConfig(), {}) == ("127.0.0.1", DEFAULT_PORT)
     config = config_from_env({"FASHION_AI_PROFILE": "Demo", "FASHION_AI_PORT": "8000", "FASHION_AI_LOAD_IN_4BIT": "no",
                               "UNRELATED": "x"})
     assert (config.profile, config.port, config.load_in_4bit) == ("demo", 8000, False)
@@ -13,7 +13,9 @@ def test_defaults_and_env():
 @pytest.mark.parametrize(("env", "message"), [
     ({"FASHION_AI_PROFILE": "cloud"}, "profile must be one of"),
     ({"FASHION_AI_PORT": "eighty"}, "FASHION_AI_PORT"),
-    ({"FASHION_AI_PORT": "0"}, "port must be positive"),
+    ({"FASHION_AI_PORT": "70000"}, "port must be between 1 and 65535"),
+    ({"FASHION_AI_EXTRACTOR": "gpt"}, "extractor must be one of auto, paligemma, clip"),
+    ({"FASHION_AI_DECODING": "beam"}, "decoding must be one of constrained, free"),
     ({"FASHION_AI_LOAD_IN_4BIT": "maybe"}, "FASHION_AI_LOAD_IN_4BIT"),
     ({"FASHION_AI_CHROMA_URL": "localhost:8000"}, "http://host:port"),
 ])
@@ -27,3 +29,20 @@ def test_cli_flags_override_env():
     assert (config.port, config.profile) == (9001, "hub")
     help_text = build_arg_parser(AppConfig()).format_help()
     assert "FASHION_AI_PROFILE" in help_text and "--chroma-url" in help_text
+
+
+@pytest.mark.parametrize("settings, environ, expected", [
+    ({}, {}, ("127.0.0.1", 7860)),  # a laptop: loopback, Gradio's usual port
+    ({}, {"GRADIO_SERVER_NAME": "0.0.0.0", "GRADIO_SERVER_PORT": "7861"}, ("0.0.0.0", 7861)),  # the platform's word
+    ({}, {"SPACE_ID": "me/fashion-ai"}, ("0.0.0.0", 7860)),  # a Space without Gradio's variables: still reachable
+    ({"host": "127.0.0.1", "port": 9000}, {"GRADIO_SERVER_NAME": "0.0.0.0", "GRADIO_SERVER_PORT": "7861"},
+     ("127.0.0.1", 9000)),  # the app's own settings, given explicitly, win
+    ({"port": 9000}, {"GRADIO_SERVER_NAME": "0.0.0.0"}, ("0.0.0.0", 9000)),
+])
+def test_the_platforms_address_wins_unless_the_app_is_told_otherwise(settings, environ, expected):
+    assert listen_address(AppConfig(**settings), environ) == expected
+
+
+def test_a_malformed_gradio_port_is_a_plain_error():
+    with pytest.raises(ValueError, match="GRADIO_SERVER_PORT must be a port number"):
+        listen_address(AppConfig(), {"GRADIO_SERVER_PORT": "http"})

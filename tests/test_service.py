@@ -9,8 +9,8 @@ from fashion_ai.catalog import CATALOG_FILE, load_catalog
 from fashion_ai.config import DEMO_BANNER, AppConfig
 from fashion_ai.demo_world import write_catalog
 from fashion_ai.errors import BadImageError, BadQueryError
-from fashion_ai.models.paligemma.inference import Extraction
-from fashion_ai.models.registry import ModelRegistry, load_extractor
+from fashion_ai.models.extraction import Extraction
+from fashion_ai.models.registry import ModelRegistry
 from fashion_ai.schema import parse_garments
 from fashion_ai.service import UNPRICED_NOTE, FashionService, NoGarmentError
 
@@ -30,7 +30,7 @@ def test_a_new_service_loads_nothing_and_refuses_a_bad_query_before_loading(tmp_
     with pytest.raises(BadImageError, match="not a photo"):
         service.read_photo(b"shopping list")
     assert service.models._models == {} and service._store is None
-    assert service.describe() == DEMO_BANNER
+    assert service.describe() == [f"{DEMO_BANNER} · Search: offline demo model · Attributes: offline demo model"]
 
 
 def test_facets_and_the_price_ceiling_rule(service):
@@ -83,7 +83,7 @@ def half_priced(tmp_path_factory):
     (folder / CATALOG_FILE).write_text("".join(json.dumps(row) + "\n" for row in rows))
     config = AppConfig(profile="demo", catalog_dir=str(folder), data_dir=str(tmp_path_factory.mktemp("data")),
                        results=60)
-    return FashionService(config, ModelRegistry(config, extractor_loader=load_extractor))
+    return FashionService(config)
 
 
 def test_a_price_cap_leaves_out_unpriced_items_and_says_so(half_priced):

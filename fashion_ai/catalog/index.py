@@ -98,15 +98,17 @@ def build_index(items: Sequence[CatalogItem], embedder: Embedder, store: Catalog
     return report
 
 
-def collection_name(profile: str) -> str:
-    """One collection per profile, so switching between demo and hub models never mixes embedding spaces."""
-    return f"{DEFAULT_COLLECTION}-{profile}"
+def collection_name(profile: str, shipped: bool = False) -> str:
+    """One collection per profile, so switching between demo and hub models never mixes embedding spaces (and
+    one for a hub embedder over the shipped catalog, when the hub's catalog could not be imported)."""
+    return f"{DEFAULT_COLLECTION}-{profile}" + ("-shipped" if shipped else "")
 
 
-def open_store(config: AppConfig, profile: str, embedder: Embedder, reset: bool = False) -> CatalogStore:
+def open_store(config: AppConfig, profile: str, embedder: Embedder, reset: bool = False,
+               shipped: bool = False) -> CatalogStore:
     """The profile's store: the Chroma server at config.chroma_url, else the embedded one under data_dir."""
     return CatalogStore(path=None if config.chroma_url else config.chroma_path, url=config.chroma_url,
-                        collection=collection_name(profile), embedder_name=embedder.name, reset=reset)
+                        collection=collection_name(profile, shipped), embedder_name=embedder.name, reset=reset)
 
 
 def prepare_catalog(config: AppConfig, profile: str, folder: Path | None = None) -> Path:
@@ -130,21 +132,22 @@ def prepare_catalog(config: AppConfig, profile: str, folder: Path | None = None)
 
 
 def ensure_index(config: AppConfig, profile: str, embedder: Embedder, progress: Progress | None = None,
-                 rebuild_if_stale: bool = False) -> tuple[CatalogStore, IndexReport]:
+                 rebuild_if_stale: bool = False, shipped: bool = False) -> tuple[CatalogStore, IndexReport]:
     """Open the store and index the catalog items it lacks (on a second start nothing is re-embedded).
 
     rebuild_if_stale=True rebuilds a store made by another embedder instead of raising IndexMissingError.
     Without a local catalog, an already filled store (e.g. on a shared Chroma server) is used as it is.
+    shipped=True indexes config.catalog_dir (the shipped catalog) whatever the profile's own catalog is.
     """
     try:
-        store = open_store(config, profile, embedder)
+        store = open_store(config, profile, embedder, shipped=shipped)
     except IndexMissingError as exc:
         if not rebuild_if_stale:
             raise
         logger.warning("%s; rebuilding it now", exc)
-        store = open_store(config, profile, embedder, reset=True)
+        store = open_store(config, profile, embedder, reset=True, shipped=shipped)
     try:
-        items = load_catalog(prepare_catalog(config, profile))
+        items = load_catalog(Path(config.catalog_dir) if shipped else prepare_catalog(config, profile))
     except FileNotFoundError as exc:
         count = store.count()
         if count:
@@ -192,17 +195,20 @@ def main(argv: list[str] | None = None) -> int:
                      "catalog_source": args.source, "catalog_limit": args.limit,
                      "catalog_dir": None if args.source else args.catalog}
         config = load_config(None).with_overrides(**{k: v for k, v in overrides.items() if v is not None})
-        # 2. Which models serve, and the catalog (imported first when it comes from a dataset).
+        # 2. The catalog (imported first when it comes from a dataset), read before any model loads when it can be.
         from fashion_ai.models.registry import ModelRegistry
 
         models = ModelRegistry(config)
-        folder = Path(args.catalog) if args.catalog and args.source else None
-        items = load_catalog(prepare_catalog(config, models.profile, folder))
+        if args.catalog and not args.source:
+            items = load_catalog(Path(args.catalog))
+        else:  # the profile's catalog follows the embedder that serves
+            folder = Path(args.catalog) if args.catalog else None
+            items = load_catalog(prepare_catalog(config, models.embedder_source, folder))
         if args.limit is not None:
             items = items[:args.limit]
-        # 3. Embedder and store.
+        # 3. Embedder and store (one collection per embedder source).
         embedder = models.embedder()
-        store = open_store(config, models.profile, embedder, reset=args.rebuild)
+        store = open_store(config, models.embedder_source, embedder, reset=args.rebuild)
         # 4. Index with a progress bar.
         from tqdm import tqdm
 

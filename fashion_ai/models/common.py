@@ -39,11 +39,40 @@ def model_dtype() -> torch.dtype:
     return torch.float32
 
 
-def unavailable_error(model_id: str, exc: Exception) -> ModelUnavailableError:
-    return ModelUnavailableError(
-        f"could not load {model_id!r}: {exc.__class__.__name__}: {str(exc).splitlines()[0] if str(exc) else ''}. "
-        "The Hugging Face Hub is unreachable or the files are not cached; run offline with "
-        "FASHION_AI_PROFILE=demo (the shipped demo models), or point the model id at a local folder.")
+def explain_load_error(model_id: str, exc: BaseException) -> str:
+    """What went wrong loading a model, in one line that names the id and the fix."""
+    text = " ".join(str(exc).split())
+    kind = type(exc).__name__
+    lowered = text.lower()
+    if kind == "GatedRepoError" or "gated repo" in lowered or "is gated" in lowered:
+        return (f"{model_id} is gated: accept its licence at https://huggingface.co/{model_id} and set HF_TOKEN (a Space "
+                "secret) to a token of the account that accepted it")
+    if kind == "RepositoryNotFoundError" or "not a valid model identifier" in lowered or "repository not found" in lowered:
+        return f"{model_id} was not found: check the id's spelling (a private repo also needs HF_TOKEN)"
+    if kind in ("LocalEntryNotFoundError", "OfflineModeIsEnabled") or "offline" in lowered or "connect" in lowered:
+        return (f"{model_id} is not cached and the Hugging Face Hub cannot be reached; allow network access or "
+                "download it first")
+    if "size mismatch" in lowered:
+        return f"{model_id} does not fit its base model (trained on another base?): {text[:160]}"
+    return f"{model_id} could not be loaded ({kind}: {text[:200]})"
+
+
+def unavailable_error(model_id: str, exc: BaseException) -> ModelUnavailableError:
+    return ModelUnavailableError(explain_load_error(model_id, exc) + "; offline, FASHION_AI_PROFILE=demo serves the "
+                                 "shipped demo models, and a model id may be a local folder.")
+
+
+def check_model_type(model_id: str, expected: str, setting: str) -> None:
+    """ModelUnavailableError when a checkpoint is of another architecture than the one asked for."""
+    from transformers import AutoConfig
+
+    try:
+        model_type = AutoConfig.from_pretrained(model_id).model_type
+    except Exception as exc:  # any failure to read a config means "not loadable"; the message says which
+        raise unavailable_error(model_id, exc) from exc
+    if model_type != expected:
+        raise ModelUnavailableError(f"{model_id} is a {model_type} model, not a {expected} model: set {setting} to a "
+                                    f"{expected} checkpoint")
 
 
 def weight_bytes(model: torch.nn.Module) -> int:

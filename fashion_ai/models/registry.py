@@ -1,75 +1,179 @@
-"""The models a service owns: the profile's attribute extractor and catalog embedder, each loaded on first use,
-once, and thread-safely. Nothing is cached at module level: a new registry loads anew."""
+"""The models a service owns: the catalog embedder and the attribute extractor, each resolved on its own (hub or
+demo), loaded on first use, once and thread-safely, and falling back to its demo model, with the reason kept for
+the banner, when the hub model cannot load. Nothing is cached at module level: a new registry loads anew.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fashion_ai.config import AppConfig
-from fashion_ai.profiles import DEMO, ProfileResolver
+from fashion_ai.errors import ModelUnavailableError
+from fashion_ai.profiles import ADAPTER_FILE, CONFIG_FILE, DEMO, HUB, ModelRef, ProfileResolver
 
 if TYPE_CHECKING:  # torch and transformers load with the first model, not with the registry
     from fashion_ai.models.clip.embeddings import Embedder
-    from fashion_ai.models.paligemma.inference import AttributeExtractor
+    from fashion_ai.models.extraction import Extractor
 
 logger = logging.getLogger(__name__)
 
-
-def load_extractor(config: AppConfig, profile: str) -> AttributeExtractor:
-    """The profile's attribute extractor: the shipped tiny PaliGemma, or the hub base (+ adapter, 4-bit on CUDA)."""
-    from fashion_ai.models.paligemma.inference import AttributeExtractor
-    from fashion_ai.models.paligemma.loading import load_paligemma
-
-    if profile == DEMO:
-        processor, model = load_paligemma(config.demo_extractor_dir, None, load_in_4bit=False, device="cpu")
-        return AttributeExtractor(processor, model, name=f"demo extractor ({Path(config.demo_extractor_dir).name})")
-    adapter = config.adapter_id or None
-    processor, model = load_paligemma(config.paligemma_id, adapter, config.load_in_4bit)
-    return AttributeExtractor(processor, model, name=config.paligemma_id + (f" + {adapter}" if adapter else ""))
+DEMO_NAME = "offline demo model"
+ROLES = {"embedder": "Search", "extractor": "Attributes"}
 
 
-def load_embedder(config: AppConfig, profile: str) -> Embedder:
-    """The profile's catalog embedder: the shipped tiny CLIP, or the hub CLIP."""
+@dataclass
+class Serving:
+    """What serves one part of the app, and why not the hub model when it fell back."""
+
+    role: str  # embedder | extractor
+    source: str  # hub | demo
+    name: str
+    why_not_hub: str = ""
+
+    def line(self) -> str:
+        """'Search: patrickjohncyh/fashion-clip', or 'Attributes: offline demo model (why)'."""
+        return f"{ROLES[self.role]}: {self.name}" + (f" ({self.why_not_hub})" if self.why_not_hub else "")
+
+
+def extractor_kind(config: AppConfig, source: str) -> str:
+    """paligemma or clip: as configured; auto is PaliGemma where it can run (the tiny demo model anywhere, the 3B
+    on a GPU) and CLIP zero-shot on a CPU-only hub deployment."""
+    if config.extractor != "auto":
+        return config.extractor
+    if source == DEMO:
+        return "paligemma"
+    from fashion_ai.models.common import cuda_available
+
+    return "paligemma" if cuda_available() else "clip"
+
+
+def paligemma_alternatives(config: AppConfig) -> list[list[ModelRef]]:
+    """The hub PaliGemmas that may read attributes, best first: base + our adapter, then the zero-shot mix."""
+    options = [[(config.paligemma_id, CONFIG_FILE), (config.adapter_id, ADAPTER_FILE)]] if config.adapter_id else []
+    return options + [[(config.mix_id, CONFIG_FILE)]]
+
+
+def load_embedder(config: AppConfig, source: str) -> Embedder:
+    """The source's catalog embedder: the shipped tiny CLIP, or the hub CLIP."""
     from fashion_ai.models.clip.embeddings import Embedder
     from fashion_ai.models.clip.loading import load_clip
 
-    if profile == DEMO:
-        tokenizer, image_processor, model = load_clip(config.demo_embedder_dir, device="cpu")
+    if source == DEMO:
+        tokenizer, image_processor, model = load_clip(config.demo_embedder_dir, device="cpu",
+                                                      setting="FASHION_AI_DEMO_EMBEDDER_DIR")
         return Embedder(tokenizer, image_processor, model, name=f"demo:{Path(config.demo_embedder_dir).name}")
     return Embedder(*load_clip(config.clip_id), name=config.clip_id)
 
 
+def load_paligemma_extractor(config: AppConfig, source: str,
+                             available: Callable[[ModelRef], bool] = lambda ref: True) -> Extractor:
+    """The source's PaliGemma extractor: the shipped tiny model; on the hub, base + adapter, else the mix
+    checkpoint zero-shot (ModelUnavailableError with every reason when neither loads)."""
+    from fashion_ai.models.paligemma.inference import AttributeExtractor
+    from fashion_ai.models.paligemma.loading import load_paligemma
+    from fashion_ai.models.paligemma.zero_shot import QuestionExtractor
+
+    if source == DEMO:
+        processor, model = load_paligemma(config.demo_extractor_dir, None, load_in_4bit=False, device="cpu",
+                                          setting="FASHION_AI_DEMO_EXTRACTOR_DIR")
+        return AttributeExtractor(processor, model, name=DEMO_NAME, decoding=config.decoding)
+    reasons = []
+    for refs in paligemma_alternatives(config):
+        if not all(available(ref) for ref in refs):
+            reasons.append(f"{' + '.join(ref[0] for ref in refs)} is not cached and the Hub did not answer")
+            continue
+        try:
+            if len(refs) == 2:
+                processor, model = load_paligemma(config.paligemma_id, config.adapter_id, config.load_in_4bit)
+                return AttributeExtractor(processor, model, name=f"{config.paligemma_id} + {config.adapter_id}",
+                                          decoding=config.decoding)
+            processor, model = load_paligemma(config.mix_id, None, config.load_in_4bit, setting="FASHION_AI_MIX_ID")
+            return QuestionExtractor(processor, model, name=f"{config.mix_id} (zero-shot)")
+        except ModelUnavailableError as exc:
+            reasons.append(str(exc).split("; offline,")[0])
+    raise ModelUnavailableError("; ".join(reasons))
+
+
 class ModelRegistry:
-    """The extractor and the embedder of one config, loaded lazily and once; loaders are injectable for tests."""
+    """The embedder and the extractor of one config, loaded lazily and once; loaders are injectable for tests."""
 
     def __init__(self, config: AppConfig, profiles: ProfileResolver | None = None,
-                 extractor_loader: Callable[[AppConfig, str], AttributeExtractor] = load_extractor,
+                 extractor_loader: Callable[[AppConfig, str], Extractor] | None = None,
                  embedder_loader: Callable[[AppConfig, str], Embedder] = load_embedder):
         self.config = config
         self.profiles = profiles or ProfileResolver(config)
-        self._loaders = {"extractor": extractor_loader, "embedder": embedder_loader}
+        self._extractor_loader = extractor_loader
+        self._embedder_loader = embedder_loader
         self._models: dict[str, object] = {}
+        self._serving: dict[str, Serving] = {}
         # One lock per model: reading a photo while the catalog embedder loads must not wait for it.
-        self._locks = {name: threading.Lock() for name in self._loaders}
+        self._locks = {role: threading.Lock() for role in ROLES}
 
-    @property
-    def profile(self) -> str:
-        return self.profiles.resolve()
-
-    def _get(self, name: str):
-        with self._locks[name]:
-            if name not in self._models:
-                self._models[name] = self._loaders[name](self.config, self.profile)
-            return self._models[name]
-
-    def extractor(self) -> AttributeExtractor:
-        """The attribute extractor, loaded on first use."""
-        return self._get("extractor")
+    def _load(self, role: str, alternatives: Sequence[Sequence[ModelRef]], loader: Callable[[str], object]):
+        with self._locks[role]:
+            if role in self._models:
+                return self._models[role]
+            why = ""
+            if self.profiles.hub_allowed(alternatives):
+                try:
+                    model = loader(HUB)
+                    self._models[role] = model
+                    self._serving[role] = Serving(role, HUB, getattr(model, "name", ""))
+                    return model
+                except ModelUnavailableError as exc:
+                    why = str(exc).split("; offline,")[0]
+                    logger.warning("%s: the hub model could not load (%s); the demo model serves", ROLES[role], why)
+            elif self.config.profile == "auto":
+                why = f"{' or '.join(refs[0][0] for refs in alternatives)} not cached and the Hub did not answer"
+            model = loader(DEMO)  # the shipped assets: a failure here is the deployment's, and says so
+            self._models[role] = model
+            self._serving[role] = Serving(role, DEMO, DEMO_NAME, why)
+            return model
 
     def embedder(self) -> Embedder:
         """The catalog embedder, loaded on first use."""
-        return self._get("embedder")
+        return self._load("embedder", [[(self.config.clip_id, CONFIG_FILE)]],
+                          lambda source: self._embedder_loader(self.config, source))
+
+    def extractor(self) -> Extractor:
+        """The attribute extractor, loaded on first use."""
+        if self._extractor_loader is None and extractor_kind(self.config, HUB if self.config.profile != DEMO
+                                                             else DEMO) == "clip":
+            return self._clip_extractor()
+        if self._extractor_loader is not None:
+            alternatives, loader = [[(self.config.paligemma_id, CONFIG_FILE)]], self._extractor_loader
+        else:
+            alternatives = paligemma_alternatives(self.config)
+            available = self.profiles.available if self.config.profile == "auto" else (lambda ref: True)
+
+            def loader(config: AppConfig, source: str) -> Extractor:
+                return load_paligemma_extractor(config, source, available)
+        return self._load("extractor", alternatives, lambda source: loader(self.config, source))
+
+    def _clip_extractor(self) -> Extractor:
+        """CLIP zero-shot follows the embedder: the same model (and source) reads attributes and searches."""
+        embedder = self.embedder()
+        with self._locks["extractor"]:
+            if "extractor" not in self._models:
+                from fashion_ai.models.clip.zero_shot import ClipAttributeExtractor
+
+                search = self._serving["embedder"]
+                name = f"{search.name if search.source == HUB else DEMO_NAME} (CLIP zero-shot)"
+                self._models["extractor"] = ClipAttributeExtractor(embedder, name=name)
+                self._serving["extractor"] = Serving("extractor", search.source, name, search.why_not_hub)
+            return self._models["extractor"]
+
+    @property
+    def embedder_source(self) -> str:
+        """hub or demo: the embedder that serves (loaded now if it was not): the catalog index follows it."""
+        self.embedder()
+        return self._serving["embedder"].source
+
+    def serving(self) -> list[Serving]:
+        """What serves each part of the app, for the models loaded so far (search first)."""
+        return [self._serving[role] for role in ROLES if role in self._serving]

@@ -97,3 +97,27 @@ def retrieval_metrics(similarity: np.ndarray, relevant: np.ndarray, ks: Sequence
     report["match_rate@k"] = round(float(np.mean(precisions)), 4) if precisions else 0.0
     report["queries"] = int(len(hits))
     return report
+
+
+def guess_metrics(guesses: Sequence[dict], truths: Sequence[Garment], fields: Sequence[str]) -> dict:
+    """Per field, for extractors that choose among allowed values: accuracy of the best value (a field not answered
+    counts as wrong), the share answered surely, and the accuracy of the sure answers alone.
+
+    ``guesses[i]`` maps field -> FieldGuess for the first garment of image i (empty when none was read).
+    """
+    if len(guesses) != len(truths):
+        raise ValueError(f"{len(guesses)} answers for {len(truths)} truths")
+    report = {}
+    for name in fields:
+        rows = [(_field_value(truth, name), scored.get(name)) for scored, truth in zip(guesses, truths)
+                if _field_value(truth, name) is not None]
+        if not rows or all(guess is None for _, guess in rows):
+            continue  # a field the extractor never answers (CLIP zero-shot has no sleeve question)
+        sure = [(true, guess) for true, guess in rows if guess is not None and guess.sure]
+        report[name] = {
+            "accuracy": round(sum(guess is not None and guess.value == true for true, guess in rows) / len(rows), 4),
+            "sure_share": round(len(sure) / len(rows), 4),
+            "sure_accuracy": round(sum(guess.value == true for true, guess in sure) / len(sure), 4) if sure else None,
+            "support": len(rows),
+        }
+    return report

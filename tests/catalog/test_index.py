@@ -192,7 +192,7 @@ def test_cli_indexes_with_the_profiles_embedder(tmp_path, catalog_dir, saved_cli
     (["--batch-size", "many"], "invalid int value"),
     (["--profile", "cloud"], "profile must be one of"),
     (["--chroma-url", "localhost:8000"], "http://host:port"),
-    (["--catalog", "{catalog}"], "could not load"),  # the demo embedder folder is empty: model unavailable
+    (["--catalog", "{catalog}"], "empty-embedder could not be loaded"),  # the demo embedder folder is empty
 ])
 def test_cli_errors_are_one_line_and_exit_1(args, message, tmp_path, catalog_dir, monkeypatch, capsys):
     (tmp_path / "empty-embedder").mkdir()

@@ -1,22 +1,26 @@
-"""The registry a service owns: each model loads once per registry, on first use, from the profile's source."""
+"""The registry a service owns: each model resolved on its own, loaded once, falling back to its demo model with
+the reason when the hub model cannot load (a typo, a gated model, the wrong class, an adapter of another base)."""
 
+import httpx2
 import pytest
+from huggingface_hub.errors import GatedRepoError
 
 from fashion_ai.config import AppConfig
 from fashion_ai.errors import ModelUnavailableError
+from fashion_ai.models.common import explain_load_error
 from fashion_ai.models.paligemma.loading import apply_lora, load_paligemma
-from fashion_ai.models.registry import ModelRegistry
+from fashion_ai.models.paligemma.tiny import build_tiny_paligemma
+from fashion_ai.models.paligemma.zero_shot import QuestionExtractor
+from fashion_ai.models.registry import ModelRegistry, load_embedder
 from tests.concurrency import call_at_once
 
 
 def test_each_model_loads_once_per_registry_and_a_new_registry_loads_anew(tiny_clip_dir):
     calls = []
 
-    def counting_loader(config, profile):
-        from fashion_ai.models.registry import load_embedder
-
-        calls.append((profile, config.demo_embedder_dir))
-        return load_embedder(config, profile)
+    def counting_loader(config, source):
+        calls.append((source, config.demo_embedder_dir))
+        return load_embedder(config, source)
 
     config = AppConfig(profile="demo", demo_embedder_dir=str(tiny_clip_dir))
     registry = ModelRegistry(config, embedder_loader=counting_loader)
@@ -38,12 +42,14 @@ def test_hub_profile_loads_base_plus_adapter_and_logs_precision_and_memory(tiny_
     apply_lora(base, r=4, alpha=8, targets=["q_proj", "v_proj"]).save_pretrained(tmp_path / "adapter")
     processor.save_pretrained(tmp_path / "adapter")  # pushed beside the adapter, as train_space.py push does
     config = AppConfig(profile="hub", paligemma_id=str(tiny_paligemma_dir), adapter_id=str(tmp_path / "adapter"),
-                       clip_id=str(tiny_clip_dir), load_in_4bit=True)
+                       clip_id=str(tiny_clip_dir), load_in_4bit=True, extractor="paligemma")
     caplog.set_level("INFO", logger="fashion_ai.models")
     registry = ModelRegistry(config)
     extractor, embedder = registry.extractor(), registry.embedder()
-    assert isinstance(extractor.model, PeftModel)
+    assert isinstance(extractor.model, PeftModel) and extractor.decoding == "constrained"
     assert str(tmp_path / "adapter") in extractor.name and embedder.name == str(tiny_clip_dir)
+    assert [(s.role, s.source, s.why_not_hub) for s in registry.serving()] == [("embedder", "hub", ""),
+                                                                                ("extractor", "hub", "")]
     lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("loaded ")]
     paligemma_line = next(line for line in lines if line.startswith("loaded PaliGemma"))
     # What loaded, in which precision (no CUDA here: the 4-bit request falls back to float32), and the memory.
@@ -53,11 +59,63 @@ def test_hub_profile_loads_base_plus_adapter_and_logs_precision_and_memory(tiny_
     assert "4-bit quantization needs CUDA" in caplog.text
 
 
-def test_a_hub_model_that_fails_to_load_is_reported_with_its_id_and_the_fix(tiny_clip_dir, tmp_path):
-    config = AppConfig(profile="hub", clip_id=str(tmp_path / "no-such-clip"), paligemma_id=str(tmp_path / "no-such-pg"))
+def test_without_an_adapter_the_mix_checkpoint_answers_zero_shot(tiny_paligemma_dir, tiny_clip_dir):
+    config = AppConfig(profile="hub", mix_id=str(tiny_paligemma_dir), clip_id=str(tiny_clip_dir), extractor="paligemma")
     registry = ModelRegistry(config)
-    with pytest.raises(ModelUnavailableError, match="no-such-clip.*FASHION_AI_PROFILE=demo"):
-        registry.embedder()
-    # A failed load is not remembered as a model: the next request tries again and fails the same plain way.
-    with pytest.raises(ModelUnavailableError, match="no-such-clip"):
+    assert isinstance(registry.extractor(), QuestionExtractor)
+    assert registry.serving()[-1].line() == f"Attributes: {tiny_paligemma_dir} (zero-shot)"
+
+
+def test_on_cpu_auto_reads_attributes_with_the_search_clip(tiny_clip_dir):
+    """No GPU, hub profile, extractor auto: FashionCLIP zero-shot reads attributes, a 3B PaliGemma is not loaded."""
+    registry = ModelRegistry(AppConfig(profile="hub", clip_id=str(tiny_clip_dir), mix_id="/nowhere/mix"))
+    extractor = registry.extractor()
+    assert extractor.embedder is registry.embedder()  # one model in memory for both tabs
+    assert [s.line() for s in registry.serving()] == [f"Search: {tiny_clip_dir}",
+                                                      f"Attributes: {tiny_clip_dir} (CLIP zero-shot)"]
+
+
+@pytest.mark.parametrize("bad", ["typo", "wrong class", "adapter of another base"])
+def test_a_hub_model_that_cannot_load_falls_back_to_its_demo_model_and_says_why(bad, tiny_paligemma_dir, tiny_clip_dir,
+                                                                                 tmp_path):
+    settings = {"clip_id": str(tiny_clip_dir), "extractor": "paligemma", "mix_id": str(tmp_path / "no-mix")}
+    if bad == "typo":
+        settings["clip_id"] = str(tmp_path / "fashion-clpi")
+    elif bad == "wrong class":
+        settings["clip_id"] = str(tiny_paligemma_dir)  # a PaliGemma folder where a CLIP belongs
+    else:
+        # An adapter trained on another base (another vocabulary: the embedding shapes differ).
+        _, other = build_tiny_paligemma(image_size=32, patch_size=8, seed=3, extra_words=["wider"] * 1 + ["vocab"])
+        apply_lora(other, r=4, alpha=8, targets=["q_proj", "v_proj", "embed_tokens"]).save_pretrained(tmp_path / "adapter")
+        settings.update(paligemma_id=str(tiny_paligemma_dir), adapter_id=str(tmp_path / "adapter"))
+    registry = ModelRegistry(AppConfig(profile="hub", **settings))
+    embedder, extractor = registry.embedder(), registry.extractor()  # both serve: no broken tab
+    lines = {s.role: s for s in registry.serving()}
+    if bad == "adapter of another base":
+        assert lines["embedder"].source == "hub" and lines["extractor"].source == "demo"
+        assert str(tmp_path / "adapter") in lines["extractor"].why_not_hub
+        assert "no-mix" in lines["extractor"].why_not_hub  # and the zero-shot alternative was tried too
+    else:
+        assert lines["embedder"].source == "demo" and embedder.name.startswith("demo:")
+        why = lines["embedder"].why_not_hub
+        assert settings["clip_id"] in why
+        assert ("not a clip model: set FASHION_AI_CLIP_ID" in why) == (bad == "wrong class")
+    assert extractor.extract is not None
+
+
+def test_load_errors_name_the_id_and_the_fix():
+    response = httpx2.Response(401, request=httpx2.Request("GET", "https://huggingface.co/api/models/google/pg"))
+    gated = GatedRepoError("401 Client Error. Cannot access gated repo. Access to model google/pg is restricted.",
+                           response=response)
+    assert explain_load_error("google/pg", gated).startswith("google/pg is gated: accept its licence at "
+                                                            "https://huggingface.co/google/pg and set HF_TOKEN")
+    typo = OSError("patrickjohncyh/fasion-clip is not a local folder and is not a valid model identifier")
+    assert "check the id's spelling" in explain_load_error("patrickjohncyh/fasion-clip", typo)
+    offline = OSError("We couldn't connect to 'https://huggingface.co' to load the files")
+    assert "not cached and the Hugging Face Hub cannot be reached" in explain_load_error("x/y", offline)
+
+
+def test_a_failed_demo_model_is_a_plain_error(tmp_path):
+    registry = ModelRegistry(AppConfig(profile="demo", demo_embedder_dir=str(tmp_path / "gone")))
+    with pytest.raises(ModelUnavailableError, match="gone"):
         registry.embedder()

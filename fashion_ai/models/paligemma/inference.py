@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import torch
 
+from fashion_ai.models.extraction import Extraction
+from fashion_ai.models.paligemma.constrained import decode_garments
+from fashion_ai.models.paligemma.scoring import ContinuationScorer
 from fashion_ai.schema import ParseResult, parse_garments
 
 logger = logging.getLogger(__name__)
@@ -34,27 +36,36 @@ def generate_answers(processor: Any, model: Any, images: Sequence, prompt: str =
     return texts
 
 
-@dataclass
-class Extraction:
-    """One photo's answer: the raw model text and what the parser recovered from it."""
-
-    raw: str
-    result: ParseResult
-
-
 class AttributeExtractor:
-    """A loaded PaliGemma (tiny demo or hub base + adapter) that turns photos into garments."""
+    """A loaded PaliGemma taught our JSON prompt (tiny demo, or hub base + adapter) that turns photos into garments.
 
-    def __init__(self, processor: Any, model: Any, prompt: str = DEFAULT_PROMPT, name: str = ""):
+    decoding="constrained" lets the model choose only what the schema allows (fashion_ai.models.paligemma.
+    constrained); "free" generates greedily and repairs what the parser can.
+    """
+
+    def __init__(self, processor: Any, model: Any, prompt: str = DEFAULT_PROMPT, name: str = "",
+                 decoding: str = "constrained"):
         self.processor = processor
         self.model = model
         self.prompt = prompt
         self.name = name
+        self.decoding = decoding
 
     def extract(self, image) -> Extraction:
         """The garments in one photo; malformed model output comes back repaired or reported, never raised."""
+        if self.decoding == "constrained":
+            return self._constrained(image)
         raw = generate_answers(self.processor, self.model, [image], self.prompt)[0]
         result = parse_garments(raw)
         if not result.ok:
             logger.info("model output needed repair: %s", "; ".join(result.dropped) or "not strict JSON")
         return Extraction(raw, result)
+
+    def _constrained(self, image) -> Extraction:
+        scorer = ContinuationScorer(self.processor, self.model, image)
+
+        def score(written: str, candidates, complete) -> list[float]:
+            return scorer(self.prompt, candidates, written, complete)
+
+        raw, garments, guesses = decode_garments(score)
+        return Extraction(raw, ParseResult(garments, valid_json=True), guesses)

@@ -8,16 +8,27 @@ from typing import Any
 
 import torch
 
-from fashion_ai.models.common import cuda_available, describe_model, model_dtype, quantization_config, unavailable_error
+from fashion_ai.models.common import (
+    check_model_type,
+    cuda_available,
+    describe_model,
+    model_dtype,
+    quantization_config,
+    unavailable_error,
+)
 
 logger = logging.getLogger(__name__)
 
 
 def load_paligemma(model_id: str, adapter_id: str | None = None, load_in_4bit: bool = True,
-                   device: str | None = None) -> tuple[Any, Any]:
-    """Load (processor, model) for inference: base by hub id or path, optional PEFT adapter, 4-bit on CUDA."""
+                   device: str | None = None, setting: str = "FASHION_AI_PALIGEMMA_ID") -> tuple[Any, Any]:
+    """Load (processor, model) for inference: base by hub id or path, optional PEFT adapter, 4-bit on CUDA.
+
+    ModelUnavailableError, naming the id and the fix, when the files are missing, gated, of another architecture,
+    or the adapter was trained on another base."""
     from transformers import AutoProcessor, PaliGemmaForConditionalGeneration
 
+    check_model_type(model_id, "paligemma", setting)
     quant = quantization_config(load_in_4bit)
     device = device or ("cuda" if cuda_available() else "cpu")
     kwargs: dict[str, Any] = {"dtype": model_dtype()}
@@ -31,8 +42,9 @@ def load_paligemma(model_id: str, adapter_id: str | None = None, load_in_4bit: b
             from peft import PeftModel
 
             model = PeftModel.from_pretrained(model, adapter_id)
-    except (OSError, ValueError) as exc:
-        raise unavailable_error(adapter_id if adapter_id and "adapter" in str(exc) else model_id, exc) from exc
+    except Exception as exc:  # missing, gated, corrupt, or an adapter of another base's shapes (RuntimeError)
+        adapter_failed = adapter_id and ("adapter" in str(exc) or isinstance(exc, RuntimeError))
+        raise unavailable_error(adapter_id if adapter_failed else model_id, exc) from exc
     if quant is None:
         model = model.to(device)
     model.eval()

@@ -1,0 +1,92 @@
+"""Constrained decoding of the JSON answer: the model writes our garments JSON, but at every point it may only choose
+among what the schema allows, each choice scored as a continuation of the JSON written so far.
+
+The grammar is the one training taught (``garments_to_json``: compact JSON, keys in schema order):
+``[{"category":"dress","colors":["red"],"pattern":"floral"}]``. At a value the candidates are the field's allowed
+values; after a value, the next key of the schema or the end of the garment; after a garment, the end of the list
+or another garment. The JSON always parses and every value is one the schema knows; a value whose best two
+candidates are close is written (the model goes on from its best guess) but left out of the garment as unsure.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+
+from fashion_ai.models.extraction import FieldGuess, guess_from_scores
+from fashion_ai.schema import FIELDS, LIST_FIELDS, Garment
+
+DEFAULT_MAX_GARMENTS = 4
+MAX_COLORS = 3
+# Score(candidates, complete) -> one log-probability per candidate, given the JSON written so far.
+Scorer = Callable[[str, Sequence[str], Sequence[bool]], list[float]]
+
+
+def _quoted(value: str) -> str:
+    return json.dumps(value)
+
+
+def _choose(score: Scorer, written: str, options: Sequence[str], complete: Sequence[bool] | None = None) -> int:
+    scores = score(written, options, complete or [False] * len(options))
+    return max(range(len(options)), key=lambda i: scores[i])
+
+
+def _value(score: Scorer, written: str, name: str, exclude: Sequence[str] = ()) -> FieldGuess:
+    values = [v for v in FIELDS[name] if v not in exclude]
+    scores = score(written, [_quoted(v) for v in values], [False] * len(values))
+    return guess_from_scores(name, values, scores)
+
+
+def decode_garments(score: Scorer, max_garments: int = DEFAULT_MAX_GARMENTS
+                    ) -> tuple[str, list[Garment], list[dict[str, FieldGuess]]]:
+    """The JSON text the model chose, its garments (sure values only) and every scored value per garment."""
+    names = list(FIELDS)
+    written = '[{"category":'
+    garments: list[Garment] = []
+    guesses: list[dict[str, FieldGuess]] = []
+    while True:
+        chosen: dict[str, FieldGuess] = {}
+        colors: list[str] = []
+        name = "category"
+        while True:
+            if name in LIST_FIELDS:
+                written += "["
+                guess = _value(score, written, name)
+                chosen[name] = guess
+                colors = [guess.value]
+                written += _quoted(guess.value)
+                while len(colors) < MAX_COLORS:  # another colour, or the end of the list
+                    more = [c for c in FIELDS[name] if c not in colors]
+                    options = ["]"] + ["," + _quoted(c) for c in more]
+                    pick = _choose(score, written, options)
+                    if pick == 0:
+                        break
+                    colors.append(more[pick - 1])
+                    written += options[pick]
+                written += "]"
+            else:
+                guess = _value(score, written, name)
+                chosen[name] = guess
+                written += _quoted(guess.value)
+            # The next key in schema order, or the end of this garment.
+            rest = names[names.index(name) + 1:]
+            options = ["}"] + ["," + _quoted(n) + ":" for n in rest]
+            pick = _choose(score, written, options)
+            written += options[pick]
+            if pick == 0:
+                break
+            name = rest[pick - 1]
+        values = {n: g.value for n, g in chosen.items() if n == "category" or g.sure}
+        if "colors" in values:
+            values["colors"] = colors if chosen["colors"].sure else []
+        garments.append(Garment(**values))
+        guesses.append(chosen)
+        if len(garments) >= max_garments:
+            written += "]"
+            break
+        pick = _choose(score, written, ["]", ',{"category":'], [True, False])
+        if pick == 0:
+            written += "]"
+            break
+        written += ',{"category":'
+    return written, garments, guesses
