@@ -20,6 +20,7 @@ DEFAULT_PALIGEMMA_ID = "google/paligemma2-3b-pt-224"  # the base our LoRA adapte
 DEFAULT_ADAPTER_ID = ""  # none published yet: train one with train_space.py and set FASHION_AI_ADAPTER_ID
 DEFAULT_MIX_ID = "google/paligemma2-3b-mix-224"  # instruction-tuned: answers zero-shot when there is no adapter
 DEFAULT_CLIP_ID = "patrickjohncyh/fashion-clip"
+DEFAULT_TEXT_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"  # offline: the same model, from its PyPI package
 DEFAULT_EXTRACTOR = "auto"
 EXTRACTORS = ("auto", "paligemma", "clip")
 DEFAULT_DECODING = "constrained"
@@ -62,6 +63,9 @@ class AppConfig:
                                                                       "JSON that always parses, unsure fields left "
                                                                       "out) or free (greedy generation, repaired)"})
     clip_id: str = field(default=DEFAULT_CLIP_ID, metadata={"help": "hub CLIP checkpoint (hub profile)"})
+    text_model_id: str = field(default=DEFAULT_TEXT_MODEL_ID, metadata={
+        "help": "sentence-transformers model that reads shoppers' words and item texts (hub profile; the demo "
+                "profile uses the packaged all-MiniLM-L6-v2)"})
     load_in_4bit: bool = field(default=True, metadata={"help": "4-bit nf4 PaliGemma on CUDA (float on CPU)"})
     demo_extractor_dir: str = field(default=DEFAULT_DEMO_EXTRACTOR_DIR, metadata={"help": "demo extractor weights"})
     demo_embedder_dir: str = field(default=DEFAULT_DEMO_EMBEDDER_DIR, metadata={"help": "demo embedder weights"})

@@ -23,10 +23,11 @@ from fashion_ai.errors import FashionAIError, IndexMissingError
 from fashion_ai.images import load_image
 from fashion_ai.models.registry import DEMO_NAME, ROLES, ModelRegistry, Serving
 from fashion_ai.profiles import DEMO, HUB, catalog_folder, catalog_source
-from fashion_ai.retrieval.outfits import complete_outfit
-from fashion_ai.retrieval.query import clean_query, clean_text
-from fashion_ai.retrieval.search import SearchFilters, SearchHit, search_catalog
-from fashion_ai.retrieval.stylist import DEFAULT_PICKS, DEFAULT_STYLIST_PROMPT, StylistPick, style_item
+from fashion_ai.retrieval.outfits import plan_outfit
+from fashion_ai.retrieval.query import ShopperQuery, clean_query, clean_text, edited, garment_query
+from fashion_ai.retrieval.reading import QueryReader
+from fashion_ai.retrieval.search import SearchContext, SearchFilters, SearchResult, find_items
+from fashion_ai.retrieval.stylist import DEFAULT_PICKS, DEFAULT_STYLIST_PROMPT, StylistPick, style_outfit
 from fashion_ai.schema import CATEGORIES, COLORS, Garment
 
 if TYPE_CHECKING:  # torch loads with the first model, not with the service
@@ -66,6 +67,16 @@ class StyleResult:
     prompt: str
     picks: list[StylistPick]
     guesses: dict[str, FieldGuess] = field(default_factory=dict)  # how sure the extractor was of each value
+    understood: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PhotoSearch:
+    """Items like a photo: the search's result and the garment read from the photo (None when none was)."""
+
+    result: SearchResult
+    garment: Garment | None
 
 
 class FashionService:
@@ -77,6 +88,9 @@ class FashionService:
         self._store_lock = threading.Lock()
         self._store: CatalogStore | None = None
         self._facets: CatalogFacets | None = None
+        self._text_store: CatalogStore | None = None
+        self._reader_lock = threading.Lock()
+        self._reader: QueryReader | None = None
         self._shipped = False  # the hub's catalog could not be imported: the shipped one serves
         self.catalog_note = ""
         self.indexed = 0
@@ -90,6 +104,7 @@ class FashionService:
     def serving(self) -> list[Serving]:
         """What serves search and attributes (both loaded now if they were not), with any fallback's reason."""
         self.models.embedder()
+        self.models.text()
         self.models.extractor()
         return self.models.serving()
 
@@ -124,7 +139,7 @@ class FashionService:
         """The catalog index, built on first use (the demo catalog is embedded on first start) and reused."""
         with self._store_lock:
             if self._store is None:
-                from fashion_ai.catalog.index import ensure_index
+                from fashion_ai.catalog.index import ensure_index, ensure_text_index
 
                 # The index is derived data: one built by other weights is rebuilt, unless it is a shared server's.
                 embedder = self.models.embedder()
@@ -140,6 +155,8 @@ class FashionService:
                                                  shipped=True)
                     self._shipped, self._facets = True, None
                     self.catalog_note = f"Catalog: the shipped demo catalog ({' '.join(str(exc).split())[:300]})"
+                self._text_store = ensure_text_index(self.config, self.profile, self.models.text(),
+                                                     rebuild_if_stale=stale, shipped=self._shipped)
                 logger.info("catalog index ready: %d items (%d embedded now)", report.total, report.added)
                 self._store, self.indexed = store, report.total
             return self._store
@@ -227,16 +244,46 @@ class FashionService:
         """The shopper's words cleaned, or BadQueryError before anything loads."""
         return clean_query(text, self.config.max_query_chars)
 
-    def search(self, query: str, filters: SearchFilters | None = None) -> list[SearchHit]:
-        """The catalog items that best fit the words, filters applied in the store."""
-        text = self.query(query)
-        return search_catalog(text, self.models.embedder(), self.store(), filters, n=self.config.results,
-                              max_chars=self.config.max_query_chars)
+    def reader(self) -> QueryReader:
+        """The query reader over the text model (built once)."""
+        with self._reader_lock:
+            if self._reader is None:
+                self._reader = QueryReader(self.models.text())
+            return self._reader
 
-    def complete_outfit(self, query: str, filters: SearchFilters | None = None) -> list[SearchHit]:
+    def context(self) -> SearchContext:
+        """The catalog and its models, for a search, outfit or stylist call (loaded on first use)."""
+        store = self.store()
+        return SearchContext(self.models.embedder(), store, self.reader(), self.models.text(), self._text_store)
+
+    def search(self, query: str, filters: SearchFilters | None = None) -> SearchResult:
+        """The catalog items that best fit the words, with what was understood."""
+        text = self.query(query)
+        return find_items(text, self.context(), filters, n=self.config.results)
+
+    def search_photo(self, image, words: str | None = None, filters: SearchFilters | None = None) -> PhotoSearch:
+        """Items like the photo; with words, the photo's garment as the words change it ("like this but in blue")."""
+        text = clean_text(words)
+        if text:
+            self.query(text)  # too long: refused before any model runs
+        extraction = self.extract(image)
+        garment = extraction.result.garments[0] if extraction.result.garments else None
+        ctx = self.context()
+        base = garment_query(garment) if garment else ShopperQuery(text="")
+        wish = edited(base, ctx.reader.read(text)) if text else base
+        vector = ctx.embedder.embed_images([image])[0]
+        result = find_items(text or base.text, ctx, filters, n=self.config.results, photo_vector=vector, query=wish)
+        return PhotoSearch(result, garment)
+
+    def search_garment(self, garment: Garment, filters: SearchFilters | None = None) -> SearchResult:
+        """Items like a garment the shopper described or edited attribute by attribute."""
+        wish = garment_query(garment)
+        return find_items(wish.text, self.context(), filters, n=self.config.results, query=wish)
+
+    def complete_outfit(self, query: str, filters: SearchFilters | None = None) -> SearchResult:
         """One piece per part of an outfit for the words, head to toe."""
         text = self.query(query)
-        return complete_outfit(text, self.models.embedder(), self.store(), filters, max_chars=self.config.max_query_chars)
+        return plan_outfit(text, self.context(), filters)
 
     def stylist_prompt(self, prompt: str | None) -> str:
         """The stylist's wish: the shopper's words, "an outfit" when empty; BadQueryError when too long."""
@@ -249,6 +296,6 @@ class FashionService:
         if not extraction.result.garments:
             raise NoGarmentError(NO_GARMENT)
         garment = extraction.result.garments[0]
-        picks = style_item(garment, text, self.models.embedder(), self.store(), n=n,
-                           max_chars=self.config.max_query_chars)
-        return StyleResult(garment, text, picks, extraction.guesses[0] if extraction.guesses else {})
+        result = style_outfit(garment, text, self.context(), n=n)
+        return StyleResult(garment, text, result.hits, extraction.guesses[0] if extraction.guesses else {},
+                           result.query.understood(), result.notes)

@@ -107,35 +107,9 @@ def test_photo_inputs_reach_the_frontend_as_images_with_their_settings(live_app)
     # The photo inputs are gr.Image with their own preprocessing; the frontend must get them as ordinary images.
     config = httpx.get(live_app.url.rstrip("/") + "/config").json()
     photos = {c["props"].get("elem_id"): c for c in config["components"] if c["type"] == "image"}
-    assert set(photos) == {"attr-photo", "style-photo"}
+    assert set(photos) == {"attr-photo", "search-photo", "style-photo"}
     assert photos["attr-photo"]["props"]["label"] == "Garment photo"
     assert config["max_file_size"] == live_app.config.max_upload_mb * 2**20
-
-
-def test_garment_cards_escape_what_they_show():
-    import app
-    from fashion_ai.schema import Garment
-
-    cards = app.garment_cards([Garment(category="dress", colors=["red", "<b>ink</b>"], pattern="floral")])
-    assert "<h4>dress</h4>" in cards and "floral" in cards and "background:#cd1e23" in cards
-    assert "<b>ink</b>" not in cards and "&lt;b&gt;ink&lt;/b&gt;" in cards
-
-
-def test_a_pasted_inline_image_is_checked_like_a_file():
-    import base64
-
-    import gradio as gr
-    from gradio.components.image import ImageData
-
-    import app
-
-    buffer = io.BytesIO()
-    Image.new("RGB", (40, 40), "red").save(buffer, "PNG")
-    url = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
-    assert app.pass_file_through(ImageData(url=url)) == buffer.getvalue()
-    with pytest.raises(gr.Error, match="over 1 MB"):
-        app.pass_file_through(ImageData(url="data:image/png;base64," + "A" * 2**21), max_bytes=2**20)
-    assert app.pass_file_through(None) is None
 
 
 def run_app_py(*args: str, env: dict[str, str] | None = None, code: str | None = None) -> subprocess.CompletedProcess:
@@ -251,6 +225,47 @@ def test_search_lists_titles_with_price_and_link(client, by_id, live_app):
 def test_search_with_no_match_says_so(client):
     gallery, listing = client.predict(query="a coat", category="coat", max_price=5, api_name="/search")
     assert gallery == [] and "No items match" in listing
+
+
+@pytest.mark.parametrize("query, understood, check", [
+    # Only a refusal: everything else, and the line says what was refused.
+    ("not red", "colour not red", lambda items: items and all("red" not in item.colors for item in items)),
+    # Contradicting itself: either colour.
+    ("a black white dress", "dress · colour black or white",
+     lambda items: items and all(item.category == "dress" for item in items) and items[0].colors[0] in ("black", "white")),
+    # Below anything in stock: nothing, and what the cheapest is.
+    ("a coat under $5", "coat · under $5", lambda items: items == []),
+    # Nothing the schema names: searched by meaning, and said so.
+    ("something nice", "nothing the catalog's attributes name; searching by meaning", lambda items: len(items) > 0),
+    ("a dress that is not black under $80", "dress · colour not black · under $80",
+     lambda items: items and all(i.category == "dress" and "black" not in i.colors and i.price <= 80 for i in items)),
+])
+def test_what_was_understood_is_said_and_honoured(client, by_id, query, understood, check):
+    gallery, listing = client.predict(query=query, api_name="/search")
+    assert f"Understood: {understood}" in listing.replace("\\", "").replace("_", " ").replace("  ", " ")
+    assert check(items_in(gallery, by_id)), listing
+    if "$5" in query:
+        assert "the cheapest match is $" in listing
+
+
+def test_search_with_a_photo_and_words(client, by_id, catalog_items):
+    photo, item = catalog_photo(catalog_items, "dress")
+    gallery, listing = client.predict(handle_file(str(photo)), "", api_name="/search_photo")
+    found = items_in(gallery, by_id)
+    assert found and all(i.category == "dress" for i in found) and "Your photo: dress" in listing
+    gallery, listing = client.predict(handle_file(str(photo)), "like this but in blue", api_name="/search_photo")
+    assert items_in(gallery, by_id)[0].colors[0] == "blue" and "colour blue" in listing
+
+
+def test_an_edited_garment_is_shopped(client, by_id):
+    gallery, listing = client.predict(category="skirt", colors=["pink"], pattern="striped", api_name="/search_garment")
+    found = items_in(gallery, by_id)
+    assert found and all(i.category == "skirt" for i in found)
+    assert found[0].colors[0] == "pink" and found[0].pattern == "striped"
+    with pytest.raises(AppError, match="Pick a category first"):
+        client.predict(category=None, colors=["pink"], api_name="/search_garment")
+    with pytest.raises(AppError, match="not in the list of choices"):  # the dropdowns refuse it first
+        client.predict(category="skirt", colors=["ultraviolet"], api_name="/search_garment")
 
 
 def test_complete_outfit_has_one_piece_per_part(client, by_id):

@@ -30,7 +30,8 @@ def test_a_new_service_loads_nothing_and_refuses_a_bad_query_before_loading(tmp_
     with pytest.raises(BadImageError, match="not a photo"):
         service.read_photo(b"shopping list")
     assert service.models._models == {} and service._store is None
-    assert service.describe() == [f"{DEMO_BANNER} · Search: offline demo model · Attributes: offline demo model"]
+    assert service.describe() == [f"{DEMO_BANNER} · Search: offline demo model · Words: all-MiniLM-L6-v2 · "
+                                  "Attributes: offline demo model"]
 
 
 def test_facets_and_the_price_ceiling_rule(service):
@@ -46,10 +47,12 @@ def test_facets_and_the_price_ceiling_rule(service):
 
 
 def test_search_outfit_and_stylist_pipelines(service):
-    hits = service.search("a red dress", service.filters(max_price=150))
-    assert hits and all(hit.item.price <= 150 for hit in hits)
-    assert [hit.item.category for hit in hits[:3]] == ["dress"] * 3
-    outfit = service.complete_outfit("an outfit for the office", service.filters(gender="men"))
+    result = service.search("a red dress that is not floral", service.filters(max_price=150))
+    hits = result.hits
+    assert hits and all(hit.item.price <= 150 and hit.item.pattern != "floral" for hit in hits)
+    assert {hit.item.category for hit in hits} == {"dress"} and hits[0].item.colors[0] == "red"
+    assert result.query.understood() == "dress · colour red · pattern not floral"
+    outfit = service.complete_outfit("an outfit for the office", service.filters(gender="men")).hits
     assert outfit and all(hit.item.gender in ("men", "unisex") for hit in outfit)
     dress = next(item for item in load_catalog(service.catalog_folder()) if item.category == "dress")
     result = service.style(service.read_photo(dress.image_path), "  ")
@@ -90,10 +93,27 @@ def test_a_price_cap_leaves_out_unpriced_items_and_says_so(half_priced):
     facets = half_priced.facets()
     assert facets.unpriced == 30
     capped = half_priced.filters(max_price=facets.price_ceiling - 5)
-    hits = half_priced.search("a shirt", capped)
+    hits = half_priced.search("something blue", capped).hits
     assert hits and all(hit.item.price is not None and hit.item.price <= capped.max_price for hit in hits)
     assert half_priced.price_note(capped) == UNPRICED_NOTE
     # No cap (the slider at its top): unpriced items are found as well, and nothing needs saying.
     uncapped = half_priced.filters(max_price=facets.price_ceiling)
-    found = half_priced.search("a shirt", uncapped)
+    found = half_priced.search("something blue", uncapped).hits
     assert any(hit.item.price is None for hit in found) and half_priced.price_note(uncapped) is None
+
+
+def test_search_with_a_photo_and_with_an_edited_garment(service):
+    from fashion_ai.schema import Garment
+
+    items = load_catalog(service.catalog_folder())
+    dress = next(item for item in items if item.category == "dress" and item.colors[0] == "red")
+    found = service.search_photo(service.read_photo(dress.image_path))
+    assert found.garment.category == "dress" and {hit.item.category for hit in found.result.hits} == {"dress"}
+    assert dress.id in {hit.item.id for hit in found.result.hits[:3]}  # itself, among the first
+    blue = service.search_photo(service.read_photo(dress.image_path), "like this but in blue")
+    assert blue.result.hits[0].item.colors[0] == "blue" and blue.result.hits[0].item.category == "dress"
+    assert "colour blue" in blue.result.query.understood()
+    # The shopper changed the garment to a pink striped skirt: the catalog's one pink striped skirt comes first.
+    edited = service.search_garment(Garment(category="skirt", colors=["pink"], pattern="striped"))
+    assert {hit.item.category for hit in edited.hits} == {"skirt"}
+    assert edited.hits[0].item.colors[0] == "pink" and edited.hits[0].item.pattern == "striped"

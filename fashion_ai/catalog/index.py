@@ -17,11 +17,12 @@ from pathlib import Path
 
 from PIL import Image
 
-from fashion_ai.catalog import CATALOG_FILE, CatalogItem, load_catalog
+from fashion_ai.catalog import CATALOG_FILE, CatalogItem, item_text, load_catalog
 from fashion_ai.catalog.store import DEFAULT_COLLECTION, CatalogStore
 from fashion_ai.config import AppConfig, load_config
 from fashion_ai.errors import FashionAIError, IndexMissingError
 from fashion_ai.models.clip.embeddings import Embedder
+from fashion_ai.models.text import TextEmbedder
 from fashion_ai.profiles import catalog_folder, catalog_source
 
 logger = logging.getLogger(__name__)
@@ -50,6 +51,32 @@ def _open_image(path: str) -> Image.Image | None:
         return None
 
 
+def _unique(items: Sequence[CatalogItem]) -> dict[str, CatalogItem]:
+    unique: dict[str, CatalogItem] = {}
+    for item in items:
+        if item.id in unique:
+            logger.warning("catalog lists the id %s twice; indexing the first", item.id)
+        else:
+            unique[item.id] = item
+    return unique
+
+
+def build_text_index(items: Sequence[CatalogItem], text_embedder: TextEmbedder, text_store: CatalogStore,
+                     batch_size: int = 256) -> int:
+    """Embed the texts (title, caption, attributes) of the items not yet in the text store; returns how many.
+
+    Resumable like the photo index: upserted by id, batch by batch, items already there skipped."""
+    unique = _unique(items)
+    present = text_store.existing_ids(list(unique))
+    todo = [item for item_id, item in unique.items() if item_id not in present]
+    for start in range(0, len(todo), batch_size):
+        batch = todo[start:start + batch_size]
+        text_store.upsert(batch, text_embedder.embed([item_text(item) for item in batch]))
+    if todo:
+        logger.info("embedded the texts of %d items; the text index holds %d", len(todo), text_store.count())
+    return len(todo)
+
+
 def build_index(items: Sequence[CatalogItem], embedder: Embedder, store: CatalogStore,
                 batch_size: int = DEFAULT_BATCH_SIZE, progress: Progress | None = None,
                 rebuild: bool = False) -> IndexReport:
@@ -62,12 +89,7 @@ def build_index(items: Sequence[CatalogItem], embedder: Embedder, store: Catalog
         raise ValueError(f"batch_size must be positive, not {batch_size}")
     if rebuild:
         store.reset()
-    unique: dict[str, CatalogItem] = {}
-    for item in items:
-        if item.id in unique:
-            logger.warning("catalog lists the id %s twice; indexing the first", item.id)
-        else:
-            unique[item.id] = item
+    unique = _unique(items)
     duplicates = len(items) - len(unique)
     present = store.existing_ids(list(unique))
     todo = [item for item_id, item in unique.items() if item_id not in present]
@@ -109,6 +131,35 @@ def open_store(config: AppConfig, profile: str, embedder: Embedder, reset: bool 
     """The profile's store: the Chroma server at config.chroma_url, else the embedded one under data_dir."""
     return CatalogStore(path=None if config.chroma_url else config.chroma_path, url=config.chroma_url,
                         collection=collection_name(profile, shipped), embedder_name=embedder.name, reset=reset)
+
+
+def open_text_store(config: AppConfig, profile: str, text_embedder: TextEmbedder, reset: bool = False,
+                    shipped: bool = False) -> CatalogStore:
+    """The store of item texts beside the photo store: same ids and metadata, the text model's vectors (Chroma
+    keeps one vector per record, so each view is its own collection)."""
+    return CatalogStore(path=None if config.chroma_url else config.chroma_path, url=config.chroma_url,
+                        collection=collection_name(profile, shipped) + "-text", embedder_name=text_embedder.name,
+                        reset=reset)
+
+
+def ensure_text_index(config: AppConfig, profile: str, text_embedder: TextEmbedder, rebuild_if_stale: bool = False,
+                      shipped: bool = False) -> CatalogStore:
+    """Open the text store and embed the texts it lacks (rebuilt when the text model changed, like the photos')."""
+    try:
+        store = open_text_store(config, profile, text_embedder, shipped=shipped)
+    except IndexMissingError as exc:
+        if not rebuild_if_stale:
+            raise
+        logger.warning("%s; rebuilding it now", exc)
+        store = open_text_store(config, profile, text_embedder, reset=True, shipped=shipped)
+    folder = Path(config.catalog_dir) if shipped else catalog_folder(config, profile)
+    try:
+        items = load_catalog(folder)
+    except (FileNotFoundError, ValueError) as exc:  # a shared server's index without a local catalog
+        logger.warning("%s; serving the %d item texts already indexed", exc, store.count())
+        return store
+    build_text_index(items, text_embedder, store)
+    return store
 
 
 def prepare_catalog(config: AppConfig, profile: str, folder: Path | None = None) -> Path:
@@ -218,6 +269,9 @@ def main(argv: list[str] | None = None) -> int:
                 bar.update(done - bar.n)
 
             report = build_index(items, embedder, store, batch_size=args.batch_size, progress=progress)
+        # 5. The item texts, for the text model (fast: no photos).
+        text_store = open_text_store(config, models.embedder_source, models.text(), reset=args.rebuild)
+        build_text_index(items, models.text(), text_store)
     except SystemExit as exc:  # --help
         return int(exc.code or 0)
     except (FashionAIError, ValueError, FileNotFoundError) as exc:

@@ -45,6 +45,15 @@ class CatalogItem:
                        length=self.length)
 
 
+def item_text(item: CatalogItem) -> str:
+    """What the text model reads of an item: its title, caption and every attribute, in words."""
+    facts = [f"{name}: {value}" for name, value in (
+        ("category", item.category), ("colours", ", ".join(item.colors)), ("pattern", item.pattern),
+        ("material", item.material), ("style", item.style), ("occasion", item.occasion), ("season", item.season),
+        ("for", item.gender), ("sleeve", item.sleeve), ("length", item.length)) if value]
+    return f"{item.title}. {item.caption} " + "; ".join(facts)
+
+
 def load_catalog(directory: Path) -> list[CatalogItem]:
     """Read a catalog folder (catalog.jsonl + images); image paths come back absolute."""
     directory = Path(directory)

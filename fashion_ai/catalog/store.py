@@ -245,6 +245,21 @@ class CatalogStore:
         distances = result["distances"][0] if result.get("distances") else []
         return [(metadata_to_item(meta), 1.0 - float(dist)) for meta, dist in zip(metas, distances, strict=True)]
 
+    def embeddings(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """The stored vectors of these ids (unknown ids are left out)."""
+        found: dict[str, np.ndarray] = {}
+        unique = list(dict.fromkeys(ids))
+        for start in range(0, len(unique), self._max_batch):
+            got = self._collection.get(ids=unique[start:start + self._max_batch], include=["embeddings"])
+            for item_id, vector in zip(got["ids"], got["embeddings"], strict=True):
+                found[item_id] = np.asarray(vector, dtype=np.float32)
+        return found
+
+    def get_where(self, where: dict | None, limit: int = 1000) -> list[CatalogItem]:
+        """Up to `limit` stored items that pass the filter (no ranking)."""
+        got = self._collection.get(where=where, limit=limit, include=["metadatas"])
+        return [metadata_to_item(meta) for meta in got["metadatas"]]
+
     def get_items(self, ids: Sequence[str]) -> list[CatalogItem]:
         """The stored items with these ids, in the order asked; unknown ids are left out."""
         by_id: dict[str, CatalogItem] = {}

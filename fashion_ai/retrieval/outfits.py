@@ -1,39 +1,52 @@
-"""Outfits: the groups a look is made of (top, bottom or a one-piece, outerwear, shoes, bag, accessory) and
-"complete the outfit": one best item per group for the query's occasion, head to toe."""
+"""Outfits: the slots a look is made of (top and bottom, or a one-piece; outerwear, shoes, bag, accessory) and one
+planner behind both "complete the outfit" (words in) and the AI stylist (a garment the shopper has, plus words).
+
+Per slot, candidates come from CLIP (a prompt for the piece against the photos) and the text model (the same prompt
+against item texts), under the shopper's hard constraints (audience, price per item, refusals). The stylist's tables
+(fashion_ai.retrieval.rules) then drop pieces that do not suit the occasion's dress code or the weather, unless the
+shopper named that piece. Each remaining piece scores its CLIP and text similarity (scaled as in search), the
+occasion, style and season it matches, and how its colour goes with the outfit's first piece (or the shopper's
+garment). A total budget ("under $200 in all") picks the best combination that fits it.
+"""
 
 from __future__ import annotations
 
+import itertools
 import logging
-from collections.abc import Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from fashion_ai.catalog import CatalogItem
 from fashion_ai.catalog.store import CatalogStore, build_where, combine_where
 from fashion_ai.retrieval.harmony import colour_harmony
-from fashion_ai.retrieval.query import clean_query, parse_terms
+from fashion_ai.retrieval.query import DEFAULT_MAX_CHARS, ShopperQuery, clean_query
+from fashion_ai.retrieval.rules import (
+    OCCASION_SLOTS_OUT,
+    climate,
+    fit_reasons,
+    occasion_fit,
+    suits_occasion,
+    suits_weather,
+)
 from fashion_ai.retrieval.search import (
-    DEFAULT_MAX_CHARS,
     DEFAULT_RESULTS,
-    SEARCH_WEIGHTS,
+    SearchContext,
     SearchFilters,
     SearchHit,
+    SearchResult,
+    hard_where,
     match_terms,
     require_items,
+    scaled,
 )
-from fashion_ai.schema import normalize_value
+from fashion_ai.schema import Garment, normalize_value
 
 if TYPE_CHECKING:  # torch loads only when a model does
     from fashion_ai.models.clip.embeddings import Embedder
 
 logger = logging.getLogger(__name__)
 
-
-# In an outfit the occasion decides more: every piece must suit it.
-OUTFIT_ANCHOR_WEIGHTS: dict[str, float] = {**SEARCH_WEIGHTS, "occasion": 0.15}
-OUTFIT_PIECE_WEIGHTS: dict[str, float] = {"occasion": 0.15, "style": 0.06, "season": 0.05}
-OUTFIT_HARMONY_WEIGHT = 0.12
-
-# Complementary groups of an outfit: never two items of one group.
+# Complementary groups of an outfit: one piece each.
 OUTFIT_GROUPS: dict[str, tuple[str, ...]] = {
     "top": ("top", "shirt", "sweater", "cardigan", "vest"),
     "bottom": ("pants", "shorts", "skirt"),
@@ -48,7 +61,13 @@ GROUP_NOUNS: dict[str, str] = {"top": "top", "bottom": "pants or skirt", "one-pi
                                "shoes": "shoes", "bag": "bag", "accessory": "hat or scarf"}
 SEPARATES_PLAN: tuple[str, ...] = ("top", "bottom", "outerwear", "shoes", "bag", "accessory")
 ONE_PIECE_PLAN: tuple[str, ...] = ("one-piece", "outerwear", "shoes", "bag", "accessory")
+DROP_FIRST = ("accessory", "bag", "outerwear")  # slots given up, in this order, when a budget cannot cover all
 _CATEGORY_GROUP = {category: group for group, categories in OUTFIT_GROUPS.items() for category in categories}
+
+W_IMAGE, W_TEXT, W_HARMONY, W_DRESS_CODE = 0.3, 0.3, 0.2, 0.3
+PIECE_WEIGHTS: dict[str, float] = {"occasion": 0.2, "style": 0.1, "season": 0.1, "material": 0.1}
+ANCHOR_WEIGHTS: dict[str, float] = {**PIECE_WEIGHTS, "colors": 0.35, "pattern": 0.25}
+BUDGET_CHOICES = 5  # candidates per slot a total budget chooses among
 
 
 def group_of(category: str | None) -> str | None:
@@ -65,71 +84,133 @@ def _group_where(group: str, category: str | None) -> dict:
     return {"category": categories[0]} if len(categories) == 1 else {"category": {"$in": categories}}
 
 
-def _piece_prompt(group: str, terms: Mapping[str, list[str]], query: str) -> str:
-    """What CLIP should look for in one group: "classic shoes for wedding in summer"."""
-    words = [terms["style"][0]] if "style" in terms else []
+def _piece_prompt(group: str, query: ShopperQuery, text: str) -> str:
+    """What to look for in one slot: "classic shoes for wedding in summer"."""
+    words = [query.first("style")] if query.first("style") else []
     words.append(GROUP_NOUNS[group])
-    if "occasion" in terms:
-        words += ["for", terms["occasion"][0]]
-    if "season" in terms:
-        words += ["in", terms["season"][0]]
-    return " ".join(words) if len(words) > 1 else f"{GROUP_NOUNS[group]} to wear with {query}"
+    if query.first("occasion"):
+        words += ["for", query.first("occasion")]
+    if query.first("season"):
+        words += ["in", query.first("season")]
+    return " ".join(words) if len(words) > 1 else f"{GROUP_NOUNS[group]} to wear with {text}"
+
+
+def _plan(anchor_group: str | None, worn_group: str | None, wish_climate: str | None, occasion: str | None
+          ) -> list[str]:
+    one_piece = "one-piece" in (anchor_group, worn_group)
+    plan = [g for g in (ONE_PIECE_PLAN if one_piece else SEPARATES_PLAN) if g != worn_group or g == anchor_group]
+    if anchor_group and anchor_group not in plan:
+        plan.insert(0, anchor_group)  # e.g. "a dress" with a top worn: the words win
+        plan = [g for g in plan if g not in (("top", "bottom") if anchor_group == "one-piece" else ("one-piece",))]
+    if wish_climate == "warm" and anchor_group != "outerwear":
+        plan = [g for g in plan if g != "outerwear"]  # no coat or jacket for summer or the beach
+    plan = [g for g in plan if g == anchor_group or g not in OCCASION_SLOTS_OUT.get(occasion or "", ())]
+    return sorted(plan, key=lambda g: g != anchor_group)  # the anchor first: the others go with it
+
+
+def _candidates(ctx: SearchContext, vectors: tuple, where: dict | None, k: int) -> tuple[dict, dict, dict]:
+    """Candidates of one slot: the prompt's CLIP vector against the photos, its text vector against the texts."""
+    pool: dict[str, CatalogItem] = {}
+    image: dict[str, float] = {}
+    text: dict[str, float] = {}
+    clip_vector, text_vector = vectors
+    for item, cosine in ctx.store.query(clip_vector, k, where):
+        pool[item.id], image[item.id] = item, cosine
+    if text_vector is not None and ctx.text_store is not None:
+        for item, cosine in ctx.text_store.query(text_vector, k, where):
+            pool[item.id], text[item.id] = item, cosine
+    return pool, image, text
+
+
+def plan_outfit(text: str, ctx: SearchContext, filters: SearchFilters | None = None, garment: Garment | None = None,
+                slots: int | None = None) -> SearchResult:
+    """One piece per slot for the words (and around the shopper's garment), best first within each slot."""
+    require_items(ctx.store)
+    filters = filters or SearchFilters()
+    query = ctx.reader.read(text)
+    worn = normalize_value("category", garment.category) if garment else None
+    anchor_category = query.first("category")
+    if anchor_category is None and filters.category and filters.category.strip().lower() not in ("any", ""):
+        anchor_category = normalize_value("category", filters.category)
+    anchor_group, worn_group = group_of(anchor_category), group_of(worn)
+    occasion, wish_climate = query.first("occasion"), climate(query.first("season"), query.first("occasion"))
+    plan = _plan(anchor_group, worn_group, wish_climate, occasion)[:slots]
+    # Per-item limits and refusals hold for every piece; the named category and the colour filter pick the anchor.
+    base = hard_where(replace(query, wanted={k: v for k, v in query.wanted.items() if k != "category"}),
+                      SearchFilters(gender=filters.gender, max_price=filters.max_price))
+    reference = garment if garment and garment.colors else None
+    choices: dict[str, list[SearchHit]] = {}
+    notes: list[str] = []
+    prompts = [text if group == anchor_group else _piece_prompt(group, query, text) for group in plan]
+    clip_vectors = ctx.embedder.embed_texts(prompts) if prompts else []
+    text_vectors = ctx.text_model.embed(prompts) if ctx.text_model is not None and prompts else [None] * len(prompts)
+    for group, vectors in zip(plan, zip(clip_vectors, text_vectors, strict=True), strict=True):
+        is_anchor = group == anchor_group
+        where = combine_where(base, _group_where(group, anchor_category if is_anchor else None),
+                              build_where(color=filters.color) if is_anchor else None)
+        pool, image, similar = _candidates(ctx, vectors, where, 4 * DEFAULT_RESULTS)
+        if not pool and is_anchor and anchor_category:  # nothing of that exact kind: any piece of its slot
+            where = combine_where(base, _group_where(group, None))
+            pool, image, similar = _candidates(ctx, vectors, where, 4 * DEFAULT_RESULTS)
+        if not is_anchor:  # a piece the shopper named is theirs to choose; the rest must suit the occasion
+            pool = {k: v for k, v in pool.items() if suits_occasion(v, occasion) and suits_weather(v, wish_climate)}
+        if not pool:
+            notes.append(f"no {GROUP_NOUNS[group]} in the catalog suits this" + (f" {occasion}" if occasion else ""))
+            continue
+        scored = []
+        image_scaled, text_scaled = scaled(image), scaled(similar)
+        for item_id, item in pool.items():
+            terms = {k: v for k, v in query.wanted.items() if k != "category"}
+            bonus, parts = match_terms(item, terms, ANCHOR_WEIGHTS if is_anchor or anchor_group is None else PIECE_WEIGHTS)
+            score = (W_IMAGE * image_scaled.get(item_id, 0.0) + W_TEXT * text_scaled.get(item_id, 0.0) + bonus
+                     + W_DRESS_CODE * occasion_fit(item, occasion))
+            parts += fit_reasons(item, occasion, wish_climate)
+            if reference is not None and item.colors:
+                harmony = colour_harmony(reference.colors[0], item.colors[0])
+                score += W_HARMONY * harmony
+                if harmony >= 0.7:
+                    whose = "your" if reference is garment else "the"
+                    parts.append(f"{item.colors[0]} goes with {whose} {reference.colors[0]} {reference.category}")
+            scored.append(SearchHit(item, score, " · ".join(dict.fromkeys(parts)) or f"a {item.category} to complete it"))
+        scored.sort(key=lambda hit: (-hit.score, hit.item.id))
+        choices[group] = scored
+        if reference is None and scored[0].item.colors:
+            reference = scored[0].item.garment()  # the others go with the first piece chosen
+    picks = _within_budget(choices, query.total_budget, notes) if query.total_budget else {
+        group: hits[0] for group, hits in choices.items()}
+    logger.info("outfit for %r: %s", text, {g: h.item.id for g, h in picks.items()})
+    return SearchResult([picks[g] for g in plan if g in picks], query, notes)
+
+
+def _within_budget(choices: dict[str, list[SearchHit]], budget: float, notes: list[str]) -> dict[str, SearchHit]:
+    """The best-scoring combination, one piece per slot, whose prices add up to the budget at most; slots are given
+    up (accessory, bag, outerwear) when even the cheapest combination does not fit."""
+    groups = [g for g in choices if any(hit.item.price is not None for hit in choices[g])]
+    while groups:
+        options = [[hit for hit in choices[g] if hit.item.price is not None][:BUDGET_CHOICES] for g in groups]
+        best, best_score = None, float("-inf")
+        for combo in itertools.product(*options):
+            total = sum(hit.item.price for hit in combo)
+            score = sum(hit.score for hit in combo)
+            if total <= budget and score > best_score:
+                best, best_score = combo, score
+        if best is not None:
+            spent = sum(hit.item.price for hit in best)
+            notes.append(f"${spent:,.2f} of ${budget:,.0f} in all")
+            return {g: replace(hit, reason=f"{hit.reason} · ${hit.item.price:,.2f} of the ${budget:,.0f}")
+                    for g, hit in zip(groups, best, strict=True)}
+        drop = next((g for g in DROP_FIRST if g in groups), groups[-1])
+        groups.remove(drop)
+        notes.append(f"no {GROUP_NOUNS[drop]} fits the ${budget:,.0f} budget with the rest")
+    notes.append(f"nothing in the catalog fits ${budget:,.0f} in all")
+    return {}
 
 
 def complete_outfit(query: str, embedder: Embedder, store: CatalogStore, filters: SearchFilters | None = None,
                     exclude_category: str | None = None, max_chars: int = DEFAULT_MAX_CHARS) -> list[SearchHit]:
-    """One best item per complementary group for the query's occasion, head to toe.
-
-    A dress (named in the query, the category filter or exclude_category) replaces top and bottom. The group of
-    exclude_category (a piece the shopper already has) is left out. Gender and price filters apply to every
-    piece; the category and colour filters pick the anchor piece only. No outerwear for summer or the beach.
-    """
+    """One best piece per slot for the words (CLIP and the lexicon only; the service passes its text model too)."""
+    from fashion_ai.retrieval.reading import lexicon_reader
 
     text = clean_query(query, max_chars)
-    require_items(store)
-    filters = filters or SearchFilters()
-    terms = parse_terms(text)
-    anchor_category = terms["category"][0] if "category" in terms else None
-    if anchor_category is None and filters.category and filters.category.strip().lower() not in ("any", ""):
-        anchor_category = normalize_value("category", filters.category)
-    anchor_group = group_of(anchor_category)
-    excluded_group = group_of(exclude_category)
-    one_piece = "one-piece" in (anchor_group, excluded_group)
-    plan = [g for g in (ONE_PIECE_PLAN if one_piece else SEPARATES_PLAN) if g != excluded_group]
-    if anchor_group and anchor_group not in plan and anchor_group != excluded_group:
-        plan.insert(0, anchor_group)  # e.g. "a dress" with an excluded top: the query wins
-        plan = [g for g in plan if g not in (("top", "bottom") if anchor_group == "one-piece" else ("one-piece",))]
-    warm = "summer" in terms.get("season", []) or "beach" in terms.get("occasion", [])
-    if warm and anchor_group != "outerwear":
-        plan = [g for g in plan if g != "outerwear"]
-
-    base = build_where(gender=filters.gender, max_price=filters.max_price)
-    order = sorted(plan, key=lambda g: g != anchor_group)  # anchor first: the others harmonise with it
-    prompts = [text if group == anchor_group else _piece_prompt(group, terms, text) for group in order]
-    vectors = embedder.embed_texts(prompts)
-    picks: dict[str, SearchHit] = {}
-    reference: CatalogItem | None = None
-    for group, vector in zip(order, vectors, strict=True):
-        is_anchor = group == anchor_group
-        where = combine_where(base, _group_where(group, anchor_category if is_anchor else None),
-                              build_where(color=filters.color) if is_anchor else None)
-        candidates = store.query(vector, 4 * DEFAULT_RESULTS, where)
-        if not candidates and is_anchor:  # nothing of that exact kind: any piece of the group
-            candidates = store.query(vector, 4 * DEFAULT_RESULTS, combine_where(base, _group_where(group, None)))
-        weights = OUTFIT_ANCHOR_WEIGHTS if is_anchor else dict(OUTFIT_PIECE_WEIGHTS)
-        if anchor_group is None and not is_anchor:
-            weights["colors"] = 0.08  # "a red outfit": every piece may carry the colour
-        hits = []
-        for item, cosine in candidates:
-            bonus, parts = match_terms(item, terms, weights)
-            if reference is not None and reference.colors and item.colors:
-                harmony = colour_harmony(reference.colors[0], item.colors[0])
-                bonus += OUTFIT_HARMONY_WEIGHT * harmony
-                if harmony >= 0.7:
-                    parts.append(f"{item.colors[0]} goes with the {reference.colors[0]} {reference.category}")
-            hits.append(SearchHit(item, cosine + bonus, " · ".join(parts) or f"{item.category} to complete the outfit"))
-        if hits:
-            picks[group] = min(hits, key=lambda hit: (-hit.score, hit.item.id))
-            reference = reference or picks[group].item
-    logger.info("outfit for %r: %s", text, {g: h.item.id for g, h in picks.items()})
-    return [picks[g] for g in plan if g in picks]
+    garment = Garment(category=exclude_category) if exclude_category else None
+    return plan_outfit(text, SearchContext(embedder, store, lexicon_reader()), filters, garment).hits

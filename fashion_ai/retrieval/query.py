@@ -1,15 +1,43 @@
-"""Reading a shopper's words: text cleaned and refused with a plain message when unusable, and the schema values
-it names, matched against the schema and the shoppers' lexicon."""
+"""A shopper's words as a structured wish: text cleaned (or refused with a plain message), then what it asks for and
+refuses per schema field, its price and audience, and one line saying what was understood.
+
+The reading itself (lexicon, colour names, negation scopes, prices, the text model for near words) is
+``fashion_ai.retrieval.reading``; this module holds the result and the small regular-language parts.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass, field
 
 from fashion_ai.errors import BadQueryError
-from fashion_ai.schema import shopper_vocabulary
+from fashion_ai.schema import Garment
 
 DEFAULT_MAX_CHARS = 300
+FIELD_WORDS = {"colors": "colour", "pattern": "pattern", "material": "material", "style": "style",
+               "occasion": "for", "season": "season", "category": "category"}
+
+_NUMBER = r"(?:[$€£]\s*)?(\d{1,6}(?:[.,]\d{1,2})?)\s*(?:k\b)?\s*(?:[$€£]|dollars?|bucks|usd|euros?|eur|pounds?|gbp)?"
+_MAX = re.compile(r"\b(?:under|below|less than|cheaper than|max(?:imum)?|at most|up to|no more than|not more than|"
+                  r"within|for less than|<=?)\s*" + _NUMBER)
+_MIN = re.compile(r"\b(?:over|above|more than|at least|starting at|from|>=?)\s*" + _NUMBER)
+_RANGE = re.compile(r"\b(?:between|from)?\s*" + _NUMBER + r"\s*(?:and|to|-|–)\s*" + _NUMBER)
+_BARE = re.compile(r"(?:[$€£]\s*(\d{1,6}(?:[.,]\d{1,2})?)|\b(\d{1,6}(?:[.,]\d{1,2})?)\s*(?:dollars?|bucks|usd|euros?|"
+                   r"eur|pounds?|gbp)\b)")
+_TOTAL = re.compile(r"\b(?:in all|in total|total|altogether|all in|for everything|for the whole (?:outfit|look)|"
+                    r"for the (?:outfit|look)|overall)\b")
+_CHEAP = re.compile(r"\b(?:cheap|cheaper|cheapest|affordable|inexpensive|budget|low[- ]cost|bargain|on a budget)\b")
+_PRICEY = re.compile(r"\b(?:expensive|luxury|luxurious|premium|high[- ]end|designer|splurge)\b")
+_MEN = re.compile(r"\b(?:men'?s|mens|for (?:a )?(?:man|men|him|guys?|boyfriend|husband|dad|father|brother|son)|"
+                  r"male|gentlemen'?s?|guys'?)\b")
+_WOMEN = re.compile(r"\b(?:women'?s|womens|ladies'?|lady'?s|for (?:a )?(?:woman|women|her|girlfriend|wife|mum|mom|"
+                    r"mother|sister|daughter)|female|womans)\b")
+_UNISEX = re.compile(r"\bunisex\b")
+NEGATION = re.compile(r"\b(?:not|no|without|non|never|except|excluding|anything but|but not|avoid|minus|nothing)\b|n't\b")
+# Words that end a negation's reach ("not black, for a wedding"); "or" keeps it going ("not black or white").
+_SCOPE_END = re.compile(r"[,.;!?]|\b(?:and|but|for|with|in|to|that|which|under|over|below|above|like)\b")
+_SCOPE_WORDS = 4
 
 
 def clean_text(text: str | None) -> str:
@@ -34,42 +62,154 @@ def clean_query(text: str | None, max_chars: int) -> str:
     return cleaned
 
 
-def _vocabulary() -> dict[str, list[tuple[re.Pattern, str]]]:
-    """field -> (word pattern, canonical value), longest phrases first."""
-    vocab = {}
-    for name, table in shopper_vocabulary().items():
-        ordered = sorted(table.items(), key=lambda kv: -len(kv[0]))
-        vocab[name] = [(re.compile(r"(?<![a-z0-9])" + re.escape(w) + r"(?![a-z0-9])"), v) for w, v in ordered]
-    return vocab
+def normalise(text: str) -> str:
+    """Lower case, one kind of apostrophe, underscores as spaces: the form every pattern here reads."""
+    return clean_text(text).lower().replace("_", " ").replace("’", "'").replace("‘", "'")
 
 
-_VOCABULARY = _vocabulary()
+@dataclass
+class ShopperQuery:
+    """What a shopper's words ask for: values wanted and refused per field, price, audience, and notes."""
+
+    text: str
+    wanted: dict[str, list[str]] = field(default_factory=dict)  # field -> values, in the order said
+    refused: dict[str, list[str]] = field(default_factory=dict)
+    max_price: float | None = None
+    min_price: float | None = None
+    total_budget: float | None = None  # "under $200 in all": for a whole outfit
+    price_preference: str | None = None  # "low" (cheap) or "high" (luxury)
+    gender: str | None = None
+    near: dict[str, str] = field(default_factory=dict)  # shopper word -> "field:value" read by the text model
+    notes: list[str] = field(default_factory=list)
+
+    def first(self, name: str) -> str | None:
+        values = self.wanted.get(name)
+        return values[0] if values else None
+
+    def understood(self) -> str:
+        """One plain line: "dress · colour red · colour not black · under $80 · for women"."""
+        parts = []
+        if self.wanted.get("category"):
+            parts.append(" or ".join(self.wanted["category"]))
+        for name in ("colors", "pattern", "material", "style", "occasion", "season"):
+            values = self.wanted.get(name)
+            if values:
+                parts.append(f"{FIELD_WORDS[name]} {' or '.join(values)}")
+        for name, values in self.refused.items():
+            label = "not" if name == "category" else f"{FIELD_WORDS[name]} not"
+            parts.append(f"{label} {' or '.join(values)}")
+        if self.min_price is not None and self.max_price is not None:
+            parts.append(f"${self.min_price:,.0f}-${self.max_price:,.0f}")
+        elif self.max_price is not None:
+            parts.append(f"under ${self.max_price:,.0f}")
+        elif self.min_price is not None:
+            parts.append(f"over ${self.min_price:,.0f}")
+        if self.total_budget is not None:
+            parts.append(f"${self.total_budget:,.0f} in all")
+        if self.price_preference:
+            parts.append("cheaper first" if self.price_preference == "low" else "pricier first")
+        if self.gender:
+            parts.append(f"for {self.gender}")
+        words = [f"{word} = {meaning.split(':', 1)[1]}" for word, meaning in self.near.items()]
+        if words:
+            parts.append("read as " + ", ".join(words))
+        parts.extend(self.notes)
+        return " · ".join(parts) if parts else "nothing the catalog's attributes name; searching by meaning"
 
 
-def parse_terms(query: str) -> dict[str, list[str]]:
-    """Schema values the query mentions, per field, in the order the query says them."""
-    text = clean_text(query).lower().replace("_", " ").replace("’", "'")
-    found: dict[str, list[str]] = {}
-    for name, patterns in _VOCABULARY.items():
-        taken: list[tuple[int, int]] = []  # per field: "t-shirt" must not also count as "shirt"
-        hits: list[tuple[int, str]] = []
-        for pattern, value in patterns:
-            for match in pattern.finditer(text):
-                start, end = match.span()
-                if any(start < e and s < end for s, e in taken):
-                    continue
-                taken.append((start, end))
-                hits.append((start, value))
-        values = list(dict.fromkeys(v for _, v in sorted(hits)))
-        if values:
-            found[name] = values
-    return found
+def _amount(text: str) -> float:
+    return float(text.replace(",", "."))
 
 
-def query_terms(query: str) -> dict[str, str]:
-    """Shopper words of the query mapped to schema fields (several colours come comma-joined).
+def read_price(text: str, query: ShopperQuery) -> list[tuple[int, int]]:
+    """Fill the query's price fields from the (normalised) text; returns the spans that said them."""
+    spans: list[tuple[int, int]] = []
+    total = _TOTAL.search(text)
+    for match in _RANGE.finditer(text):
+        if match.group(0).strip()[:1].isdigit() or match.group(0).strip().startswith(("between", "from", "$", "€", "£")):
+            low, high = sorted((_amount(match.group(1)), _amount(match.group(2))))
+            query.min_price, query.max_price = low, high
+            spans.append(match.span())
+            break
+    if query.max_price is None:
+        for match in _MAX.finditer(text):
+            query.max_price = _amount(match.group(1))
+            spans.append(match.span())
+    if query.min_price is None:
+        for match in _MIN.finditer(text):
+            if any(s <= match.start() < e for s, e in spans):
+                continue
+            query.min_price = _amount(match.group(1))
+            spans.append(match.span())
+    if query.max_price is None and query.min_price is None:
+        bare = _BARE.search(text)  # "a $60 dress": at most that
+        if bare:
+            query.max_price = _amount(bare.group(1) or bare.group(2))
+            spans.append(bare.span())
+    if total and query.max_price is not None:
+        query.total_budget, query.max_price = query.max_price, None
+        spans.append(total.span())
+    for pattern, preference in ((_CHEAP, "low"), (_PRICEY, "high")):
+        match = pattern.search(text)
+        if match:
+            query.price_preference = query.price_preference or preference
+            spans.append(match.span())
+    return spans
 
-    "a classic dress for a summer wedding" -> {"category": "dress", "style": "classic", "occasion": "wedding",
-    "season": "summer"}
-    """
-    return {name: ",".join(values) if name == "colors" else values[0] for name, values in parse_terms(query).items()}
+
+def read_gender(text: str, query: ShopperQuery) -> list[tuple[int, int]]:
+    """Fill the query's audience ("men's", "for her", "unisex"); returns the spans that said it."""
+    found = [(m.span(), gender) for pattern, gender in ((_MEN, "men"), (_WOMEN, "women"), (_UNISEX, "unisex"))
+             for m in pattern.finditer(text)]
+    genders = {gender for _, gender in found}
+    if len(genders) == 1:
+        query.gender = genders.pop()
+    elif len(genders) > 1:
+        query.notes.append("for anyone (both men and women named)")
+    return [span for span, _ in found]
+
+
+def negation_scopes(text: str) -> list[tuple[int, int]]:
+    """The spans a negation reaches: from its cue to the next comma, conjunction or a few words on."""
+    scopes = []
+    for cue in NEGATION.finditer(text):
+        start = cue.end()
+        end_match = _SCOPE_END.search(text, start + 1)
+        end = end_match.start() if end_match else len(text)
+        words = list(re.finditer(r"\S+", text[start:end]))
+        if len(words) > _SCOPE_WORDS:
+            end = start + words[_SCOPE_WORDS - 1].end()
+        scopes.append((cue.start(), end))
+    return scopes
+
+
+def garment_query(garment: Garment) -> ShopperQuery:
+    """A garment (read from a photo, or edited by the shopper) as the wish to find items like it."""
+    values = garment.to_dict()
+    wanted = {name: (list(value) if isinstance(value, list) else [value]) for name, value in values.items()
+              if name in FIELD_WORDS}
+    return ShopperQuery(text=garment_phrase(garment), wanted=wanted)
+
+
+def garment_phrase(garment: Garment) -> str:
+    """A garment in a few words for the models: "red floral silk dress"."""
+    words = [garment.colors[0] if garment.colors else "", garment.pattern if garment.pattern != "solid" else "",
+             garment.material or "", garment.category]
+    return " ".join(w for w in words if w)
+
+
+def edited(base: ShopperQuery, words: ShopperQuery) -> ShopperQuery:
+    """The base wish (a photo's garment) changed by the shopper's words: what the words name replaces the base's
+    value of that field ("like this but in blue"), what they refuse is dropped, their price and audience hold."""
+    wanted = {name: list(values) for name, values in base.wanted.items()}
+    wanted.update({name: list(values) for name, values in words.wanted.items()})
+    for name, values in words.refused.items():
+        kept = [v for v in wanted.get(name, []) if v not in values]
+        if kept:
+            wanted[name] = kept
+        else:
+            wanted.pop(name, None)
+    return ShopperQuery(text=words.text or base.text, wanted=wanted, refused=dict(words.refused),
+                        max_price=words.max_price, min_price=words.min_price, total_budget=words.total_budget,
+                        price_preference=words.price_preference, gender=words.gender, near=dict(words.near),
+                        notes=list(words.notes))

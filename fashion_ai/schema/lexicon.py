@@ -36,8 +36,22 @@ SHOPPER_WORDS: dict[str, dict[str, str]] = {
                  "beanie": "hat", "scarves": "scarf", "sundress": "dress", "oxford shirt": "shirt",
                  "denim jacket": "jacket", "trench coat": "coat", "a-line skirt": "skirt", "flared skirt": "skirt",
                  "denim shorts": "shorts", "bermuda shorts": "shorts", "ankle boots": "shoe", "tote bag": "bag",
-                 "shoulder bag": "bag", "sun hat": "hat", "wrap scarf": "scarf", "knit scarf": "scarf"},
-    "colors": {"golden": "gold"},
+                 "shoulder bag": "bag", "sun hat": "hat", "wrap scarf": "scarf", "knit scarf": "scarf",
+                 # nouns of real product catalogs (the ashraq / Kaggle article types, Fashionpedia's labels)
+                 "sweatshirt": "top", "tunic": "top", "kurta": "top", "kurti": "top", "camisole": "top", "polo": "shirt",
+                 "polo shirt": "shirt", "shrug": "cardigan", "waistcoat": "vest", "gilet": "vest", "romper": "jumpsuit",
+                 "playsuit": "jumpsuit", "overalls": "jumpsuit", "jeggings": "pants", "leggings": "pants",
+                 "track pants": "pants", "joggers": "pants", "capris": "pants", "culottes": "pants", "flip flops": "shoe",
+                 "flip-flops": "shoe", "stilettos": "shoe", "mules": "shoe", "espadrilles": "shoe",
+                 "oxfords": "shoe", "brogues": "shoe", "slippers": "shoe", "wedges": "shoe", "footwear": "shoe",
+                 "rucksack": "bag", "satchel": "bag", "duffel": "bag", "crossbody": "bag", "shopper": "bag",
+                 "stole": "scarf", "muffler": "scarf", "shawl": "scarf", "bandana": "scarf", "beret": "hat",
+                 "bucket hat": "hat", "trilby": "hat", "mittens": "glove", "shades": "glasses", "spectacles": "glasses",
+                 "peacoat": "coat", "raincoat": "coat", "puffer": "jacket", "anorak": "jacket",
+                 "windbreaker": "jacket", "bomber": "jacket", "suit jacket": "jacket", "gown": "dress", "frock": "dress",
+                 "maxi dress": "dress", "cocktail dress": "dress", "skort": "skirt"},
+    "colors": {"golden": "gold", "navy blue": "navy", "off white": "white", "off-white": "white", "royal blue": "blue",
+               "nude": "beige", "camel": "beige", "charcoal": "grey", "burgundy": "red", "wine": "red"},
     "pattern": {"polka dots": "dotted", "polka-dot": "dotted", "spotted": "dotted", "checkered": "checked",
                 "gingham": "checked", "tartan": "checked", "flowery": "floral", "floral print": "floral",
                 "stripy": "striped", "pinstripe": "striped"},
@@ -46,7 +60,8 @@ SHOPPER_WORDS: dict[str, dict[str, str]] = {
               "chic": "elegant", "smart": "business"},
     "occasion": {"office": "work", "interview": "work", "meeting": "work", "date": "date night", "dinner": "date night",
                  "night out": "party", "parties": "party", "weddings": "wedding", "wedding guest": "wedding",
-                 "gala": "formal", "gym": "sport", "workout": "sport", "running": "sport", "sports": "sport",
+                 "gala": "formal", "black tie": "formal", "black-tie": "formal", "cocktail": "party", "prom": "party",
+                 "gym": "sport", "workout": "sport", "running": "sport", "sports": "sport",
                  "hiking": "outdoor", "camping": "outdoor", "holiday": "travel", "vacation": "travel",
                  "trip": "travel", "daily": "everyday", "every day": "everyday", "weekend": "everyday",
                  "pool": "beach"},
@@ -60,20 +75,27 @@ SEARCH_FIELDS: dict[str, tuple[str, ...]] = {"category": CATEGORIES, "colors": C
 
 
 def plural(noun: str) -> str:
-    """The plural shoppers type for a category noun ("dress" -> "dresses")."""
-    return noun + ("es" if noun.endswith(("s", "sh")) else "s")
+    """The plural shoppers type for a noun ("dress" -> "dresses", "hoodie" -> "hoodies"); nouns that are plural
+    already ("jeans", "shorts", "leggings") stay."""
+    if noun.endswith(("ss", "sh", "ch", "x")):
+        return noun + "es"
+    if noun.endswith("s"):
+        return noun
+    if noun.endswith("y") and noun[-2:-1] not in "aeiou":
+        return noun[:-1] + "ies"
+    return noun + "s"
 
 
 def shopper_vocabulary() -> dict[str, dict[str, str]]:
     """field -> {shopper word or phrase: canonical value}: the schema's values, category plurals, SYNONYMS and
     SHOPPER_WORDS. "solid" is left out: in a query it reads as an adjective ("solid shoes") more than a pattern."""
     words: dict[str, dict[str, str]] = {name: {v: v for v in values} for name, values in SEARCH_FIELDS.items()}
-    for category in CATEGORIES:
-        words["category"].setdefault(plural(category), category)
     for table in (SYNONYMS, SHOPPER_WORDS):
         for name, mapping in table.items():
             if name in words:
                 for word, value in mapping.items():
                     words[name].setdefault(word, value)
+    for noun, category in list(words["category"].items()):  # "dresses", "hoodies", "tank tops"
+        words["category"].setdefault(plural(noun), category)
     words["pattern"].pop("solid", None)
     return words

@@ -1,0 +1,151 @@
+"""Reading a shopper's words into a ShopperQuery.
+
+In order: prices and audience (regular language), negation scopes, then every phrase of the lexicon (the schema's
+values, shoppers' synonyms, plurals, and the colour-survey names), longest first, each wanted or refused by the
+scope it falls in. Words left over go to the text model: a word whose embedding is nearest to one schema value of a
+field, above a threshold and clearly ahead of that field's runner-up, reads as that value ("gown" -> dress,
+"snow" -> winter). Generic shopping words ("outfit", "something", "nice") never do.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from fashion_ai.retrieval.query import ShopperQuery, negation_scopes, normalise, read_gender, read_price
+from fashion_ai.schema import SEARCH_FIELDS, colour_names, shopper_vocabulary
+
+if TYPE_CHECKING:
+    from fashion_ai.models.text import TextEmbedder
+
+logger = logging.getLogger(__name__)
+
+# A leftover word reads as a schema value when its similarity to it (each in its field's phrase) reaches
+# NEAR_THRESHOLD and beats the field's next value by NEAR_MARGIN. Chosen on a word list (tests/retrieval), not on
+# the search development set.
+NEAR_THRESHOLD = 0.78
+NEAR_MARGIN = 0.08
+NEAR_TEMPLATES = {"category": "a {} (clothing)", "colors": "the colour {}", "pattern": "a {} pattern",
+                  "material": "made of {}", "occasion": "clothes for {}", "style": "{} style", "season": "clothes for {}"}
+# Words that name no attribute however close they sit to one in the text model's space.
+GENERIC_WORDS = frozenset("""
+a an the and or but if so to of in on at by for from with without into onto over under up down out off about as
+is are was were be been being am do does did have has had can could would should will shall may might must
+i me my mine we us our you your he him his she her it its they them their this that these those there here
+what which who whom whose when where why how all any some each every both either neither other another such
+one ones thing things something anything everything nothing item items piece pieces outfit outfits look looks
+clothes clothing wear wearing worn wardrobe style styles fashion fashionable garment garments
+nice pretty beautiful lovely cute good great best better perfect new old nicest favourite favorite cool fun
+want wants wanted need needs needed looking find show give get buy shop shopping please thanks like love
+match matching pair pairs set go goes going day days time event events occasion occasions season weather
+really very too also just only more less most least same similar kind sort type sorts kinds bit little lot
+size sizes fit fits small large big long short tall
+""".split())
+
+
+def _pattern(word: str) -> re.Pattern:
+    # A hyphen binds: "black-tie" is no colour, "t-shirt" no shirt.
+    return re.compile(r"(?<![a-z0-9-])" + re.escape(word) + r"(?![a-z0-9]|-[a-z])")
+
+
+def _overlaps(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
+    return any(span[0] < end and start < span[1] for start, end in spans)
+
+
+class QueryReader:
+    """Reads shoppers' words; the text model (optional) maps words the lexicon lacks."""
+
+    def __init__(self, text_model: TextEmbedder | None = None):
+        self.text_model = text_model
+        words = shopper_vocabulary()
+        for word, colour in colour_names().items():
+            words["colors"].setdefault(word, colour)
+        # Per field, longest phrase first, so "navy blue" wins over "navy" and "t-shirt" over "shirt"; fields
+        # read independently, so "knit scarf" is a scarf and knit.
+        self._compiled = {name: [(_pattern(word), value) for word, value in sorted(table.items(), key=lambda kv: -len(kv[0]))]
+                          for name, table in words.items()}
+        self._near_index: dict[str, np.ndarray] | None = None
+
+    def read(self, text: str) -> ShopperQuery:
+        """The structured wish of a shopper's words."""
+        lowered = normalise(text)
+        query = ShopperQuery(text=text)
+        said = read_price(lowered, query) + read_gender(lowered, query)
+        scopes = negation_scopes(lowered)
+        hits: list[tuple[int, str, str, bool]] = []  # (position, field, value, refused)
+        covered = list(said)
+        for name, patterns in self._compiled.items():
+            taken = list(said)
+            for pattern, value in patterns:
+                for match in pattern.finditer(lowered):
+                    if _overlaps(match.span(), taken):
+                        continue
+                    taken.append(match.span())
+                    hits.append((match.start(), name, value, _overlaps(match.span(), scopes)))
+            covered += taken
+        if self.text_model is not None:
+            hits += self._near_words(lowered, covered, scopes, query)
+        for _, name, value, refused in sorted(hits):
+            target = query.refused if refused else query.wanted
+            if value not in target.setdefault(name, []):
+                target[name].append(value)
+        self._reconcile(query)
+        return query
+
+    def _near_words(self, text: str, taken: list[tuple[int, int]], scopes: list[tuple[int, int]],
+                    query: ShopperQuery) -> list[tuple[int, str, str, bool]]:
+        words = [m for m in re.finditer(r"[a-z][a-z'-]{2,}", text)
+                 if m.group(0) not in GENERIC_WORDS and not _overlaps(m.span(), taken) and not _NEGATIVE.match(m.group(0))]
+        if not words:
+            return []
+        index = self._index()
+        names = list(NEAR_TEMPLATES)
+        # One batch for every leftover word in every field's phrase.
+        vectors = self.text_model.embed([NEAR_TEMPLATES[name].format(m.group(0)) for m in words for name in names])
+        found = []
+        for w, match in enumerate(words):
+            best: tuple[float, str, str] | None = None
+            for f, name in enumerate(names):
+                scores = index[name] @ vectors[w * len(names) + f]
+                order = np.argsort(-scores)
+                top, runner = float(scores[order[0]]), float(scores[order[1]])
+                if top >= NEAR_THRESHOLD and top - runner >= NEAR_MARGIN and (best is None or top > best[0]):
+                    best = (top, name, SEARCH_FIELDS[name][order[0]])
+            if best is not None:
+                query.near[match.group(0)] = f"{best[1]}:{best[2]}"
+                found.append((match.start(), best[1], best[2], _overlaps(match.span(), scopes)))
+        return found
+
+    def _index(self) -> dict[str, np.ndarray]:
+        if self._near_index is None:
+            self._near_index = {name: self.text_model.embed([NEAR_TEMPLATES[name].format(v) for v in values])
+                                for name, values in SEARCH_FIELDS.items()}
+        return self._near_index
+
+    @staticmethod
+    def _reconcile(query: ShopperQuery) -> None:
+        """A value both wanted and refused is refused; several colours wanted read as either of them."""
+        for name, refused in query.refused.items():
+            kept = [v for v in query.wanted.get(name, []) if v not in refused]
+            if name in query.wanted:
+                if kept:
+                    query.wanted[name] = kept
+                else:
+                    del query.wanted[name]
+
+
+_LEXICON_READER: QueryReader | None = None
+
+
+def lexicon_reader() -> QueryReader:
+    """A reader without a text model (lexicon and colour names only), built once: its tables never change."""
+    global _LEXICON_READER
+    if _LEXICON_READER is None:
+        _LEXICON_READER = QueryReader()
+    return _LEXICON_READER
+
+
+_NEGATIVE = re.compile(r"^(?:not|no|without|non|never|except|excluding|avoid|minus|nothing)$")

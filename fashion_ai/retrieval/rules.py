@@ -1,0 +1,144 @@
+"""A stylist's tables: dress codes (which pieces are formal enough, or too formal, for an occasion) and weather
+(which pieces are too warm for summer or too light for winter). Every rule is a table here, read by the outfit
+planner and the stylist, and named in the reasons they give.
+
+Dress-code levels: 1 casual, 2 smart casual, 3 business / cocktail, 4 formal. What an item's title words, category,
+material and style each allow is a vote for those levels (the title's counts 1.5: "rubber sneakers" in a "classic"
+style are casual); the item's range is the levels with the most votes. An occasion accepts a range; an item suits
+it when the two meet, and fits it better the more of its votes fall inside. Some occasions also rule out materials
+(no suede at the beach, no wool at the gym) and slots (no scarf or coat at the gym). Weather: a warm wish (summer,
+the beach) takes nothing with a cold sign (a coat, wool, knit, boots), a cold wish nothing with a warm one.
+"""
+
+from __future__ import annotations
+
+import re
+
+from fashion_ai.catalog import CatalogItem
+
+LEVELS = {1: "casual", 2: "smart casual", 3: "business", 4: "formal"}
+OCCASION_LEVELS: dict[str, tuple[int, int]] = {
+    "everyday": (1, 2), "beach": (1, 1), "sport": (1, 1), "outdoor": (1, 1), "travel": (1, 2), "work": (2, 3),
+    "date night": (2, 3), "party": (2, 4), "wedding": (3, 4), "formal": (4, 4),
+}
+STYLE_LEVELS: dict[str, tuple[int, int]] = {
+    "sporty": (1, 1), "streetwear": (1, 1), "casual": (1, 2), "bohemian": (1, 3), "romantic": (2, 4),
+    "preppy": (2, 3), "minimalist": (2, 4), "classic": (2, 4), "business": (3, 3), "elegant": (3, 4),
+}
+MATERIAL_LEVELS: dict[str, tuple[int, int]] = {
+    "denim": (1, 2), "canvas": (1, 2), "rubber": (1, 1), "straw": (1, 3), "knit": (1, 3), "polyester": (1, 3),
+    "silk": (3, 4), "satin": (3, 4), "chiffon": (3, 4), "velvet": (3, 4), "lace": (2, 4), "cashmere": (2, 4),
+}
+CATEGORY_LEVELS: dict[str, tuple[int, int]] = {
+    "shorts": (1, 1), "top": (1, 2), "sweater": (1, 3), "cardigan": (1, 3), "leg warmer": (1, 1), "sock": (1, 2),
+    "tie": (3, 4), "umbrella": (1, 4),
+}
+# Title words that settle a piece's level whatever else it is.
+_TITLE_WORDS: tuple[tuple[str, tuple[int, int]], ...] = (
+    ("sneakers?|trainers?|flip[- ]?flops?|hoodies?|joggers|track pants|tank tops?|tees?|t-shirts?|sweatshirts?|"
+     "denim shorts|bermuda shorts|beanies?|caps?|backpacks?|rucksacks?", (1, 1)),
+    ("jeans|chinos|tote bags?|ankle boots|sun hats?", (1, 2)),
+    ("loafers|oxford shoes|oxfords|brogues|blazers?|trench coats?|overcoats?", (2, 4)),
+    ("gowns?|tuxedos?|heels|pumps|stilettos|clutch(?:es)?|cocktail dress(?:es)?", (3, 4)),
+)
+TITLE_LEVELS = tuple((re.compile(rf"\b(?:{words})\b"), levels) for words, levels in _TITLE_WORDS)
+# Materials an occasion rules out whatever their dress code, and slots it leaves empty.
+OCCASION_MATERIALS_OUT: dict[str, frozenset[str]] = {
+    "beach": frozenset({"leather", "suede", "velvet", "wool", "cashmere", "knit", "satin"}),
+    "sport": frozenset({"leather", "suede", "velvet", "wool", "cashmere", "silk", "satin", "chiffon", "lace", "straw"}),
+    "outdoor": frozenset({"silk", "satin", "chiffon", "velvet", "lace"}),
+}
+OCCASION_SLOTS_OUT: dict[str, frozenset[str]] = {"sport": frozenset({"accessory", "outerwear"})}
+COLD_CATEGORIES = frozenset({"coat", "sweater", "cardigan", "glove", "leg warmer"})
+COLD_MATERIALS = frozenset({"wool", "cashmere", "knit", "velvet"})
+WARM_CATEGORIES = frozenset({"shorts"})
+WARM_MATERIALS = frozenset({"straw", "linen"})
+WARM_TITLES = re.compile(r"\b(?:sandals?|flip[- ]?flops?|tank tops?|sundress(?:es)?|sun hats?|bermuda)\b")
+COLD_TITLES = re.compile(r"\b(?:boots?|parkas?|puffers?|knit)\b")
+WARM_SEASONS = frozenset({"summer"})
+COLD_SEASONS = frozenset({"winter"})
+
+
+TITLE_VOTE = 1.5
+
+
+def level_votes(item: CatalogItem) -> dict[int, float]:
+    """How many of the item's words (title 1.5, category, material, style 1 each) allow each dress-code level."""
+    title = item.title.lower()
+    ranges = [(levels, TITLE_VOTE) for pattern, levels in TITLE_LEVELS if pattern.search(title)]
+    ranges += [(table[value], 1.0) for table, value in ((CATEGORY_LEVELS, item.category),
+                                                         (MATERIAL_LEVELS, item.material), (STYLE_LEVELS, item.style))
+               if value in table]
+    return {level: sum(weight for (low, high), weight in ranges if low <= level <= high) for level in LEVELS}
+
+
+def formality(item: CatalogItem) -> tuple[int, int]:
+    """The dress-code range an item can serve: the levels most of its words allow (all four if none says)."""
+    votes = level_votes(item)
+    best = max(votes.values())
+    chosen = [level for level, count in votes.items() if count == best]
+    return min(chosen), max(chosen)
+
+
+def occasion_fit(item: CatalogItem, occasion: str | None) -> float:
+    """0..1: the share of the item's dress-code votes that fall in the occasion's range (1 without an occasion)."""
+    if not occasion or occasion not in OCCASION_LEVELS:
+        return 1.0
+    votes = level_votes(item)
+    total = sum(votes.values())
+    low, high = OCCASION_LEVELS[occasion]
+    return sum(count for level, count in votes.items() if low <= level <= high) / total if total else 1.0
+
+
+def suits_occasion(item: CatalogItem, occasion: str | None) -> bool:
+    """Whether the item's dress-code range meets the occasion's (any item, when no occasion is named)."""
+    if not occasion or occasion not in OCCASION_LEVELS:
+        return True
+    if item.material in OCCASION_MATERIALS_OUT.get(occasion, ()):
+        return False
+    low, high = formality(item)
+    want_low, want_high = OCCASION_LEVELS[occasion]
+    return low <= want_high and want_low <= high
+
+
+def weather_signs(item: CatalogItem) -> set[str]:
+    """"warm" when anything about the piece is made for heat (shorts, linen, straw, sandals), "cold" when anything
+    is made for cold (a coat, wool, knit, boots); both for a knit tank top, neither for most."""
+    title = item.title.lower()
+    signs = set()
+    if WARM_TITLES.search(title) or item.category in WARM_CATEGORIES or item.material in WARM_MATERIALS:
+        signs.add("warm")
+    if COLD_TITLES.search(title) or item.category in COLD_CATEGORIES or item.material in COLD_MATERIALS:
+        signs.add("cold")
+    return signs
+
+
+def climate(season: str | None, occasion: str | None) -> str | None:
+    """What a wish's weather is: "warm" (summer, the beach), "cold" (winter) or None."""
+    if season in WARM_SEASONS or occasion == "beach":
+        return "warm"
+    if season in COLD_SEASONS:
+        return "cold"
+    return None
+
+
+def suits_weather(item: CatalogItem, wish_climate: str | None) -> bool:
+    """No coat, wool or knit for a warm wish; no shorts, linen or straw for a cold one."""
+    if wish_climate is None:
+        return True
+    return ("cold" if wish_climate == "warm" else "warm") not in weather_signs(item)
+
+
+def fit_reasons(item: CatalogItem, occasion: str | None, wish_climate: str | None) -> list[str]:
+    """What makes the item fit, in a stylist's words ("formal enough for a wedding", "light for summer")."""
+    parts = []
+    if occasion in OCCASION_LEVELS:
+        low, high = formality(item)
+        want_low, _ = OCCASION_LEVELS[occasion]
+        parts.append(f"{'dressy' if max(low, want_low) >= 3 else 'relaxed'} enough for {occasion}")
+    signs = weather_signs(item)
+    if wish_climate == "warm" and "warm" in signs:
+        parts.append("light for the heat")
+    elif wish_climate == "cold" and "cold" in signs:
+        parts.append("warm for the cold")
+    return parts

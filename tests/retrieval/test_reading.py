@@ -1,0 +1,124 @@
+"""Reading shoppers' words: what each phrase asks for or refuses, prices, audiences, and the line saying so.
+
+Table by table, with a comment per odd case. The lexicon-only reader runs without models; the near-word cases load
+the packaged all-MiniLM-L6-v2 (the same text model the app serves offline).
+"""
+
+import pytest
+
+from fashion_ai.retrieval.query import ShopperQuery, edited, garment_query
+from fashion_ai.retrieval.reading import QueryReader, lexicon_reader
+from fashion_ai.schema import Garment
+
+
+def read(text: str) -> ShopperQuery:
+    return lexicon_reader().read(text)
+
+
+@pytest.mark.parametrize("text, wanted", [
+    ("a classic dress for a summer wedding",
+     {"category": ["dress"], "style": ["classic"], "occasion": ["wedding"], "season": ["summer"]}),
+    ("Red striped T-shirt", {"category": ["top"], "colors": ["red"], "pattern": ["striped"]}),  # not "shirt"
+    ("navy wool trench coat for the office", {"category": ["coat"], "colors": ["navy"], "material": ["wool"],
+                                              "occasion": ["work"]}),
+    ("polka dot skirt", {"category": ["skirt"], "pattern": ["dotted"]}),  # the singular too
+    ("dresses", {"category": ["dress"]}),  # plurals of every noun
+    ("hoodies and tank tops", {"category": ["top"]}),
+    ("trainers", {"category": ["shoe"]}),
+    ("a crimson gown", {"category": ["dress"], "colors": ["red"]}),  # colour names of the xkcd survey
+    ("a turquoise cardigan", {"category": ["cardigan"], "colors": ["blue"]}),
+    ("mustard knit scarf", {"category": ["scarf"], "colors": ["yellow"], "material": ["knit"]}),  # a scarf, and knit
+    ("a navy blue blazer", {"category": ["jacket"], "colors": ["navy"]}),  # "navy blue" is navy, not navy and blue
+    ("a black white dress", {"category": ["dress"], "colors": ["black", "white"]}),  # contradictory: either
+    ("I'm bored of tanks", {"category": ["top"]}),  # "red" inside "bored" is not red
+    ("something nice", {}),
+])
+def test_what_the_words_ask_for(text, wanted):
+    assert read(text).wanted == wanted
+
+
+@pytest.mark.parametrize("text, wanted, refused", [
+    ("a dress that is not black", {"category": ["dress"]}, {"colors": ["black"]}),
+    ("without stripes", {}, {"pattern": ["striped"]}),
+    ("no wool, no stripes, for work", {"occasion": ["work"]}, {"material": ["wool"], "pattern": ["striped"]}),
+    ("not red or pink", {}, {"colors": ["red", "pink"]}),  # "or" keeps the negation going
+    ("a red skirt but not a mini one", {"category": ["skirt"], "colors": ["red"]}, {}),  # "mini" is no search field
+    ("anything but dresses", {}, {"category": ["dress"]}),
+    ("a black dress, not black", {"category": ["dress"]}, {"colors": ["black"]}),  # refusing beats wanting
+])
+def test_what_the_words_refuse(text, wanted, refused):
+    query = read(text)
+    assert (query.wanted, query.refused) == (wanted, refused)
+
+
+@pytest.mark.parametrize("text, low, high, total, preference", [
+    ("under $60", None, 60, None, None),
+    ("less than 100 dollars", None, 100, None, None),
+    ("a dress below 80", None, 80, None, None),
+    ("over $100", 100, None, None, None),
+    ("between $50 and $120", 50, 120, None, None),
+    ("from 20 to 45 euros", 20, 45, None, None),
+    ("a $60 dress", None, 60, None, None),  # a bare amount: at most that
+    ("an outfit under $200 in all", None, None, 200, None),  # a total for the whole look
+    ("cheap sneakers", None, None, None, "low"),
+    ("something luxurious", None, None, None, "high"),
+    ("a dress from zara", None, None, None, None),  # "from" without an amount is no price
+])
+def test_prices_in_words(text, low, high, total, preference):
+    query = read(text)
+    assert (query.min_price, query.max_price, query.total_budget, query.price_preference) == (low, high, total,
+                                                                                              preference)
+
+
+@pytest.mark.parametrize("text, gender", [
+    ("men's striped shirt", "men"), ("a shirt for him", "men"), ("mens jeans", "men"), ("a gift for her", "women"),
+    ("ladies' coat", "women"), ("womens sandals", "women"), ("unisex hoodie", "unisex"), ("a red dress", None),
+])
+def test_audience_in_words(text, gender):
+    assert read(text).gender == gender
+
+
+@pytest.mark.parametrize("text, line", [
+    ("a dress that is not black under $80", "dress · colour not black · under $80"),
+    ("men's striped shirt", "shirt · pattern striped · for men"),
+    ("not red", "colour not red"),
+    ("a black white dress", "dress · colour black or white"),
+    ("something nice", "nothing the catalog's attributes name; searching by meaning"),
+])
+def test_the_understood_line(text, line):
+    assert read(text).understood() == line
+
+
+@pytest.fixture(scope="module")
+def reader():
+    from fashion_ai.models.text import load_text_model
+
+    return QueryReader(load_text_model())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("text, field, value", [
+    ("gown for a gala", "category", "dress"),  # via the lexicon
+    ("a warm coat for snow", "season", "winter"),  # via the text model: "snow" is nearest winter
+    ("sandals for a cold day", "season", "winter"),
+    ("a stole", "category", "scarf"),
+])
+def test_the_text_model_reads_words_the_lexicon_lacks(reader, text, field, value):
+    assert value in reader.read(text).wanted.get(field, [])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("text", ["a nice outfit", "something cute to wear", "the best look", "gift ideas"])
+def test_generic_words_are_never_read_as_attributes(reader, text):
+    query = reader.read(text)
+    assert query.wanted == {} and query.near == {}
+
+
+def test_a_photos_garment_edited_by_words():
+    base = garment_query(Garment(category="dress", colors=["red"], pattern="floral"))
+    assert base.text == "red floral dress"
+    wish = edited(base, read("like this but in blue, under $90"))
+    assert wish.wanted == {"category": ["dress"], "colors": ["blue"], "pattern": ["floral"]}
+    assert wish.max_price == 90
+    plain = edited(base, read("like this without the flowers"))
+    assert "pattern" not in plain.wanted and plain.refused == {"pattern": ["floral"]}

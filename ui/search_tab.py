@@ -1,0 +1,94 @@
+"""The Search tab: words (and filters) in, items and a whole outfit out, with one line of what was understood; or a
+photo ("find me things like this"), with words that change it ("like this but in blue")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gradio as gr
+
+from fashion_ai.service import CatalogFacets, FashionService
+from ui.inputs import on_gpu, photo_input, shopper_errors
+from ui.render import gallery_items, item_lines, md, results_heading
+
+GENDERS = ("any", "women", "men", "unisex")
+SEARCH_EXAMPLES = ("a red dress for a summer wedding", "navy wool coat for work", "a dress that is not black",
+                   "men's striped shirt under $60", "a boho outfit for the beach")
+
+
+def build(service: FashionService, facets: CatalogFacets, max_bytes: int, queue: dict[str, Any]) -> None:
+    """The tab's layout and events (inside a gr.Blocks)."""
+
+    def filters_of(gender, category, color, max_price):
+        return service.filters(gender, category, color, max_price, facets.price_ceiling)
+
+    @on_gpu
+    def search(query, gender, category, color, max_price, progress=gr.Progress(track_tqdm=True)):
+        """Free text and filters -> gallery of items and the list with prices, links and reasons."""
+        with shopper_errors("searching the catalog", "query"):
+            text = service.query(query)  # before loading anything
+            progress(0.2, desc="Searching")
+            filters = filters_of(gender, category, color, max_price)
+            result = service.search(text, filters)
+        note = service.price_note(filters)
+        if not result.hits:
+            return [], results_heading(result, "No items match. Try widening the filters (any colour, a higher price).")
+        return gallery_items(service, result.hits), item_lines(result.hits, results_heading(result, extra=note))
+
+    @on_gpu
+    def search_photo(photo, query, gender, category, color, max_price, progress=gr.Progress(track_tqdm=True)):
+        """A photo (and words that change it) and filters -> items like it."""
+        with shopper_errors("finding items like your photo"):
+            image = service.read_photo(photo)
+            progress(0.3, desc="Reading your photo")
+            found = service.search_photo(image, query, filters_of(gender, category, color, max_price))
+        seen = f"Your photo: {md(found.garment.to_dict()['category'])}. " if found.garment else ""
+        if not found.result.hits:
+            return [], seen + results_heading(found.result, "Nothing in the catalog looks like that yet.")
+        return gallery_items(service, found.result.hits), seen + item_lines(found.result.hits,
+                                                                              results_heading(found.result))
+
+    @on_gpu
+    def complete_outfit(query, gender, category, color, max_price, progress=gr.Progress(track_tqdm=True)):
+        """Free text and filters -> one piece per part of an outfit, head to toe."""
+        with shopper_errors("putting an outfit together", "query"):
+            text = service.query(query)
+            progress(0.2, desc="Putting an outfit together")
+            result = service.complete_outfit(text, filters_of(gender, category, color, max_price))
+        if not result.hits:
+            return [], results_heading(result, "No outfit could be put together with these filters.")
+        return gallery_items(service, result.hits), item_lines(result.hits, results_heading(result, title="Complete the outfit"))
+
+    with gr.Tab("Search", id="search"):
+        with gr.Row():
+            with gr.Column(scale=3):
+                with gr.Row():
+                    query_box = gr.Textbox(label="What are you looking for?", scale=4, max_lines=2,
+                                           placeholder="a red dress for a summer wedding", elem_id="query-box")
+                    search_btn = gr.Button("Search", variant="primary", scale=1, elem_id="search-btn")
+                with gr.Row():
+                    gender_dd = gr.Dropdown(list(GENDERS), value="any", label="For")
+                    category_dd = gr.Dropdown(["any", *facets.categories], value="any", label="Category")
+                    color_dd = gr.Dropdown(["any", *facets.colors], value="any", label="Colour")
+                    price_slider = gr.Slider(5, facets.price_ceiling, value=facets.price_ceiling, step=5,
+                                             label="Max price ($)")
+                gr.Examples(examples=[[q] for q in SEARCH_EXAMPLES], inputs=[query_box], label="Try",
+                            cache_examples=False, cache_mode="lazy")
+            with gr.Column(scale=1):
+                search_photo_in = photo_input("Or search with a photo", "search-photo", max_bytes)
+                photo_btn = gr.Button("Find items like this photo", elem_id="photo-btn")
+        results_gallery = gr.Gallery(label="Results", columns=4, height="auto", object_fit="contain",
+                                     elem_id="results-gallery")
+        results_list = gr.Markdown(elem_id="results-list")
+        gr.Markdown("### Complete the outfit")
+        outfit_gallery = gr.Gallery(label="Outfit", columns=5, height="auto", object_fit="contain",
+                                    elem_id="outfit-gallery")
+        outfit_list = gr.Markdown(elem_id="outfit-list")
+
+    filters = [gender_dd, category_dd, color_dd, price_slider]
+    gr.on([search_btn.click, query_box.submit], search, inputs=[query_box, *filters],
+          outputs=[results_gallery, results_list], api_name="search", **queue)
+    gr.on([search_btn.click, query_box.submit], complete_outfit, inputs=[query_box, *filters],
+          outputs=[outfit_gallery, outfit_list], api_name="complete_outfit", **queue)
+    gr.on([photo_btn.click, search_photo_in.upload], search_photo, inputs=[search_photo_in, query_box, *filters],
+          outputs=[results_gallery, results_list], api_name="search_photo", **queue)
