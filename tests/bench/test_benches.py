@@ -22,3 +22,18 @@ def test_bench_extractors_compares_the_three_extractors_per_field(tmp_path, caps
     assert all(row["fields"]["category"]["support"] == 6 and row["latency_ms"]["p50"] > 0 for row in rows)
     assert "sure_share" in rows[1]["fields"]["colors"] and "sleeve" not in rows[2]["fields"]
     assert "CLIP zero-shot" in capsys.readouterr().out
+
+
+def test_bench_search_quality_sets_before_and_after_side_by_side(tmp_path, capsys):
+    import bench_search_quality
+
+    out = tmp_path / "search.json"
+    assert bench_search_quality.main(["--items", "60", "--seed", "99", "--threads", "1", "--out", str(out)]) == 0
+    report = json.loads(out.read_text())
+    assert report["baseline_ref"] == bench_search_quality.BASELINE_REF and report["queries"] >= 40
+    for run in ("before", "after"):
+        assert 0.0 <= report[run]["p@6_all"] <= 1.0 and report[run]["query_ms_p50"] > 0
+        assert len(report[run]["stylist_per_request"]) == report["stylist_requests"] >= 20
+    # Even on 60 items of an unseen seed, reading the shopper's words beats the word-list baseline.
+    assert report["after"]["p@6_all"] > report["before"]["p@6_all"]
+    assert "stylist picks accepted" in capsys.readouterr().out
