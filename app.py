@@ -17,7 +17,7 @@ import gradio as gr
 
 from fashion_ai.config import AppConfig, listen_address, load_config
 from fashion_ai.service import FashionService
-from ui import attributes_tab, search_tab, stylist_tab
+from ui import attributes_tab, chat_tab, search_tab, stylist_tab
 from ui.inputs import on_gpu, shopper_errors  # imports `spaces` (ZeroGPU) before torch loads
 from ui.render import CSS, md
 
@@ -25,7 +25,7 @@ logger = logging.getLogger("fashion_ai.app")
 
 TITLE = "Fashion AI"
 INTRO = ("Upload a garment to read its attributes, describe what you are looking for to search the catalog, "
-         "or let the stylist pick what goes with a piece you own.")
+         "let the stylist pick what goes with a piece you own, or talk it through with the stylist chat.")
 MODEL_QUEUE = "model"  # every call that runs a model shares one queue: one CPU/GPU, no oversubscription
 MODEL_CONCURRENCY = 1
 
@@ -63,6 +63,7 @@ def build_demo(config: AppConfig | None = None) -> gr.Blocks:
         attributes_tab.build(service, facets.example_photos, max_bytes, queue)
         search_tab.build(service, facets, max_bytes, queue)
         stylist_tab.build(service, facets.example_photos, max_bytes, queue)
+        chat_tab.build(service, facets.example_photos, max_bytes, queue)
         demo.load(status, outputs=[banner], api_name="status", **queue)
     demo.service = service  # for warm-up and tests: the one place this demo's models live
     return demo

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from fashion_ai.catalog import CATALOG_FILE, CatalogItem, load_catalog
 from fashion_ai.catalog.store import CatalogStore
 from fashion_ai.config import DEMO_BANNER, AppConfig
+from fashion_ai.conversation import TurnResult, Wish, take_turn
 from fashion_ai.errors import FashionAIError, IndexMissingError
 from fashion_ai.images import load_image
 from fashion_ai.models.registry import DEMO_NAME, ROLES, ModelRegistry, Serving
@@ -288,6 +289,41 @@ class FashionService:
     def stylist_prompt(self, prompt: str | None) -> str:
         """The stylist's wish: the shopper's words, "an outfit" when empty; BadQueryError when too long."""
         return self.query(clean_text(prompt) or DEFAULT_STYLIST_PROMPT)
+
+    def chat(self, message: str | None, photo=None, state: str | dict | None = None) -> TurnResult:
+        """One turn of the stylist chat: the message (and photo) edit the conversation's wish (`state`, as the last
+        turn returned it), and the turn brings the picks, the reply and the new state. A bad photo or state is said
+        in the reply and the conversation goes on."""
+        wish, problems = self._wish(state)
+        garments = None
+        if photo is not None:
+            try:
+                extraction = self.extract(self.read_photo(photo))
+                garments = list(extraction.result.garments) or None
+                if garments is None:
+                    problems.append("I could not make out a garment in that photo. Describe it instead (“a blue "
+                                    "linen shirt”) and I will style around it.")
+            except FashionAIError as exc:  # unreadable or huge photo, a model that will not load
+                problems.append(f"{exc} I carried on with your words.")
+        return take_turn(self.context(), wish, message, garments, problems=problems,
+                         categories=self.facets().categories, max_chars=self.config.max_query_chars,
+                         photo_of=self.photo_of)
+
+    def chat_keep(self, keys: list[str], state: str | dict | None) -> TurnResult:
+        """The conversation with only these parts of its wish kept (the chips the shopper left), and new picks."""
+        wish, problems = self._wish(state)
+        removed = wish.keep_only(keys or [])
+        return take_turn(self.context(), wish, None, problems=problems, said=[f"without {r}" for r in removed],
+                         categories=self.facets().categories, max_chars=self.config.max_query_chars,
+                         photo_of=self.photo_of)
+
+    @staticmethod
+    def _wish(state: str | dict | None) -> tuple[Wish, list[str]]:
+        try:
+            return Wish.from_json(state), []
+        except (ValueError, TypeError) as exc:
+            logger.warning("unreadable chat state: %s", exc)
+            return Wish(), [f"I could not read the earlier conversation ({exc}), so this is a new one."]
 
     def style(self, image, prompt: str | None, n: int = DEFAULT_PICKS) -> StyleResult:
         """The garment in the photo and catalog items of other categories that go with it for the wish."""

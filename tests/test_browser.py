@@ -119,3 +119,30 @@ def test_stylist_tab(page, live_app, catalog_items):
     expect(page.locator("#style-garment h4")).to_have_text(re.compile("dress", re.I))
     expect(page.locator("#picks-gallery img").first).to_be_visible()
     screenshot(page, "stylist")
+
+
+def test_stylist_chat_holds_a_three_turn_conversation(page, catalog_items):
+    page.get_by_role("tab", name="Stylist chat").click()
+    bot = page.locator("#chat-bot")
+    expect(bot).to_contain_text("an outfit for a summer wedding")  # an example opener for a new visitor
+    box = page.locator("#chat-box textarea")
+
+    def say(text: str, turn: int) -> None:
+        box.fill(text)
+        box.press("Enter")
+        expect(bot.get_by_text("Understood:")).to_have_count(turn, timeout=TIMEOUT_MS)
+
+    say("an outfit for a summer wedding", 1)
+    expect(bot.locator(".message-wrap img").first).to_be_visible()  # the picks as pictures
+    chips = page.locator("#chat-chips")
+    expect(chips).to_contain_text("wedding")
+    say("under $60 each", 2)
+    expect(bot).to_contain_text("under $60 each")
+    say("no stripes", 3)
+    expect(chips).to_contain_text("no striped")
+    last = bot.get_by_text("Understood:").last
+    expect(last).to_contain_text("wedding · summer")  # the first turn's wish is still there
+    last_reply = bot.inner_text().split("no stripes")[-1]  # after the third message
+    prices = [float(p.replace(",", "")) for p in re.findall(r"— \$([\d,.]+) —", last_reply)]
+    assert prices and all(p <= 60 for p in prices), prices
+    screenshot(page, "chat")

@@ -30,7 +30,7 @@ def test_a_new_service_loads_nothing_and_refuses_a_bad_query_before_loading(tmp_
     with pytest.raises(BadImageError, match="not a photo"):
         service.read_photo(b"shopping list")
     assert service.models._models == {} and service._store is None
-    assert service.describe() == [f"{DEMO_BANNER} · Search: offline demo model · Words: all-MiniLM-L6-v2 · "
+    assert service.describe() == [f"{DEMO_BANNER} · Search: offline demo model · Words: sentence-transformers/all-MiniLM-L6-v2 · "
                                   "Attributes: offline demo model"]
 
 

@@ -77,10 +77,7 @@ def load_text_embedder(config: AppConfig, source: str) -> TextEmbedder:
     from fashion_ai.models.text import load_text_model
 
     packaged = source == DEMO or config.text_model_id == DEFAULT_TEXT_MODEL_ID
-    model = load_text_model("" if packaged else config.text_model_id)
-    if packaged and source == HUB:
-        model.name = DEFAULT_TEXT_MODEL_ID
-    return model
+    return load_text_model("" if packaged else config.text_model_id)
 
 
 def load_paligemma_extractor(config: AppConfig, source: str,

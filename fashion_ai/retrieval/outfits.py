@@ -39,6 +39,7 @@ from fashion_ai.retrieval.search import (
     require_items,
     scaled,
 )
+from fashion_ai.retrieval.steer import W_STEER, Steer
 from fashion_ai.schema import Garment, normalize_value
 
 if TYPE_CHECKING:  # torch loads only when a model does
@@ -123,11 +124,18 @@ def _candidates(ctx: SearchContext, vectors: tuple, where: dict | None, k: int) 
 
 
 def plan_outfit(text: str, ctx: SearchContext, filters: SearchFilters | None = None, garment: Garment | None = None,
-                slots: int | None = None) -> SearchResult:
-    """One piece per slot for the words (and around the shopper's garment), best first within each slot."""
+                slots: int | None = None, query: ShopperQuery | None = None, steer: Steer | None = None
+                ) -> SearchResult:
+    """One piece per slot for the words (and around the shopper's garment), best first within each slot.
+
+    ``query`` replaces reading the words (a conversation's wish); ``steer`` keeps pinned pieces, leaves out excluded
+    items, caps slots' prices, moves the dress code, and ranks toward liked items and away from rejected ones."""
     require_items(ctx.store)
     filters = filters or SearchFilters()
-    query = ctx.reader.read(text)
+    query = query or ctx.reader.read(text)
+    steer = steer or Steer()
+    liked, rejected = steer.examples(ctx.store)
+    pinned = {g: item for g, item_id in steer.pinned.items() for item in ctx.store.get_items([item_id])}
     worn = normalize_value("category", garment.category) if garment else None
     anchor_category = query.first("category")
     if anchor_category is None and filters.category and filters.category.strip().lower() not in ("any", ""):
@@ -144,27 +152,47 @@ def plan_outfit(text: str, ctx: SearchContext, filters: SearchFilters | None = N
     prompts = [text if group == anchor_group else _piece_prompt(group, query, text) for group in plan]
     clip_vectors = ctx.embedder.embed_texts(prompts) if prompts else []
     text_vectors = ctx.text_model.embed(prompts) if ctx.text_model is not None and prompts else [None] * len(prompts)
+    levels = steer.levels
     for group, vectors in zip(plan, zip(clip_vectors, text_vectors, strict=True), strict=True):
+        if group in pinned:  # kept as it is: "swap the bag" changes the bag only
+            choices[group] = [SearchHit(pinned[group], 1.0, "kept from the last picks")]
+            reference = reference or (pinned[group].garment() if pinned[group].colors else None)
+            continue
         is_anchor = group == anchor_group
+        cap = {"price": {"$lt": steer.slot_caps[group]}} if group in steer.slot_caps else None
         where = combine_where(base, _group_where(group, anchor_category if is_anchor else None),
-                              build_where(color=filters.color) if is_anchor else None)
-        pool, image, similar = _candidates(ctx, vectors, where, 4 * DEFAULT_RESULTS)
+                              build_where(color=filters.color) if is_anchor else None, cap)
+        if liked is not None or rejected is not None:
+            vectors = (Steer.moved(vectors[0], liked, rejected), vectors[1])
+        k = 4 * DEFAULT_RESULTS + len(steer.excluded)
+        pool, image, similar = _candidates(ctx, vectors, where, k)
         if not pool and is_anchor and anchor_category:  # nothing of that exact kind: any piece of its slot
-            where = combine_where(base, _group_where(group, None))
-            pool, image, similar = _candidates(ctx, vectors, where, 4 * DEFAULT_RESULTS)
-        if not is_anchor:  # a piece the shopper named is theirs to choose; the rest must suit the occasion
-            pool = {k: v for k, v in pool.items() if suits_occasion(v, occasion) and suits_weather(v, wish_climate)}
+            where = combine_where(base, _group_where(group, None), cap)
+            pool, image, similar = _candidates(ctx, vectors, where, k)
+        pool = {k: v for k, v in pool.items() if k not in steer.excluded}
+        if not is_anchor or levels is not None:  # a piece the shopper named is theirs; the rest suit the occasion
+            pool = {k: v for k, v in pool.items()
+                    if suits_occasion(v, occasion, levels) and suits_weather(v, wish_climate)}
+        if not pool and group in steer.previous:  # nothing cheaper suits: keep what was shown
+            kept = ctx.store.get_items([steer.previous[group]])
+            if kept:
+                notes.append(f"no cheaper {GROUP_NOUNS[group]} suits this; kept the one you saw")
+                choices[group] = [SearchHit(kept[0], 0.0, "still the best-priced that suits this")]
+                continue
         if not pool:
             notes.append(f"no {GROUP_NOUNS[group]} in the catalog suits this" + (f" {occasion}" if occasion else ""))
             continue
         scored = []
         image_scaled, text_scaled = scaled(image), scaled(similar)
+        steered = scaled(Steer.similarity(ctx.store, list(pool), liked, rejected))
         for item_id, item in pool.items():
             terms = {k: v for k, v in query.wanted.items() if k != "category"}
             bonus, parts = match_terms(item, terms, ANCHOR_WEIGHTS if is_anchor or anchor_group is None else PIECE_WEIGHTS)
             score = (W_IMAGE * image_scaled.get(item_id, 0.0) + W_TEXT * text_scaled.get(item_id, 0.0) + bonus
-                     + W_DRESS_CODE * occasion_fit(item, occasion))
-            parts += fit_reasons(item, occasion, wish_climate)
+                     + W_DRESS_CODE * occasion_fit(item, occasion, levels) + W_STEER * steered.get(item_id, 0.0))
+            parts += fit_reasons(item, occasion, wish_climate, levels)
+            if steered.get(item_id, 0.0) >= 0.8:
+                parts.append("like the ones you liked")
             if reference is not None and item.colors:
                 harmony = colour_harmony(reference.colors[0], item.colors[0])
                 score += W_HARMONY * harmony

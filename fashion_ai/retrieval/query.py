@@ -80,6 +80,7 @@ class ShopperQuery:
     price_preference: str | None = None  # "low" (cheap) or "high" (luxury)
     gender: str | None = None
     near: dict[str, str] = field(default_factory=dict)  # shopper word -> "field:value" read by the text model
+    unsold: list[str] = field(default_factory=list)  # garment words no schema category covers ("bikini")
     notes: list[str] = field(default_factory=list)
 
     def first(self, name: str) -> str | None:
@@ -113,6 +114,7 @@ class ShopperQuery:
         words = [f"{word} = {meaning.split(':', 1)[1]}" for word, meaning in self.near.items()]
         if words:
             parts.append("read as " + ", ".join(words))
+        parts.extend(f"no {word} in this catalog" for word in self.unsold)
         parts.extend(self.notes)
         return " · ".join(parts) if parts else "nothing the catalog's attributes name; searching by meaning"
 

@@ -28,6 +28,11 @@ logger = logging.getLogger(__name__)
 # the search development set.
 NEAR_THRESHOLD = 0.78
 NEAR_MARGIN = 0.08
+# A leftover word as close as this to the word "clothing" names a kind of garment the schema lacks ("bikini",
+# "lingerie", "pajamas"): the reader says the catalog has none instead of silently searching by meaning. Chosen on
+# a word list (tests/retrieval: garments the schema lacks against occasion, mood and fit words), like the above.
+UNSOLD_THRESHOLD = 0.45
+UNSOLD_PROBE = "clothing"
 NEAR_TEMPLATES = {"category": "a {} (clothing)", "colors": "the colour {}", "pattern": "a {} pattern",
                   "material": "made of {}", "occasion": "clothes for {}", "style": "{} style", "season": "clothes for {}"}
 # Words that name no attribute however close they sit to one in the text model's space.
@@ -87,7 +92,10 @@ class QueryReader:
                     hits.append((match.start(), name, value, _overlaps(match.span(), scopes)))
             covered += taken
         if self.text_model is not None:
-            hits += self._near_words(lowered, covered, scopes, query)
+            # The shopper's own words win: the text model only fills the fields they left unsaid ("a loose dress"
+            # is a dress, not tights).
+            named = {name for _, name, _, _ in hits}
+            hits += self._near_words(lowered, covered, scopes, query, named)
         for _, name, value, refused in sorted(hits):
             target = query.refused if refused else query.wanted
             if value not in target.setdefault(name, []):
@@ -96,20 +104,22 @@ class QueryReader:
         return query
 
     def _near_words(self, text: str, taken: list[tuple[int, int]], scopes: list[tuple[int, int]],
-                    query: ShopperQuery) -> list[tuple[int, str, str, bool]]:
+                    query: ShopperQuery, named: set[str]) -> list[tuple[int, str, str, bool]]:
         words = [m for m in re.finditer(r"[a-z][a-z'-]{2,}", text)
                  if m.group(0) not in GENERIC_WORDS and not _overlaps(m.span(), taken) and not _NEGATIVE.match(m.group(0))]
         if not words:
             return []
         index = self._index()
-        names = list(NEAR_TEMPLATES)
-        # One batch for every leftover word in every field's phrase.
-        vectors = self.text_model.embed([NEAR_TEMPLATES[name].format(m.group(0)) for m in words for name in names])
+        names = [name for name in NEAR_TEMPLATES if name not in named]
+        # One batch for every leftover word: itself, and in every open field's phrase.
+        phrases = [[m.group(0)] + [NEAR_TEMPLATES[name].format(m.group(0)) for name in names] for m in words]
+        vectors = self.text_model.embed([phrase for group in phrases for phrase in group])
         found = []
         for w, match in enumerate(words):
+            row = w * (len(names) + 1)
             best: tuple[float, str, str] | None = None
             for f, name in enumerate(names):
-                scores = index[name] @ vectors[w * len(names) + f]
+                scores = index[name] @ vectors[row + 1 + f]
                 order = np.argsort(-scores)
                 top, runner = float(scores[order[0]]), float(scores[order[1]])
                 if top >= NEAR_THRESHOLD and top - runner >= NEAR_MARGIN and (best is None or top > best[0]):
@@ -117,12 +127,16 @@ class QueryReader:
             if best is not None:
                 query.near[match.group(0)] = f"{best[1]}:{best[2]}"
                 found.append((match.start(), best[1], best[2], _overlaps(match.span(), scopes)))
+            elif ("category" not in named and not _overlaps(match.span(), scopes)
+                  and float(index[UNSOLD_PROBE][0] @ vectors[row]) >= UNSOLD_THRESHOLD):
+                query.unsold.append(match.group(0))
         return found
 
     def _index(self) -> dict[str, np.ndarray]:
         if self._near_index is None:
             self._near_index = {name: self.text_model.embed([NEAR_TEMPLATES[name].format(v) for v in values])
                                 for name, values in SEARCH_FIELDS.items()}
+            self._near_index[UNSOLD_PROBE] = self.text_model.embed([UNSOLD_PROBE])
         return self._near_index
 
     @staticmethod

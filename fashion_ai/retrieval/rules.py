@@ -80,25 +80,33 @@ def formality(item: CatalogItem) -> tuple[int, int]:
     return min(chosen), max(chosen)
 
 
-def occasion_fit(item: CatalogItem, occasion: str | None) -> float:
-    """0..1: the share of the item's dress-code votes that fall in the occasion's range (1 without an occasion)."""
-    if not occasion or occasion not in OCCASION_LEVELS:
+def dress_code(occasion: str | None, levels: tuple[int, int] | None = None) -> tuple[int, int] | None:
+    """The dress-code range a wish asks for: the shopper's own ("more casual" moved it) or the occasion's."""
+    if levels is not None:
+        return (max(1, min(levels)), min(4, max(levels)))
+    return OCCASION_LEVELS.get(occasion or "")
+
+
+def occasion_fit(item: CatalogItem, occasion: str | None, levels: tuple[int, int] | None = None) -> float:
+    """0..1: the share of the item's dress-code votes that fall in the wish's range (1 without one)."""
+    wanted = dress_code(occasion, levels)
+    if wanted is None:
         return 1.0
     votes = level_votes(item)
     total = sum(votes.values())
-    low, high = OCCASION_LEVELS[occasion]
+    low, high = wanted
     return sum(count for level, count in votes.items() if low <= level <= high) / total if total else 1.0
 
 
-def suits_occasion(item: CatalogItem, occasion: str | None) -> bool:
-    """Whether the item's dress-code range meets the occasion's (any item, when no occasion is named)."""
-    if not occasion or occasion not in OCCASION_LEVELS:
-        return True
-    if item.material in OCCASION_MATERIALS_OUT.get(occasion, ()):
+def suits_occasion(item: CatalogItem, occasion: str | None, levels: tuple[int, int] | None = None) -> bool:
+    """Whether the item's dress-code range meets the wish's (any item, when neither an occasion nor levels say)."""
+    if item.material in OCCASION_MATERIALS_OUT.get(occasion or "", ()):
         return False
+    wanted = dress_code(occasion, levels)
+    if wanted is None:
+        return True
     low, high = formality(item)
-    want_low, want_high = OCCASION_LEVELS[occasion]
-    return low <= want_high and want_low <= high
+    return low <= wanted[1] and wanted[0] <= high
 
 
 def weather_signs(item: CatalogItem) -> set[str]:
@@ -129,13 +137,15 @@ def suits_weather(item: CatalogItem, wish_climate: str | None) -> bool:
     return ("cold" if wish_climate == "warm" else "warm") not in weather_signs(item)
 
 
-def fit_reasons(item: CatalogItem, occasion: str | None, wish_climate: str | None) -> list[str]:
+def fit_reasons(item: CatalogItem, occasion: str | None, wish_climate: str | None,
+                levels: tuple[int, int] | None = None) -> list[str]:
     """What makes the item fit, in a stylist's words ("formal enough for a wedding", "light for summer")."""
     parts = []
-    if occasion in OCCASION_LEVELS:
-        low, high = formality(item)
-        want_low, _ = OCCASION_LEVELS[occasion]
-        parts.append(f"{'dressy' if max(low, want_low) >= 3 else 'relaxed'} enough for {occasion}")
+    wanted = dress_code(occasion, levels)
+    if wanted is not None:
+        low, _ = formality(item)
+        what = occasion if occasion and levels is None else f"{LEVELS[wanted[0]]} to {LEVELS[wanted[1]]}"
+        parts.append(f"{'dressy' if max(low, wanted[0]) >= 3 else 'relaxed'} enough for {what}")
     signs = weather_signs(item)
     if wish_climate == "warm" and "warm" in signs:
         parts.append("light for the heat")

@@ -28,6 +28,7 @@ from fashion_ai.catalog import CatalogItem
 from fashion_ai.catalog.store import CatalogStore, build_where, color_flag, combine_where
 from fashion_ai.errors import IndexMissingError
 from fashion_ai.retrieval.query import DEFAULT_MAX_CHARS, ShopperQuery, clean_query
+from fashion_ai.retrieval.steer import W_STEER, Steer
 
 if TYPE_CHECKING:  # torch loads only when a model does
     from fashion_ai.models.clip.embeddings import Embedder
@@ -177,9 +178,11 @@ def _similarities(store: CatalogStore, vector: np.ndarray, pool: dict[str, Catal
 
 
 def rank(pool: dict[str, CatalogItem], query: ShopperQuery, image_sim: dict[str, float], text_sim: dict[str, float],
-         weights: Mapping[str, float] = ATTRIBUTE_WEIGHTS, w_image: float = W_IMAGE) -> list[SearchHit]:
-    """The documented hybrid score of every candidate, best first."""
-    image, text = scaled(image_sim), scaled(text_sim)
+         weights: Mapping[str, float] = ATTRIBUTE_WEIGHTS, w_image: float = W_IMAGE,
+         steer_sim: dict[str, float] | None = None) -> list[SearchHit]:
+    """The documented hybrid score of every candidate, best first (plus W_STEER * the liked-minus-rejected
+    similarity, scaled alike, when a conversation steers)."""
+    image, text, steered = scaled(image_sim), scaled(text_sim), scaled(steer_sim or {})
     prices = sorted(item.price for item in pool.values() if item.price is not None)
     hits = []
     for item_id, item in pool.items():
@@ -192,37 +195,49 @@ def rank(pool: dict[str, CatalogItem], query: ShopperQuery, image_sim: dict[str,
             parts.append("close to your words")
         if image.get(item_id, 0.0) >= 0.8:
             parts.append("looks the part")
+        if steered:
+            score += W_STEER * steered.get(item_id, 0.0)
+            if steered.get(item_id, 0.0) >= 0.8:
+                parts.append("like the ones you liked")
         hits.append(SearchHit(item, score, " · ".join(parts) or "close to what you asked"))
     hits.sort(key=lambda hit: (-hit.score, hit.item.id))
     return hits
 
 
 def find_items(text: str, ctx: SearchContext, filters: SearchFilters | None = None, n: int = DEFAULT_RESULTS,
-               photo_vector: np.ndarray | None = None, query: ShopperQuery | None = None) -> SearchResult:
+               photo_vector: np.ndarray | None = None, query: ShopperQuery | None = None,
+               steer: Steer | None = None) -> SearchResult:
     """The n items that best fit the words (and photo), best first, with what was understood.
 
-    ``query`` replaces reading the words (a garment edited by the shopper, a photo's attributes edited by words).
+    ``query`` replaces reading the words (a garment edited by the shopper, a photo's attributes edited by words);
+    ``steer`` leaves out excluded items and moves the ranking toward liked items and away from rejected ones.
     """
     require_items(ctx.store)
     query = query or ctx.reader.read(text)
     if n <= 0:
         return SearchResult([], query)
+    steer = steer or Steer()
     where = hard_where(query, filters)
     clip_vector = photo_vector if photo_vector is not None else ctx.embedder.embed_texts([text])[0]
+    liked, rejected = steer.examples(ctx.store)
+    fetch = OVERFETCH * n + len(steer.excluded)
     image_found: dict[str, float] = {}
     pool: dict[str, CatalogItem] = {}
     soft = soft_where(query)
+    if liked is not None or rejected is not None:  # "more like number 2": the look is the liked items' own
+        clip_vector = Steer.moved(clip_vector, liked, rejected)
     for clause in [where] + ([combine_where(where, soft)] if soft else []):
-        for item, cosine in ctx.store.query(clip_vector, OVERFETCH * n, clause):
+        for item, cosine in ctx.store.query(clip_vector, fetch, clause):
             pool[item.id] = item
             image_found[item.id] = cosine
     text_found: dict[str, float] = {}
     text_vector = None
     if ctx.text_model is not None and ctx.text_store is not None and text.strip():
         text_vector = ctx.text_model.embed([text])[0]
-        for item, cosine in ctx.text_store.query(text_vector, OVERFETCH * n, where):
+        for item, cosine in ctx.text_store.query(text_vector, fetch, where):
             pool[item.id] = item
             text_found[item.id] = cosine
+    pool = {item_id: item for item_id, item in pool.items() if item_id not in steer.excluded}
     notes: list[str] = []
     if not pool:
         notes.append(nothing_found_note(ctx.store, query, filters))
@@ -231,7 +246,8 @@ def find_items(text: str, ctx: SearchContext, filters: SearchFilters | None = No
     text_sim = _similarities(ctx.text_store, text_vector, pool, text_found) if text_vector is not None else {}
     # A photo edited by words ("like this but in blue"): the photo's own colour must not outvote the words.
     edited = photo_vector is not None and any(query.wanted.get(f) for f in ("colors", "pattern"))
-    hits = rank(pool, query, image_sim, text_sim, w_image=W_IMAGE / 2 if edited else W_IMAGE)
+    hits = rank(pool, query, image_sim, text_sim, w_image=W_IMAGE / 2 if edited else W_IMAGE,
+                steer_sim=Steer.similarity(ctx.store, list(pool), liked, rejected))
     logger.info("search %r: %d candidates; understood %s", text, len(pool), query.understood())
     return SearchResult(hits[:n], query, notes)
 

@@ -114,6 +114,28 @@ def test_generic_words_are_never_read_as_attributes(reader, text):
     assert query.wanted == {} and query.near == {}
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("text, category", [("a loose summer dress", ["dress"]), ("a tight black skirt", ["skirt"])])
+def test_the_shoppers_own_garment_word_wins_over_a_near_word(reader, text, category):
+    query = reader.read(text)
+    assert query.wanted["category"] == category and query.near == {}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("word", ["bikini", "swimsuit", "lingerie", "pajamas", "underwear", "bodysuit", "wetsuit"])
+def test_a_garment_the_schema_lacks_is_said_not_searched_silently(reader, word):
+    query = reader.read(f"a red {word} for her")
+    assert query.unsold == [word] and "category" not in query.wanted
+    assert f"no {word} in this catalog" in query.understood()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("text", ["comfy clothes for a trip", "vintage vibes", "a modest dress", "something for my mom",
+                                  "an outfit for brunch", "not a bikini"])
+def test_occasion_mood_and_fit_words_are_not_taken_for_missing_garments(reader, text):
+    assert reader.read(text).unsold == []
+
+
 def test_a_photos_garment_edited_by_words():
     base = garment_query(Garment(category="dress", colors=["red"], pattern="floral"))
     assert base.text == "red floral dress"

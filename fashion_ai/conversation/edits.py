@@ -1,0 +1,305 @@
+"""One message's edits to the wish: "more casual", "cheaper", "under $50 each", "in navy", "no stripes", "show me shoes
+instead", "swap the bag", "like number 2" / "not the red one", "start over", and everything the query reader reads
+(occasion, season, colours, patterns, materials, styles, prices, audience).
+
+The picks a message points at ("number 2", "the second one", "the red one", "the bag") are resolved against what
+the shopper saw last; the words around each pointer say what to do with it (refuse, swap, or like: the default for a
+bare number). Pointers and edit phrases are taken out of the text before the reader reads the rest, so "not the red
+one" rejects one item instead of refusing the colour red.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from dataclasses import dataclass, field
+
+from fashion_ai.conversation.wish import ITEMS, OUTFIT, SINGLE, WISH_FIELDS, Shown, Wish
+from fashion_ai.retrieval.query import normalise
+from fashion_ai.retrieval.reading import QueryReader
+from fashion_ai.retrieval.rules import LEVELS
+
+RESTART = re.compile(r"\b(?:start (?:over|again|afresh)|restart|reset|from scratch|new search|forget (?:it|that|"
+                     r"everything|all (?:of )?that)|clear (?:it|everything|all))\b")
+CASUAL = re.compile(r"\b(?:more (?:casual|relaxed|laid[- ]back)|less (?:formal|dressy|fancy)|dress(?:ed)?(?: it)? down|"
+                    r"too (?:formal|dressy|fancy|smart))\b")
+FORMAL = re.compile(r"\b(?:more (?:formal|dressy|elegant|polished|sophisticated)|dressier|fancier|smarter|"
+                    r"less casual|dress(?:ed)?(?: it)? up|too (?:casual|sporty|relaxed))\b")
+CHEAPER = re.compile(r"\b(?:cheaper|less expensive|lower (?:price|prices)|too (?:expensive|pricey|much)|"
+                     r"more affordable|save (?:some )?money)\b")
+ANY_PRICE = re.compile(r"\b(?:any price|no budget|forget the budget|price (?:does not|doesn't) matter|money is no object)\b")
+OUTFIT_WORDS = re.compile(r"\b(?:outfits?|looks?|complete|goes? with|wear (?:it )?with|head to toe|ensemble|whole thing|"
+                          r"what (?:should|can|do) i wear|style (?:it|this|me))\b")
+BACK_TO_OUTFIT = re.compile(r"\b(?:back to the (?:outfit|look)|(?:the )?(?:whole|full|complete) (?:outfit|look))\b")
+VERDICT = re.compile(r"\b(?:(?:is|are|would|will|does|do) (?:this|it|that|these|they|those)\b.{0,20}?"
+                     r"\b(?:right|ok|okay|good|fine|appropriate|suitable|work|works|enough|go|do)\b|"
+                     r"(?:can|could|should|may) i wear (?:this|it|these|them)\b)")
+NUMBER = re.compile(r"(?:\b(?:number|no\.?|item|pick|option)\s*|#\s*)(\d{1,2})\b")
+ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "fifth": 5,
+            "5th": 5, "sixth": 6, "6th": 6, "last": -1}
+ORDINAL = re.compile(r"\bthe (" + "|".join(ORDINALS) + r")(?: one| pick| item| piece)?\b")
+THE_ONE = re.compile(r"\b(?:the|that) ([a-z]+(?: [a-z]+)?) one\b")  # "the red one", "that navy blue one"
+# "swap the bag", "drop those shoes", "I don't like the scarf": a piece named by its kind, right after a verb.
+POINTER_NOUN = re.compile(r"\b(?:swap|replace|change|switch|drop|remove|lose|ditch|skip|keep|love|like|hate|dislike|not)"
+                          r"(?: out)? ((?:the|that|this|those|these) ([a-z]+(?: [a-z]+)?))\b")
+REJECT = re.compile(r"\b(?:not|no|don'?t|do not|doesn'?t|hate|dislike|remove|drop|lose|ditch|skip|without|nope|"
+                    r"ugly|too)\b")
+SWAP = re.compile(r"\b(?:swap|replace|change|switch|another|different|other)\b")
+LIKE = re.compile(r"\b(?:like|love|similar|keep|nice|great|perfect|yes|more of|prefer)\b")
+CLAUSE = re.compile(r"[,.;!?]|\b(?:and|but|also|then)\b")
+EDIT_WORDS = re.compile(r"\b(?:something|anything|show me|give me|i'?d|i|please|instead|rather|more|less|like|love|"
+                        r"similar|to|one|ones|swap|replace|change|switch|another|different|other|keep|drop|remove|"
+                        r"don'?t|do not|not|no|hate|dislike|what about|how about|just|only|now|actually)\b")
+
+
+@dataclass
+class Edit:
+    """What one message did to the wish, for the reply."""
+
+    said: list[str] = field(default_factory=list)  # the changes, in a shopper's words
+    problems: list[str] = field(default_factory=list)  # what could not be done, and what can instead
+    restarted: bool = False
+    verdict: str | None = None  # the occasion to check the shopper's outfit against ("" for the wish's own)
+    pinned: dict[str, str] = field(default_factory=dict)  # this turn only: slots kept while one is swapped
+    unsold: list[str] = field(default_factory=list)
+    understood_anything: bool = False
+    zero_budget: bool = False
+
+
+def apply_message(wish: Wish, text: str, reader: QueryReader) -> tuple[Wish, Edit]:
+    """The wish edited by one message (the shopper's words, already cleaned); the returned wish may be a new one."""
+    edit = Edit()
+    lowered = normalise(text)
+    if RESTART.search(lowered):
+        wish, edit.restarted = Wish(), True
+        edit.said.append("starting over")
+        lowered = RESTART.sub(" ", lowered)
+    verdict = VERDICT.search(lowered)
+    if verdict:  # the question is not part of the wish ("would this work?" asks for no work clothes)
+        edit.verdict = ""
+        lowered = lowered[:verdict.start()] + " " + lowered[verdict.end():]
+    lowered = _pointers(wish, lowered, edit)
+    lowered = _formality(wish, lowered, edit)
+    lowered = _cheaper(wish, lowered, edit)
+    if ANY_PRICE.search(lowered):
+        wish.max_price = wish.total_budget = wish.price_preference = None
+        wish.slot_caps = {}
+        edit.said.append("any price")
+        lowered = ANY_PRICE.sub(" ", lowered)
+    back = BACK_TO_OUTFIT.search(lowered)
+    if back and wish.mode == ITEMS:
+        wish.mode = OUTFIT
+        wish.wanted.pop("category", None)
+        edit.said.append("the whole outfit again")
+    _read_words(wish, lowered, reader, edit, outfit=bool(OUTFIT_WORDS.search(lowered)) or bool(back))
+    if edit.verdict == "" and wish.occasion:
+        edit.verdict = wish.occasion
+    edit.understood_anything = bool(edit.understood_anything or edit.said or edit.problems or edit.unsold
+                                    or edit.verdict is not None)
+    return wish, edit
+
+
+def _pointers(wish: Wish, text: str, edit: Edit) -> str:
+    """Resolve "number 2", "the second one", "the red one", "the bag" in each clause; returns the text without them."""
+    for match in NUMBER.finditer(text):
+        if not _nth(wish.shown, int(match.group(1))):
+            edit.problems.append(f"There is no number {match.group(1)} on show" + (
+                f": the picks go from 1 to {len(wish.shown)}." if wish.shown else " yet: tell me what you are looking "
+                "for first."))
+    if not wish.shown:
+        return NUMBER.sub(" ", text)
+    out = text
+    for clause in _clauses(text):
+        targets: list[tuple[Shown, tuple[int, int]]] = []
+        for match in NUMBER.finditer(clause):
+            shown = _nth(wish.shown, int(match.group(1)))
+            if shown:
+                targets.append((shown, match.span()))
+        for match in ORDINAL.finditer(clause):
+            shown = _nth(wish.shown, ORDINALS[match.group(1)])
+            if shown:
+                targets.append((shown, match.span()))
+        for match in THE_ONE.finditer(clause):
+            colours = _colour_words(match.group(1))
+            # The pick whose main colour it is, else one that shows it at all.
+            shown = next((s for s in wish.shown if set(colours) & set(s.colors[:1])), None) or next(
+                (s for s in wish.shown if set(colours) & set(s.colors)), None)
+            if shown:
+                targets.append((shown, match.span()))
+        explicit = bool(targets)
+        if not explicit:
+            for match in POINTER_NOUN.finditer(clause):
+                shown = _by_kind(wish.shown, match.group(2))
+                if shown:
+                    targets.append((shown, match.span(1)))
+        if not targets:
+            continue
+        rest = clause
+        for _, (start, end) in sorted(targets, key=lambda t: -t[1][0]):
+            rest = rest[:start] + " " + rest[end:]
+        action = ("reject" if REJECT.search(rest) else "swap" if SWAP.search(rest) else
+                  "like" if LIKE.search(rest) or explicit else None)
+        if action is None:
+            continue
+        for shown, _ in targets:
+            _act(wish, shown, action, edit)
+        out = out.replace(clause, " " + EDIT_WORDS.sub(" ", rest) + " ", 1)
+    return out
+
+
+def _clauses(text: str) -> list[str]:
+    bounds = [0] + [m.end() for m in CLAUSE.finditer(text)] + [len(text)]
+    return [text[a:b] for a, b in zip(bounds, bounds[1:], strict=False) if text[a:b].strip()]
+
+
+def _nth(shown: list[Shown], number: int) -> Shown | None:
+    if number == -1:
+        return shown[-1]
+    return shown[number - 1] if 1 <= number <= len(shown) else None
+
+
+def _colour_words(words: str) -> list[str]:
+    from fashion_ai.schema import colour_names, normalize_value
+
+    colours = []
+    for word in (words, *words.split()):
+        value = normalize_value("colors", word) or colour_names().get(word)
+        if value:
+            colours.append(value)
+    return colours
+
+
+def _by_kind(shown: list[Shown], words: str) -> Shown | None:
+    from fashion_ai.schema import normalize_value
+    from fashion_ai.schema.lexicon import shopper_vocabulary
+
+    from fashion_ai.retrieval.outfits import group_of
+
+    nouns = shopper_vocabulary()["category"]
+    for word in (words, words.split()[-1]):
+        category = nouns.get(word) or normalize_value("category", word)
+        if category:  # that kind, else the piece in its slot ("the jacket" when the outerwear is a coat)
+            return next((s for s in shown if s.category == category), None) or next(
+                (s for s in shown if s.slot and s.slot == group_of(category)), None)
+    return None
+
+
+def _act(wish: Wish, shown: Shown, action: str, edit: Edit) -> None:
+    wish.titles[shown.id] = shown.title
+    number = wish.shown.index(shown) + 1
+    if action == "like":
+        wish.liked[shown.id] = shown.slot or ""
+        wish.rejected = [i for i in wish.rejected if i != shown.id]
+        edit.said.append(f"more like number {number}, the {shown.title}")
+    elif action == "reject":
+        if shown.id not in wish.rejected:
+            wish.rejected.append(shown.id)
+        wish.liked.pop(shown.id, None)
+        edit.said.append(f"not number {number}, the {shown.title}")
+    else:
+        wish.swapped.append(shown.id)
+        wish.liked.pop(shown.id, None)
+        edit.pinned.update({s.slot: s.id for s in wish.shown if s.slot and s.id != shown.id and s.id not in wish.swapped})
+        edit.said.append(f"a different {shown.category} instead of number {number}")
+
+
+def _formality(wish: Wish, text: str, edit: Edit) -> str:
+    for pattern, step, word in ((CASUAL, -1, "more casual"), (FORMAL, 1, "more formal")):
+        if not pattern.search(text):
+            continue
+        low, high = wish.dress_levels() or _shown_levels(wish) or (2, 3)
+        new_low, new_high = max(1, min(4, low + step)), max(1, min(4, high + step))
+        if (new_low, new_high) == (low, high):
+            edit.problems.append(f"the picks are already as {'casual' if step < 0 else 'formal'} as the catalog goes")
+        else:
+            wish.levels = [new_low, new_high]
+            wish.slot_caps = {}
+            edit.said.append(f"{word}: {LEVELS[new_low]}" + (f" to {LEVELS[new_high]}" if new_high != new_low else ""))
+        text = pattern.sub(" ", text)
+    return text
+
+
+def _shown_levels(wish: Wish) -> tuple[int, int] | None:
+    """The dress-code range the last picks sat in, when no occasion set one."""
+    from fashion_ai.retrieval.rules import TITLE_LEVELS
+
+    ranges = [levels for s in wish.shown for pattern, levels in TITLE_LEVELS if pattern.search(s.title.lower())]
+    if not ranges:
+        return None
+    return (round(statistics.mean(r[0] for r in ranges)), round(statistics.mean(r[1] for r in ranges)))
+
+
+def _cheaper(wish: Wish, text: str, edit: Edit) -> str:
+    if not CHEAPER.search(text):
+        return text
+    prices = [s.price for s in wish.shown if s.price is not None]
+    if wish.mode == OUTFIT and any(s.slot for s in wish.shown):
+        wish.slot_caps = {s.slot: s.price for s in wish.shown if s.slot and s.price is not None}
+    elif prices:  # a list: under what most of it cost ("cheaper" than one item: under its price)
+        cap = round((statistics.median(prices) if len(prices) > 2 else min(prices)) - 0.01, 2)
+        wish.max_price = min(cap, wish.max_price) if wish.max_price is not None else cap
+    wish.price_preference = "low"
+    edit.said.append("cheaper than the last picks" if prices else "cheaper first")
+    return CHEAPER.sub(" ", text)
+
+
+def _read_words(wish: Wish, text: str, reader: QueryReader, edit: Edit, outfit: bool) -> None:
+    """Everything the query reader reads, applied as edits: a field's new values replace its old ones."""
+    query = reader.read(text)
+    if query.unsold:  # a kind of garment the catalog lacks: show the closest single pieces instead
+        edit.unsold = list(query.unsold)
+        wish.unsold = list(query.unsold)
+        wish.mode = ITEMS
+        wish.wanted.pop("category", None)
+    categories = query.wanted.get("category")
+    if categories and not outfit:
+        wish.mode = ITEMS
+        wish.slot_caps = {}  # "cheaper" was said of an outfit's pieces
+    elif outfit and wish.mode == ITEMS and not categories:
+        wish.mode = OUTFIT
+        wish.wanted.pop("category", None)
+    for name in WISH_FIELDS:
+        values = query.wanted.get(name)
+        if values:
+            wish.wanted[name] = list(values[:1] if name in SINGLE else values)
+            if name in wish.refused:
+                wish.refused[name] = [v for v in wish.refused[name] if v not in values] or []
+                if not wish.refused[name]:
+                    del wish.refused[name]
+            if name == "occasion":
+                wish.levels, wish.slot_caps = None, {}
+            edit.said.append(" or ".join(values) if name in ("category", "occasion", "season")
+                             else f"{'colour' if name == 'colors' else name} {' or '.join(values)}")
+    for name, values in query.refused.items():
+        known = wish.refused.setdefault(name, [])
+        known += [v for v in values if v not in known]
+        if name in wish.wanted:
+            wish.wanted[name] = [v for v in wish.wanted[name] if v not in values]
+            if not wish.wanted[name]:
+                del wish.wanted[name]
+        edit.said.append(f"no {' or '.join(values)}")
+    if query.max_price is not None or query.total_budget is not None:
+        if (query.max_price is not None and query.max_price <= 0) or (
+                query.total_budget is not None and query.total_budget <= 0):
+            edit.zero_budget = edit.understood_anything = True
+        elif query.total_budget is not None:
+            wish.total_budget = query.total_budget
+            edit.said.append(f"${query.total_budget:,.0f} in all")
+        else:
+            wish.max_price = query.max_price
+            wish.slot_caps = {}
+            edit.said.append(f"under ${query.max_price:,.0f} each")
+    if query.price_preference and not wish.price_preference:
+        wish.price_preference = query.price_preference
+    if query.gender:
+        wish.gender = query.gender
+        edit.said.append(f"for {query.gender}")
+    if outfit and wish.mode == OUTFIT and not edit.said:
+        edit.said.append("an outfit")
+    understood = bool(query.wanted or query.refused or query.max_price or query.total_budget or query.gender
+                      or query.price_preference or query.unsold)
+    leftover = " ".join(EDIT_WORDS.sub(" ", text).split())
+    if not understood and leftover and not edit.said and (wish.is_empty() or edit.restarted):
+        wish.words = leftover  # nothing the schema names: search by meaning
+        wish.mode = ITEMS
+        edit.said.append(f"“{leftover}”")

@@ -1,0 +1,112 @@
+"""The stylist chat tab: Gradio's chat components over the library's conversation (fashion_ai.conversation). The
+wish lives in the library as plain data; the page keeps it per session in a gr.State and shows it as chips the
+shopper can untick. `/chat_turn` is the same turn for API clients: message, photo and the last state in, the picks
+as JSON and the new state out.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gradio as gr
+
+from fashion_ai.conversation import OPENERS, TurnResult
+from fashion_ai.service import FashionService
+from ui.inputs import on_gpu, photo_input, shopper_errors
+from ui.render import md, price_text
+
+PHOTO_OPENER = "what goes with this for a summer wedding?"
+PLACEHOLDER = "Tell the stylist what you need, or add a photo of a garment (📎)"
+
+
+def reply_markdown(result: TurnResult) -> str:
+    """The assistant's words, each pick with its link, price and reason, and what it understood."""
+    lines = [md(line) for line in result.reply.splitlines()]
+    for pick in result.picks:
+        url = pick.url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+        title = f"[{md(pick.title)}]({url})" if url.startswith(("https://", "http://")) else md(pick.title)
+        lines.append(f"{pick.number}. **{title}** — {md(price_text(pick.price))} — {md(pick.reason)}")
+    lines.append(f"\n_Understood: {md(result.understood)}_")
+    return "  \n".join(lines)
+
+
+def reply_messages(result: TurnResult) -> list[Any]:
+    """The turn as chat messages: the words, then the picks as pictures."""
+    photos = [(p.image, f"{p.number}. {p.title} — {price_text(p.price)}") for p in result.picks if p.image]
+    messages: list[Any] = [reply_markdown(result)]
+    if photos:
+        messages.append(gr.Gallery(value=photos, columns=min(len(photos), 3), height="auto", object_fit="contain",
+                                   show_label=False, allow_preview=True))
+    return messages
+
+
+def chips_update(result: TurnResult) -> gr.CheckboxGroup:
+    chips = result.chips
+    return gr.CheckboxGroup(choices=[(label, key) for key, label in chips], value=[key for key, _ in chips],
+                            visible=bool(chips))
+
+
+def _photo_of(message: dict | str | None) -> str | None:
+    files = message.get("files") if isinstance(message, dict) else None
+    if not files:
+        return None
+    last = files[-1]
+    return last.get("path") if isinstance(last, dict) else str(last)
+
+
+def build(service: FashionService, examples: list[str], max_bytes: int, queue: dict[str, Any]) -> None:
+    """The tab's layout and events (inside a gr.Blocks); the first example photo opens the third example."""
+
+    @on_gpu
+    def respond(message, history, state):
+        """A chat turn from the page: the message box's text and photo, the session's wish."""
+        text = message.get("text", "") if isinstance(message, dict) else str(message or "")
+        with shopper_errors("answering you"):
+            result = service.chat(text, _photo_of(message), state or None)
+        return reply_messages(result), result.wish.to_json(), chips_update(result)
+
+    @on_gpu
+    def keep_chips(kept, state, history):
+        """The shopper unticked a chip: that part of the wish goes, and the picks follow."""
+        with shopper_errors("updating your wish"):
+            result = service.chat_keep(list(kept or []), state or None)
+        history = list(history or []) + [{"role": "assistant", "content": m} for m in reply_messages(result)]
+        return history, history, result.wish.to_json(), chips_update(result)
+
+    @on_gpu
+    def chat_turn(message, photo, state):
+        """One conversation turn for API clients: reply, understood, picks (title, price, url, image, reason),
+        chips, verdict, and `state` (JSON text) to send with the next message."""
+        with shopper_errors("answering you"):
+            result = service.chat(message, photo, (state or "").strip() or None)
+        out = result.to_dict()
+        for pick in out["picks"] + [fix for v in out["verdict"] for fix in v["fixes"]]:
+            pick["image"] = f"/gradio_api/file={pick['image']}" if pick["image"] else ""
+        return out
+
+    with gr.Tab("Stylist chat", id="chat"):
+        state = gr.State("")
+        chips = gr.CheckboxGroup(label="Your wish so far (untick to remove)", choices=[], value=[], visible=False,
+                                 elem_id="chat-chips")
+        chat = gr.ChatInterface(
+            respond, multimodal=True, save_history=False, fill_height=False,
+            chatbot=gr.Chatbot(height=560, elem_id="chat-bot", label="Stylist", buttons=["copy"],
+                               placeholder="Ask for an outfit, refine it turn by turn, or send a photo."),
+            textbox=gr.MultimodalTextbox(file_types=["image"], file_count="single", placeholder=PLACEHOLDER,
+                                         sources=["upload"], elem_id="chat-box", max_plain_text_length=20000),
+            additional_inputs=[state], additional_outputs=[state, chips],
+            # [message, None]: the examples leave the session's wish as it is (None: not an input of theirs).
+            examples=[[{"text": opener}, None] for opener in OPENERS[:2]] + (
+                [[{"text": PHOTO_OPENER, "files": [examples[0]]}, None]] if examples else [[{"text": OPENERS[2]}, None]]),
+            api_name="chat", api_visibility="private", concurrency_limit=queue.get("concurrency_limit"),
+        )
+        chips.input(keep_chips, [chips, state, chat.chatbot], [chat.chatbot, chat.chatbot_state, state, chips],
+                    api_name="chat_keep", api_visibility="private", **queue)
+        # The API's own entrance: JSON in and out (a chat component's rich replies do not survive an API).
+        with gr.Group(visible=False):
+            api_message = gr.Textbox(label="message")
+            api_photo = photo_input("photo", "chat-api-photo", max_bytes)
+            api_state = gr.Textbox(label="state (the last turn's `state`, as JSON)")
+            api_result = gr.JSON(label="turn")
+            api_button = gr.Button("turn")
+        api_button.click(chat_turn, [api_message, api_photo, api_state], [api_result], api_name="chat_turn", **queue)
