@@ -73,7 +73,8 @@ class TrainConfig:
     threads: int = field(default=0, metadata={"help": "torch CPU threads (0 = torch default)"})
     dataset: str = field(default="demo", metadata={"help": "training data: demo (generated), or "
                                                           "fashionpedia:<coco json | hub id>, products:<hub id | "
-                                                          "parquet | csv>, jsonl:<folder | file> (fashion_ai.datasets)"})
+                                                          "parquet | csv>, jsonl:<folder | file>, fashion-mnist:<folder> "
+                                                          "(fashion_ai.datasets)"})
     eval_split: str = field(default="", metadata={"help": "split of the dataset to evaluate on; empty = hold out "
                                                          "eval_items examples of the training split"})
     grad_accum_steps: int = field(default=1, metadata={"help": "micro-batches accumulated per optimizer step"})
@@ -102,7 +103,7 @@ class TrainConfig:
                 raise ValueError(f"{name} cannot be negative, got {getattr(self, name)}")
         self.dataset = self.dataset.strip() or "demo"
         if self.dataset != "demo" and ":" not in self.dataset:
-            raise ValueError(f"dataset must be demo or <kind>:<source> (fashionpedia, products, jsonl), "
+            raise ValueError(f"dataset must be demo or <kind>:<source> (fashionpedia, products, jsonl, fashion-mnist), "
                              f"not {self.dataset!r}")
         if not [t for t in self.lora_targets.split(",") if t.strip()]:
             raise ValueError("lora_targets must name at least one module, e.g. q_proj,v_proj")

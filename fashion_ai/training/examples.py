@@ -29,16 +29,6 @@ class ExampleSet:
         return [text for ex in self.train for text in (ex.prefix, ex.suffix, ex.caption)]
 
 
-def _shrink(image, size: int):
-    """Keep photos only as large as the model input (shortest side), so thousands fit in memory."""
-    image = image.convert("RGB")
-    short = min(image.size)
-    if short > size:
-        scale = size / short
-        image = image.resize((max(size, round(image.width * scale)), max(size, round(image.height * scale))))
-    return image
-
-
 def load_examples(cfg: TrainConfig, input_size: int) -> ExampleSet:
     """Read cfg.dataset through fashion_ai.datasets; hold out cfg.eval_items rows unless cfg.eval_split names a split."""
     import random
@@ -48,10 +38,9 @@ def load_examples(cfg: TrainConfig, input_size: int) -> ExampleSet:
     def read(split: str, limit: int) -> list:
         rows = []
         try:
-            for ex in tqdm(iter_examples(cfg.dataset, split=split, limit=limit), total=limit, desc=f"read {split}",
-                           leave=False):
-                ex.image = _shrink(ex.image, input_size)
-                rows.append(ex)
+            # Photos are kept only as large as the model input, so thousands fit in memory.
+            rows.extend(tqdm(iter_examples(cfg.dataset, split=split, limit=limit, image_size=input_size), total=limit,
+                             desc=f"read {split}", leave=False))
         except (ValueError, OSError) as exc:  # corrupt files, bad rows: say which dataset, keep the reason
             message = " ".join(str(exc).split())
             if cfg.dataset.split(":", 1)[-1] not in message:
