@@ -13,7 +13,7 @@ from fashion_ai.models.clip.embeddings import embed_images, embed_texts
 from fashion_ai.models.paligemma.inference import generate_answers
 from fashion_ai.schema import FIELDS, parse_garments
 from fashion_ai.training.config import TrainConfig
-from fashion_ai.training.metrics import extraction_metrics, retrieval_metrics
+from fashion_ai.training.metrics import classification_metrics, extraction_metrics, retrieval_metrics
 
 logger = logging.getLogger(__name__)
 
@@ -96,3 +96,14 @@ def evaluate_caption_retrieval(tokenizer, image_processor, model, examples: Sequ
     sim = embed_texts(tokenizer, model, captions) @ embed_images(image_processor, model, [ex.image for ex in examples]).T
     relevant = np.array([[a == b for b in captions] for a in captions])
     return {"caption_to_image": retrieval_metrics(sim, relevant)}
+
+
+def evaluate_caption_choice(tokenizer, image_processor, model, examples: Sequence) -> dict:
+    """Each photo's own caption chosen among the distinct captions of the set (for Fashion-MNIST: "a photo of
+    <class>" among its 10 classes): accuracy, macro and weighted F1, and per caption."""
+    choices = sorted({ex.caption for ex in examples})
+    if not choices:
+        return {}
+    sim = embed_images(image_processor, model, [ex.image for ex in examples]) @ embed_texts(tokenizer, model, choices).T
+    predicted = [choices[i] for i in sim.argmax(axis=1)]
+    return {"choices": len(choices), **classification_metrics([ex.caption for ex in examples], predicted)}

@@ -1,0 +1,50 @@
+"""A real dataset mixed into the demo items: its rows labelled where they know, drawn at their share of a batch."""
+
+import pytest
+import torch
+
+from fashion_ai.schema import Garment
+from fashion_ai.training.demo_data import LABELS, TrainingSet, label_tensors
+from fashion_ai.training.warmup import _cross_entropy
+
+
+def _demo_set(n: int, width: int) -> TrainingSet:
+    tensors = {"input_ids": torch.ones(n, width, dtype=torch.long), "labels": torch.ones(n, width, dtype=torch.long),
+               "pixel_values": torch.zeros(n, 3, 8, 8, dtype=torch.float16)}
+    labels = {name: torch.zeros(n, dtype=torch.long) for name in LABELS}
+    return TrainingSet([object()] * n, tensors, torch.zeros(n, 16, 3, dtype=torch.long), labels)
+
+
+def test_real_rows_are_appended_padded_and_drawn_at_their_share():
+    demo = _demo_set(100, 5)
+    real = {"input_ids": torch.full((300, 3), 2), "labels": torch.full((300, 3), 2),
+            "pixel_values": torch.ones(300, 3, 8, 8, dtype=torch.float16)}
+    mixed = demo.extended(real, label_tensors([Garment(category="shoe")] * 300), share=0.25)
+    assert len(mixed) == 400 and len(mixed.items) == 100
+    assert mixed.tensors["input_ids"].shape == (400, 5)
+    assert mixed.tensors["labels"][150].tolist() == [2, 2, 2, -100, -100]  # padding is ignored by the loss
+    assert (mixed.patch_labels[100:] == -100).all()  # a real photo says nothing about its patches
+    assert mixed.labels["category"][150] == LABELS["category"].index("shoe") and mixed.labels["colors"][150] == -100
+    gen = torch.Generator().manual_seed(0)
+    for _ in range(5):
+        idx = mixed.sample(64, gen)
+        assert len(idx) == 64 and int((idx >= 100).sum()) == 16  # a quarter of every batch, exactly
+    assert int((demo.sample(64, gen) >= 100).sum()) == 0  # the demo set alone draws only demo items
+
+
+def test_labels_from_garments_are_minus_100_where_unknown():
+    labels = label_tensors([Garment(category="dress", colors=["red"], pattern="floral", length="maxi"),
+                            Garment(category="shoe"), Garment(category="jumpsuit"), None])
+    assert labels["category"].tolist() == [LABELS["category"].index("dress"), LABELS["category"].index("shoe"), -100, -100]
+    assert labels["colors"].tolist() == [LABELS["colors"].index("red"), -100, -100, -100]
+    assert labels["length"].tolist() == [LABELS["length"].index("maxi"), -100, -100, -100]
+
+
+def test_a_head_with_no_labelled_row_in_a_batch_adds_nothing_and_no_nan():
+    logits = torch.randn(4, 3, requires_grad=True)
+    loss = _cross_entropy(logits, torch.full((4,), -100))
+    assert loss.item() == 0.0
+    loss.backward()
+    assert torch.isfinite(logits.grad).all()
+    assert _cross_entropy(logits, torch.tensor([0, -100, 1, 2])).item() == pytest.approx(
+        torch.nn.functional.cross_entropy(logits[[0, 2, 3]], torch.tensor([0, 1, 2])).item())
