@@ -31,7 +31,7 @@ def draw_confusion(confusion: dict, title: str, cell: int = CELL) -> Image.Image
     probe = ImageDraw.Draw(Image.new("RGB", (1, 1)))
     corner = "true class \\ answer"
     left = 12 + max([_text_width(probe, name, font) for name in rows] + [_text_width(probe, corner, small)])
-    top = 40 + max(_text_width(probe, name, font) for name in columns)
+    top = 56 + max(_text_width(probe, name, font) for name in columns)  # below the title
     width = max(left + cell * len(columns) + 12, 24 + _text_width(probe, title, font))
     image = Image.new("RGB", (width, top + cell * len(rows) + 28), "white")
     draw = ImageDraw.Draw(image)
@@ -59,5 +59,6 @@ def draw_confusion(confusion: dict, title: str, cell: int = CELL) -> Image.Image
 def save_confusion(confusion: dict, title: str, path: str | Path) -> Path:
     """Draw the matrix and save it as a PNG; returns the path."""
     path = Path(path)
-    draw_confusion(confusion, title).save(path, optimize=True)
+    # 64 colours are plenty for a white-to-blue scale and keep the file a few kB.
+    draw_confusion(confusion, title).quantize(64).save(path, optimize=True)
     return path

@@ -32,7 +32,8 @@ def test_tiny_paligemma_learns_from_scratch(tmp_path):
     assert report["training"]["final_loss"] < 0.5
     assert (out / "model.safetensors").is_file() and (out / "processor_config.json").is_file()
     # The saved folder is what the app's demo profile loads.
-    assert train_space.main(["eval", "--target", "paligemma", "--model_dir", str(out), "--eval_items", "20"]) == 0
+    assert train_space.main(["eval", "--target", "paligemma", "--model_dir", str(out), "--eval_items", "20",
+                             "--limit", "50"]) == 0
 
 
 @pytest.mark.slow
