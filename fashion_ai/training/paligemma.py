@@ -52,6 +52,20 @@ def _paligemma_inputs(processor, prefixes: list[str], images: list, targets: lis
     return {k: batch[k] for k in ("input_ids", "attention_mask", "token_type_ids", "labels", "pixel_values")}
 
 
+def _paligemma_inputs_by_text(processor, prefixes: list[str], images: list, targets: list[str]) -> dict:
+    """_paligemma_inputs for rows whose texts repeat (a class dataset has a few targets): each distinct (prompt,
+    target) is run through the processor once, and the photos through the image processor alone."""
+    pairs = list(zip(prefixes, targets))
+    order = {pair: k for k, pair in enumerate(dict.fromkeys(pairs))}
+    first = {pair: i for i, pair in reversed(list(enumerate(pairs)))}
+    text = _paligemma_inputs(processor, [p for p, _ in order], [images[first[pair]] for pair in order],
+                             [t for _, t in order])
+    where = torch.tensor([order[pair] for pair in pairs])
+    out = {k: text[k][where] for k in ("input_ids", "attention_mask", "token_type_ids", "labels")}
+    out["pixel_values"] = processor.image_processor(images=images, return_tensors="pt")["pixel_values"]
+    return out
+
+
 def train_paligemma(cfg: TrainConfig) -> dict:
     """Train the attribute extractor and write weights (or adapter), processor and eval.json to cfg.output_dir."""
     from fashion_ai.models.paligemma.loading import apply_lora, load_paligemma_for_training
@@ -83,8 +97,8 @@ def train_paligemma(cfg: TrainConfig) -> dict:
 
         train = training_set(cfg.train_items, cfg.seed, encode, grid, workers=data_workers(cfg))
         if mixed is not None:  # a real dataset's rows: their own prompt and target ('[{"category":"shoe"}]')
-            mixed.encode(lambda images, rows: _paligemma_inputs(processor, [ex.prefix for ex in rows], images,
-                                                                [ex.suffix for ex in rows]))
+            mixed.encode(lambda images, rows: _paligemma_inputs_by_text(processor, [ex.prefix for ex in rows], images,
+                                                                        [ex.suffix for ex in rows]))
         train = mixed_training_set(train, mixed, cfg.mix_share)
         held_out = demo_data(cfg.eval_items, cfg.eval_seed)
         tensors = train.tensors

@@ -48,3 +48,17 @@ def test_a_head_with_no_labelled_row_in_a_batch_adds_nothing_and_no_nan():
     assert torch.isfinite(logits.grad).all()
     assert _cross_entropy(logits, torch.tensor([0, -100, 1, 2])).item() == pytest.approx(
         torch.nn.functional.cross_entropy(logits[[0, 2, 3]], torch.tensor([0, 1, 2])).item())
+
+
+def test_rows_with_repeated_texts_encode_exactly_as_the_processor_does():
+    from fashion_ai.datasets import iter_examples
+    from fashion_ai.models.paligemma.tiny import build_tiny_paligemma
+    from fashion_ai.training.paligemma import _paligemma_inputs, _paligemma_inputs_by_text
+
+    processor, _ = build_tiny_paligemma()
+    rows = list(iter_examples("fashion-mnist:/usr/share/datasets/fashion-mnist", "test", limit=40, image_size=64))
+    args = (processor, [ex.prefix for ex in rows], [ex.image for ex in rows], [ex.suffix for ex in rows])
+    fast, full = _paligemma_inputs_by_text(*args), _paligemma_inputs(*args)
+    assert fast.keys() == full.keys()
+    for key in full:
+        assert torch.equal(fast[key], full[key]), key
