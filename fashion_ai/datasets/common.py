@@ -38,6 +38,7 @@ class Example:
     id: str
     hierarchy: dict[str, str] = field(default_factory=dict)  # product rows: gender/masterCategory/subCategory/articleType
     phrasings: tuple[str, ...] = ()  # other true captions (CLIP trains on one at random); empty: caption only
+    mask: Image.Image | None = None  # the garment's silhouette (L, 255 on it) where the source knows it
 
 
 class Skip(NamedTuple):

@@ -31,6 +31,7 @@ PHOTO_SIZE = 256  # the shop-like photo's side, as an upload would be
 SPLITS = {"train": "train", "test": "t10k"}  # our split name -> the files' prefix
 _IDX_MAGIC_UINT8 = 0x08
 EXAMPLES_MANIFEST = "examples.json"
+INK = 10  # a stored pixel above this is garment, not background (the backgrounds are 0, the garments' edges soft)
 
 
 @dataclass(frozen=True)
@@ -133,13 +134,20 @@ def fashion_mnist_photo(pixels: np.ndarray, size: int = PHOTO_SIZE) -> Image.Ima
     return photo.convert("RGB")
 
 
+def garment_mask(pixels: np.ndarray, size: int = PHOTO_SIZE) -> Image.Image:
+    """The garment's silhouette in a photo of `size` px: 255 where the stored image has ink, 0 on the background."""
+    mask = Image.fromarray(np.where(np.asarray(pixels) > INK, 255, 0).astype(np.uint8))
+    return mask if mask.size == (size, size) else mask.resize((size, size), Image.Resampling.NEAREST)
+
+
 def class_example(pixels: np.ndarray, label: int, example_id: str, size: int = PHOTO_SIZE) -> Example:
-    """A training example: the photo, our JSON target (category only) and a shopper caption of its class."""
+    """A training example: the photo, our JSON target (category only), a shopper caption of its class and the
+    garment's silhouette (the stored background is black: what is not black is garment)."""
     cls = CLASSES[int(label)]
     garment = Garment(category=cls.category)
     return Example(image=fashion_mnist_photo(pixels, size), prefix=DEFAULT_PROMPT, suffix=garments_to_json([garment]),
                    caption=cls.prompt, garments=[garment], id=example_id, hierarchy={"class": cls.name},
-                   phrasings=cls.phrasings())
+                   phrasings=cls.phrasings(), mask=garment_mask(pixels, size))
 
 
 def fashion_mnist_examples(source: str, split: str, size: int | None = None) -> Iterator[Example]:

@@ -95,7 +95,7 @@ def train_clip(cfg: TrainConfig) -> dict:
 
         train = training_set(cfg.train_items, cfg.seed, encode, grid, workers=data_workers(cfg))
         if mixed is not None:
-            mixed.encode(encode)
+            mixed.encode(encode, grid)
         train = mixed_training_set(train, mixed, cfg.mix_share)
         held_out = demo_data(cfg.eval_items, cfg.eval_seed)
         pixels = train.tensors["pixel_values"]

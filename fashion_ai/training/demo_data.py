@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from PIL import Image
 from torch import nn
 from tqdm.auto import tqdm
 
@@ -68,12 +69,15 @@ class TrainingSet:
         demo = torch.randint(0, n_demo, (count - k,), generator=generator)
         return torch.cat([demo, n_demo + torch.randint(0, n_mix, (k,), generator=generator)]) if k else demo
 
-    def extended(self, tensors: dict[str, torch.Tensor], labels: dict[str, torch.Tensor], share: float) -> TrainingSet:
-        """These rows plus real-dataset rows encoded alike (no patch labels: the heads ignore them there)."""
+    def extended(self, tensors: dict[str, torch.Tensor], labels: dict[str, torch.Tensor], share: float,
+                 patch_labels: torch.Tensor | None = None) -> TrainingSet:
+        """These rows plus real-dataset rows encoded alike (without patch labels the patch heads ignore them)."""
         merged = {key: _pad_cat([self.tensors[key], tensors[key]], _PADS.get(key, 0)) if tensors[key].dim() == 2
                   else torch.cat([self.tensors[key], tensors[key]]) for key in self.tensors}
         n_new = len(next(iter(tensors.values())))
-        patches = torch.cat([self.patch_labels, torch.full((n_new, *self.patch_labels.shape[1:]), -100)])
+        if patch_labels is None:
+            patch_labels = torch.full((n_new, *self.patch_labels.shape[1:]), -100)
+        patches = torch.cat([self.patch_labels, patch_labels])
         merged_labels = {name: torch.cat([self.labels[name], labels[name]]) for name in self.labels}
         return TrainingSet(self.items, merged, patches, merged_labels, share)
 
@@ -89,22 +93,27 @@ _ENCODE: Callable[[list, list[CatalogItem]], dict] | None = None  # read by fork
 
 def _make_chunk(args: tuple[int, int, int, int]) -> tuple[list[CatalogItem], dict, torch.Tensor]:
     """Items start..stop of a seed: their encoded tensors and per-patch labels (runs in a worker or inline)."""
-    from PIL import Image
-
     start, stop, seed, grid = args
-    categories, colors, patterns = (list(LABELS[name]) for name in ("category", "colors", "pattern"))
     items, images, patches = [], [], []
     for index in range(start, stop):
         item, image, mask = generate_example(index, seed)
         items.append(item)
         images.append(image)
-        frac = np.asarray(mask.resize((grid, grid), Image.BOX), dtype=np.float32) / 255.0
-        label = np.full(frac.shape + (3,), -100, dtype=np.int64)  # patches on the garment's edge are ambiguous
-        on = frac > 0.5
-        label[on] = (categories.index(item.category), colors.index(item.colors[0]), patterns.index(item.pattern))
-        label[frac < 0.1, 0] = len(categories)
-        patches.append(torch.from_numpy(label.reshape(-1, 3)))
+        patches.append(patch_labels(mask, grid, item))
     return items, half_pixels(_ENCODE(images, items)), torch.stack(patches)
+
+
+def patch_labels(mask: Image.Image | None, grid: int, garment: CatalogItem | Garment | None) -> torch.Tensor:
+    """(grid*grid, 3) per-patch labels from a garment's silhouette (L, 255 on the garment): on it, its category,
+    primary colour and pattern (-100 for those unknown); off it, background (category only); -100 on its
+    ambiguous edge, and everywhere without a mask."""
+    label = np.full((grid, grid, 3), -100, dtype=np.int64)
+    if mask is not None and garment is not None:
+        frac = np.asarray(mask.resize((grid, grid), Image.BOX), dtype=np.float32) / 255.0
+        known = label_tensors([garment])
+        label[frac > 0.5] = [int(known[name][0]) for name in ("category", "colors", "pattern")]
+        label[frac < 0.1, 0] = len(LABELS["category"])
+    return torch.from_numpy(label.reshape(-1, 3))
 
 
 def _worker_init() -> None:

@@ -13,7 +13,7 @@ from tqdm.auto import tqdm
 
 from fashion_ai.datasets import Example, iter_examples
 from fashion_ai.training.config import TrainConfig
-from fashion_ai.training.demo_data import DemoData, TrainingSet, concat_encoded, half_pixels, label_tensors
+from fashion_ai.training.demo_data import DemoData, TrainingSet, concat_encoded, half_pixels, label_tensors, patch_labels
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +29,7 @@ class MixedRows:
     held_out: list[Example]
     tensors: dict[str, torch.Tensor] | None = None
     labels: dict[str, torch.Tensor] | None = None  # warm-up class index per field of demo_data.LABELS (-100: unknown)
+    patch_labels: torch.Tensor | None = None  # per patch, from the rows' masks (-100 where there is none)
     phrasings: list[tuple[str, ...]] | None = None  # the true captions of each training row (CLIP draws one)
 
     def texts(self) -> list[str]:
@@ -37,19 +38,22 @@ class MixedRows:
         texts = [t for ex in rows for t in (ex.prefix, ex.suffix, ex.caption, *ex.phrasings)]
         return list(dict.fromkeys(texts))
 
-    def encode(self, encode: Callable[[list, list[Example]], dict]) -> None:
-        """Encode the training rows chunk by chunk with ``encode(images, examples)`` (the demo items' encoder);
-        afterwards only their tensors, labels and captions are kept."""
+    def encode(self, encode: Callable[[list, list[Example]], dict], grid: int) -> None:
+        """Encode the training rows chunk by chunk with ``encode(images, examples)`` (the demo items' encoder) and
+        label their grid x grid patches where a row has a mask; afterwards only tensors, labels and captions stay."""
         encoded = []
         for start in tqdm(range(0, len(self.train), ENCODE_CHUNK), desc="encode", leave=False):
             chunk = self.train[start:start + ENCODE_CHUNK]
             encoded.append(half_pixels(encode([ex.image for ex in chunk], chunk)))
         self.tensors = concat_encoded(encoded)
         self.labels = label_tensors([ex.garments[0] if ex.garments else None for ex in self.train])
+        self.patch_labels = torch.stack([patch_labels(ex.mask, grid, ex.garments[0] if ex.garments else None)
+                                         for ex in self.train])
         self.phrasings = [ex.phrasings or (ex.caption,) for ex in self.train]
         known = {name: int((t >= 0).sum()) for name, t in self.labels.items()}
-        logger.info("mixing %s: %d training rows (warm-up labels: %s), %d held out", self.spec, len(self.train), known,
-                    len(self.held_out))
+        masked = int((self.patch_labels[..., 0] >= 0).any(dim=1).sum())
+        logger.info("mixing %s: %d training rows (warm-up labels: %s; %d with a silhouette), %d held out", self.spec,
+                    len(self.train), known, masked, len(self.held_out))
         self.train = []
 
 
@@ -79,7 +83,7 @@ def mixed_training_set(demo: TrainingSet, mixed: MixedRows | None, share: float)
         return demo
     if mixed.tensors is None:
         raise ValueError("encode the mixed rows first")
-    return demo.extended(mixed.tensors, mixed.labels, share)
+    return demo.extended(mixed.tensors, mixed.labels, share, mixed.patch_labels)
 
 
 def warmup_held_out(image_processor, held_out: DemoData, mixed: MixedRows | None) -> dict:

@@ -98,7 +98,7 @@ def train_paligemma(cfg: TrainConfig) -> dict:
         train = training_set(cfg.train_items, cfg.seed, encode, grid, workers=data_workers(cfg))
         if mixed is not None:  # a real dataset's rows: their own prompt and target ('[{"category":"shoe"}]')
             mixed.encode(lambda images, rows: _paligemma_inputs_by_text(processor, [ex.prefix for ex in rows], images,
-                                                                        [ex.suffix for ex in rows]))
+                                                                        [ex.suffix for ex in rows]), grid)
         train = mixed_training_set(train, mixed, cfg.mix_share)
         held_out = demo_data(cfg.eval_items, cfg.eval_seed)
         tensors = train.tensors
