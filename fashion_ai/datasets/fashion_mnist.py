@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from fashion_ai.config import ASSETS_DIR
 from fashion_ai.datasets.captions import with_article
 from fashion_ai.datasets.common import Example
 from fashion_ai.models.paligemma.inference import DEFAULT_PROMPT
@@ -31,6 +32,7 @@ PHOTO_SIZE = 256  # the shop-like photo's side, as an upload would be
 SPLITS = {"train": "train", "test": "t10k"}  # our split name -> the files' prefix
 _IDX_MAGIC_UINT8 = 0x08
 EXAMPLES_MANIFEST = "examples.json"
+DEFAULT_EXAMPLE_PHOTOS_DIR = ASSETS_DIR / "fashion_mnist"  # the app's real example photos (write_example_photos)
 INK = 10  # a stored pixel above this is garment, not background (the backgrounds are 0, the garments' edges soft)
 
 
@@ -183,7 +185,8 @@ def write_example_photos(folder: str | Path, out_dir: str | Path, per_class: int
     for label, cls in enumerate(CLASSES):
         for index in np.flatnonzero(labels == label)[:per_class].tolist():
             path = out / f"{split}-{index:05d}-{cls.noun.replace(' ', '-')}.png"
-            fashion_mnist_photo(images[index]).save(path, optimize=True)
+            # Stored as grayscale (a third of the bytes): decoded as an upload, it is the same RGB photo again.
+            fashion_mnist_photo(images[index]).convert("L").save(path, optimize=True)
             photos.append(ExamplePhoto(path, cls.name, cls.category, index))
     manifest = [{"file": p.path.name, "class": p.name, "category": p.category, "split": split, "index": p.index}
                 for p in photos]
@@ -192,7 +195,7 @@ def write_example_photos(folder: str | Path, out_dir: str | Path, per_class: int
     return photos
 
 
-def load_example_photos(directory: str | Path) -> list[ExamplePhoto]:
+def load_example_photos(directory: str | Path = DEFAULT_EXAMPLE_PHOTOS_DIR) -> list[ExamplePhoto]:
     """The photos listed in a folder's examples.json (written by write_example_photos)."""
     root = Path(directory)
     manifest = json.loads((root / EXAMPLES_MANIFEST).read_text())

@@ -15,6 +15,7 @@ from fashion_ai.datasets.fashion_mnist import (
     load_split,
     write_example_photos,
 )
+from fashion_ai.images import load_image
 from fashion_ai.models.paligemma.inference import DEFAULT_PROMPT
 from fashion_ai.schema import CATEGORIES, Garment
 
@@ -48,6 +49,10 @@ def test_examples_are_shop_photos_with_a_category_and_no_colour():
     assert boot.image.mode == "RGB" and photo.shape == (256, 256, 3)
     assert (photo[:8, :8] == 255).all()  # a light background, as in a shop
     assert (photo < 128).mean() > 0.15  # with a dark garment on it (a fifth of the boot photo)
+    mask = np.asarray(boot.mask)  # the silhouette: the stored image's ink
+    assert mask.shape == (256, 256) and set(np.unique(mask)) == {0, 255}
+    # Up to the soft edges (the photo is upscaled bicubic, the mask nearest): white is off it, dark is on it.
+    assert (mask[photo[..., 0] == 255] == 0).mean() > 0.99 and (mask[photo[..., 0] < 128] == 255).mean() > 0.99
 
 
 def test_the_photo_is_the_inverted_image_upscaled():
@@ -67,7 +72,19 @@ def test_example_photos_are_written_with_what_they_show(tmp_path):
     assert [p.name for p in written] == [cls.name for cls in CLASSES]
     read = load_example_photos(tmp_path)
     assert read == written and read[0].index == 19 and read[-1].index == 0  # the first photo of each class
-    assert all(p.path.is_file() for p in read)
+    images, _ = load_split(DEFAULT_FASHION_MNIST_DIR, "test")
+    for photo in read:  # an upload of the file is exactly the photo the evaluation makes
+        assert (np.asarray(load_image(photo.path)) == np.asarray(fashion_mnist_photo(images[photo.index]))).all()
+
+
+def test_the_shipped_example_photos_are_the_first_test_photo_of_each_class(tmp_path):
+    shipped = load_example_photos()  # assets/fashion_mnist, for the app's Attributes examples
+    fresh = write_example_photos(DEFAULT_FASHION_MNIST_DIR, tmp_path)
+    assert [(p.path.name, p.name, p.category, p.index) for p in shipped] == [
+        (p.path.name, p.name, p.category, p.index) for p in fresh]
+    for old, new in zip(shipped, fresh):
+        assert (np.asarray(load_image(old.path)) == np.asarray(load_image(new.path))).all(), old.path
+    assert sum(p.path.stat().st_size for p in shipped) < 150_000  # kept small
 
 
 # --------------------------------------------------------------------------------------------- bad input
