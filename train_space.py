@@ -35,6 +35,7 @@ class EvalConfig:
         "help": "folder of Fashion-MNIST's idx files (Debian's dataset-fashion-mnist): its test split is scored "
                 "and eval_confusion.png drawn; empty to skip"})
     limit: int = field(default=0, metadata={"help": "Fashion-MNIST test photos to score (0 = all 10,000)"})
+    threads: int = field(default=0, metadata={"help": "torch CPU threads (0 = torch default)"})
 
     def __post_init__(self) -> None:
         if self.target not in ("paligemma", "clip"):
@@ -50,8 +51,8 @@ class EvalConfig:
         if self.fashion_mnist and not Path(self.fashion_mnist).is_dir():  # before any model is loaded
             raise ValueError(f"--fashion_mnist {self.fashion_mnist} is not a folder (Debian: apt-get install "
                              "dataset-fashion-mnist; or --fashion_mnist '' to skip it)")
-        if self.eval_items < 0 or self.limit < 0 or (self.eval_items and not self.seeds):
-            raise ValueError("--eval_items and --limit cannot be negative, and --eval_seeds must name a seed")
+        if min(self.eval_items, self.limit, self.threads) < 0 or (self.eval_items and not self.seeds):
+            raise ValueError("--eval_items, --limit and --threads cannot be negative; --eval_seeds must name a seed")
 
 
 @dataclass
@@ -106,7 +107,7 @@ def run_eval(cfg: EvalConfig) -> dict:
     )
     from fashion_ai.training.paligemma import evaluate_extractor
 
-    torch.set_num_threads(max(1, torch.get_num_threads()))
+    torch.set_num_threads(cfg.threads or max(1, torch.get_num_threads()))
     report: dict = {}
     if cfg.target == "paligemma":
         adapter = (Path(cfg.model_dir) / "adapter_config.json").exists()
