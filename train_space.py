@@ -3,7 +3,7 @@
     python train_space.py --target paligemma --tiny --output_dir assets/models/extractor   # demo extractor
     python train_space.py --target clip --tiny --output_dir assets/models/embedder         # demo embedder
     python train_space.py --target paligemma --base_model google/paligemma2-3b-pt-224 --quantize_4bit  # QLoRA
-    python train_space.py eval --target paligemma --model_dir assets/models/extractor      # re-evaluate
+    python train_space.py eval --target paligemma --model_dir assets/models/extractor      # held-out report
     python train_space.py push --model_dir runs/model --repo_id you/fashion-attributes-lora  # HF_TOKEN from env
 
 Ctrl-C saves a checkpoint in <output_dir>/checkpoint; add --resume to continue from it.
@@ -27,8 +27,15 @@ class EvalConfig:
     target: str = field(default="paligemma", metadata={"help": "paligemma or clip"})
     model_dir: str = field(default="", metadata={"help": "folder with trained weights (and adapter) to evaluate"})
     base_model: str = field(default="", metadata={"help": "base checkpoint when model_dir holds a LoRA adapter"})
-    eval_items: int = field(default=300, metadata={"help": "held-out demo items to evaluate on"})
-    eval_seed: int = field(default=1001, metadata={"help": "seed of the held-out items"})
+    eval_items: int = field(default=500, metadata={"help": "held-out demo items per seed"})
+    eval_seeds: str = field(default="424242,77777,31337", metadata={"help": "comma-separated seeds of the held-out "
+                                                                            "demo items (never used while tuning); "
+                                                                            "each is reported, with mean and worst"})
+    fashion_mnist: str = field(default="/usr/share/datasets/fashion-mnist", metadata={
+        "help": "folder of Fashion-MNIST's idx files (Debian's dataset-fashion-mnist): its test split is scored "
+                "and eval_confusion.png drawn; empty to skip"})
+    limit: int = field(default=0, metadata={"help": "Fashion-MNIST test photos to score (0 = all 10,000)"})
+    threads: int = field(default=0, metadata={"help": "torch CPU threads (0 = torch default)"})
 
     def __post_init__(self) -> None:
         if self.target not in ("paligemma", "clip"):
@@ -37,6 +44,15 @@ class EvalConfig:
             raise ValueError("--model_dir is required")
         if not Path(self.model_dir).is_dir():
             raise ValueError(f"--model_dir {self.model_dir} is not a folder")
+        try:
+            self.seeds = [int(seed) for seed in self.eval_seeds.split(",") if seed.strip()]
+        except ValueError:
+            raise ValueError(f"--eval_seeds must be whole numbers separated by commas, not {self.eval_seeds!r}") from None
+        if self.fashion_mnist and not Path(self.fashion_mnist).is_dir():  # before any model is loaded
+            raise ValueError(f"--fashion_mnist {self.fashion_mnist} is not a folder (Debian: apt-get install "
+                             "dataset-fashion-mnist; or --fashion_mnist '' to skip it)")
+        if min(self.eval_items, self.limit, self.threads) < 0 or (self.eval_items and not self.seeds):
+            raise ValueError("--eval_items, --limit and --threads cannot be negative; --eval_seeds must name a seed")
 
 
 @dataclass
@@ -74,7 +90,8 @@ def _summary(report: dict) -> str:
 
 
 def run_eval(cfg: EvalConfig) -> dict:
-    """Evaluate saved weights on held-out demo items and write eval.json beside them."""
+    """The held-out report of saved weights: demo fields on seeds never used while tuning, and Fashion-MNIST's test
+    split; merged into eval.json beside them, with eval_confusion.png."""
     import torch
 
     from fashion_ai.models.clip.embeddings import Embedder
@@ -82,27 +99,58 @@ def run_eval(cfg: EvalConfig) -> dict:
     from fashion_ai.models.paligemma.loading import load_paligemma
     from fashion_ai.training.clip import evaluate_embedder
     from fashion_ai.training.config import EVAL_FILE
-    from fashion_ai.training.demo_data import demo_data
+    from fashion_ai.training.heldout import (
+        embedder_on_fashion_mnist,
+        extractor_on_fashion_mnist,
+        seeds_report,
+        write_confusion_picture,
+    )
     from fashion_ai.training.paligemma import evaluate_extractor
 
-    torch.set_num_threads(max(1, torch.get_num_threads()))
-    data = demo_data(cfg.eval_items, cfg.eval_seed)
+    torch.set_num_threads(cfg.threads or max(1, torch.get_num_threads()))
+    report: dict = {}
     if cfg.target == "paligemma":
         adapter = (Path(cfg.model_dir) / "adapter_config.json").exists()
         base = cfg.base_model if adapter else cfg.model_dir
         if adapter and not base:
             raise ValueError("model_dir holds a LoRA adapter: give --base_model")
         processor, model = load_paligemma(base, cfg.model_dir if adapter else None, load_in_4bit=adapter)
-        report = {"eval": evaluate_extractor(processor, model, data)}
+        name = "extractor (PaliGemma)"
+        if cfg.eval_items:
+            report["held_out_seeds"] = seeds_report(lambda data: evaluate_extractor(processor, model, data), cfg.seeds,
+                                                    cfg.eval_items)
+        if cfg.fashion_mnist:
+            report["fashion_mnist"] = extractor_on_fashion_mnist(processor, model, cfg.fashion_mnist, cfg.limit or None)
     else:
         embedder = Embedder(*load_clip(cfg.model_dir))
-        report = {"eval": evaluate_embedder(embedder.tokenizer, embedder.image_processor, embedder.model, data)}
-    report["eval"]["eval_seed"] = cfg.eval_seed
+        parts = (embedder.tokenizer, embedder.image_processor, embedder.model)
+        name = "embedder (CLIP)"
+        if cfg.eval_items:
+            report["held_out_seeds"] = seeds_report(lambda data: evaluate_embedder(*parts, data), cfg.seeds,
+                                                    cfg.eval_items)
+        if cfg.fashion_mnist:
+            report["fashion_mnist"] = embedder_on_fashion_mnist(*parts, cfg.fashion_mnist, cfg.limit or None)
+    if "fashion_mnist" in report:
+        report["fashion_mnist"]["picture"] = write_confusion_picture(report["fashion_mnist"], name, cfg.model_dir).name
     path = Path(cfg.model_dir) / EVAL_FILE
     previous = json.loads(path.read_text()) if path.exists() else {}
     previous.update(report)
     path.write_text(json.dumps(previous, indent=2))
     return report
+
+
+def _eval_summary(report: dict) -> str:
+    parts = []
+    seeds = report.get("held_out_seeds")
+    if seeds:
+        parts.append(f"seeds {','.join(map(str, seeds['seeds']))}: " + ", ".join(
+            f"{k} {v:.3f} (worst {seeds['worst'][k]:.3f})" for k, v in seeds["mean"].items()))
+    fmnist = report.get("fashion_mnist")
+    if fmnist:
+        scores = fmnist.get("category") or fmnist["class"]
+        parts.append(f"Fashion-MNIST test ({fmnist['photos']} photos): accuracy {scores['accuracy']:.3f}, "
+                     f"weighted F1 {scores['weighted_f1']:.3f}")
+    return "; ".join(parts) or "nothing evaluated"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -121,8 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         schema = {"eval": EvalConfig, "push": PushConfig, "train": TrainConfig}[command]
         (cfg,) = HfArgumentParser(schema).parse_args_into_dataclasses(args=argv[1:] if command != "train" else argv)
         if command == "eval":
-            report = run_eval(cfg)
-            print(_summary(report))
+            print(_eval_summary(run_eval(cfg)))
             return 0
         if command == "push":
             print(f"pushed {cfg.model_dir} to {push(cfg.model_dir, cfg.repo_id, cfg.private)}")

@@ -10,6 +10,8 @@ Sources are named ``"<kind>:<source>"``:
   CatalogItem columns (id, title, image, price, url, category, colors, gender, ...).
 - ``jsonl:`` a folder of images with a JSONL file of ``{"image", "prefix", "suffix"}`` or ``{"image", "caption"}``
   rows, the format PaliGemma and CLIP fine-tuning tools accept.
+- ``fashion-mnist:`` the folder of Fashion-MNIST's idx files (Debian's ``dataset-fashion-mnist``:
+  ``/usr/share/datasets/fashion-mnist``), splits train and test: 10 classes onto our categories, no colour.
 
 Hub ids are streamed (``datasets.load_dataset(id, split=..., streaming=True)``), so a ``limit`` never downloads the
 whole dataset; local copies are streamed through the same row mapping. Every mapping is an explicit table in its module:
@@ -22,7 +24,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from fashion_ai.datasets.captions import outfit_caption
-from fashion_ai.datasets.common import DEFAULT_MAX_GARMENTS, KINDS, Example, Tally, check_limit, take
+from fashion_ai.datasets.common import DEFAULT_MAX_GARMENTS, KINDS, Example, Tally, check_limit, shrink_photo, take
+from fashion_ai.datasets.fashion_mnist import fashion_mnist_examples
 from fashion_ai.datasets.fashionpedia import fashionpedia_examples
 from fashion_ai.datasets.jsonl import jsonl_examples, jsonl_file
 from fashion_ai.datasets.products import product_examples, product_rows
@@ -42,11 +45,13 @@ def parse_spec(spec: str) -> tuple[str, str]:
 
 
 def iter_examples(spec: str, split: str = "train", limit: int | None = None, *, images_dir: str | Path | None = None,
-                  max_garments: int = DEFAULT_MAX_GARMENTS) -> Iterator[Example]:
-    """Training examples from ``fashionpedia:``, ``products:`` or ``jsonl:`` sources, at most ``limit`` of them.
+                  max_garments: int = DEFAULT_MAX_GARMENTS, image_size: int | None = None) -> Iterator[Example]:
+    """Training examples from ``fashionpedia:``, ``products:``, ``jsonl:`` or ``fashion-mnist:`` sources, at most
+    ``limit`` of them.
 
     The source is opened at once (a missing file or an unreachable Hub id raises here); rows are read lazily.
     ``images_dir`` is where the photos of an original Fashionpedia annotation file are, when not beside it.
+    ``image_size`` keeps photos only that large (shortest side); Fashion-MNIST's are drawn at that size.
     """
     kind, source = parse_spec(spec)
     check_limit(limit)
@@ -57,6 +62,19 @@ def iter_examples(spec: str, split: str = "train", limit: int | None = None, *, 
         examples = fashionpedia_examples(source, split, images_dir, max_garments, tally)
     elif kind == "products":
         examples = product_examples(product_rows(source, split, tally), tally)
-    else:
+    elif kind == "jsonl":
         examples = jsonl_examples(jsonl_file(source, split))
+    else:
+        return take(fashion_mnist_examples(source, split, image_size), limit, tally)
+    if image_size:
+        examples = _shrunk(examples, image_size)
     return take(examples, limit, tally)
+
+
+def _shrunk(examples: Iterator[Example], size: int) -> Iterator[Example]:
+    try:
+        for example in examples:
+            example.image = shrink_photo(example.image, size)
+            yield example
+    finally:
+        examples.close()

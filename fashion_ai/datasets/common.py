@@ -18,7 +18,7 @@ from fashion_ai.schema import Garment
 logger = logging.getLogger(__name__)
 
 
-KINDS: tuple[str, ...] = ("fashionpedia", "products", "jsonl")
+KINDS: tuple[str, ...] = ("fashionpedia", "products", "jsonl", "fashion-mnist")
 # Caption rows teach a caption, not our JSON: they get PaliGemma's captioning prefix so that they never teach the
 # extraction prompt to answer in prose.
 CAPTION_PROMPT = "caption en"
@@ -37,6 +37,8 @@ class Example:
     garments: list[Garment]  # the truth when known (empty for free-text rows); used for evaluation
     id: str
     hierarchy: dict[str, str] = field(default_factory=dict)  # product rows: gender/masterCategory/subCategory/articleType
+    phrasings: tuple[str, ...] = ()  # other true captions (CLIP trains on one at random); empty: caption only
+    mask: Image.Image | None = None  # the garment's silhouette (L, 255 on it) where the source knows it
 
 
 class Skip(NamedTuple):
@@ -89,6 +91,16 @@ def take(examples: Iterator[Example], limit: int | None, tally: Tally) -> Iterat
     finally:
         examples.close()
         tally.log()
+
+
+def shrink_photo(image: Image.Image, size: int) -> Image.Image:
+    """Keep a photo only as large as the model input (shortest side), so thousands fit in memory."""
+    image = image.convert("RGB")
+    short = min(image.size)
+    if short > size:
+        scale = size / short
+        image = image.resize((max(size, round(image.width * scale)), max(size, round(image.height * scale))))
+    return image
 
 
 def close_rows(iterator: Any) -> None:

@@ -25,8 +25,9 @@ from fashion_ai.training.engine import (
     resuming,
     train_loop,
 )
-from fashion_ai.training.examples import evaluate_caption_retrieval, load_examples
+from fashion_ai.training.examples import evaluate_caption_choice, evaluate_caption_retrieval, load_examples
 from fashion_ai.training.metrics import retrieval_metrics
+from fashion_ai.training.mixing import mixed_training_set, read_mix, warmup_held_out
 from fashion_ai.training.warmup import warm_up_vision
 
 logger = logging.getLogger(__name__)
@@ -72,13 +73,15 @@ def train_clip(cfg: TrainConfig) -> dict:
     examples = None
     if cfg.tiny:
         examples = None if demo else load_examples(cfg, cfg.image_size)
-        words = () if demo else [ex.caption for ex in examples.train]
+        mixed = read_mix(cfg, cfg.image_size)
+        words = [ex.caption for ex in examples.train] if examples else mixed.texts() if mixed else ()
         tokenizer, image_processor, model = build_tiny_clip(cfg.image_size, cfg.patch_size, seed=cfg.seed,
                                                             extra_words=words)
     else:
         tokenizer, image_processor, model = load_clip_for_training(cfg.base_model)
         if not demo:
             examples = load_examples(cfg, input_size(image_processor))
+        mixed = read_mix(cfg, input_size(image_processor))
     if cfg.gradient_checkpointing:
         enable_gradient_checkpointing(model)
     report: dict = {"target": "clip", "config": asdict(cfg)}
@@ -86,54 +89,77 @@ def train_clip(cfg: TrainConfig) -> dict:
 
     if demo:
         grid = model.config.vision_config.image_size // model.config.vision_config.patch_size
-        train = training_set(cfg.train_items, cfg.seed,
-                             lambda images, _: {"pixel_values": image_processor(images=images, return_tensors="pt")[
-                                 "pixel_values"]}, grid, workers=data_workers(cfg))
+
+        def encode(images: list, _rows: list) -> dict:
+            return {"pixel_values": image_processor(images=images, return_tensors="pt")["pixel_values"]}
+
+        train = training_set(cfg.train_items, cfg.seed, encode, grid, workers=data_workers(cfg))
+        if mixed is not None:
+            mixed.encode(encode, grid)
+        train = mixed_training_set(train, mixed, cfg.mix_share)
         held_out = demo_data(cfg.eval_items, cfg.eval_seed)
         pixels = train.tensors["pixel_values"]
         if cfg.tiny and not resuming(cfg, output_dir):
-            held_pixels = image_processor(images=held_out.images, return_tensors="pt")["pixel_values"]
             report["vision_warmup_accuracy"] = warm_up_vision(
                 model.vision_model, train, "pixel_values", cfg.warmup_steps, cfg.warmup_batch_size, cfg.learning_rate,
-                cfg.seed, held_out=(held_pixels, held_out.items), deadline=budget.deadline(WARMUP_SHARE[cfg.target]))
+                cfg.seed, held_out=warmup_held_out(image_processor, held_out, mixed),
+                deadline=budget.deadline(WARMUP_SHARE[cfg.target]))
         rng = np.random.default_rng(cfg.seed)
-        n_examples = len(train.items)
+        n_examples, n_demo, sample = len(train), len(train.items), train.sample
 
         def batch_fn(idx: torch.Tensor) -> dict:
-            chosen = [train.items[i] for i in idx.tolist()]
-            texts = [clip_training_texts(item, rng) for item in chosen]
-            # Items that share (colour, pattern, category) are not negatives of each other's queries.
-            keys = [(item.colors[0], item.pattern, item.category) for item in chosen]
-            return _clip_batch(texts, keys, flip(pixels[idx], torch.rand(len(idx), generator=gen) < 0.5))
+            texts, text_keys, image_keys = [], [], []
+            for i in idx.tolist():
+                if i < n_demo:
+                    item = train.items[i]
+                    # Items that share (colour, pattern, category) are not negatives of each other's queries.
+                    key = (item.colors[0], item.pattern, item.category)
+                    texts.append(clip_training_texts(item, rng))
+                    text_keys.append(key)
+                    image_keys.append({key})
+                else:  # a real photo: one of its true captions; others' photos it also describes are positives
+                    phrasings = mixed.phrasings[i - n_demo]
+                    texts.append(phrasings[int(rng.integers(len(phrasings)))])
+                    text_keys.append(texts[-1])
+                    image_keys.append(set(phrasings))
+            return _clip_batch(texts, text_keys, image_keys,
+                               flip(pixels[idx].float(), torch.rand(len(idx), generator=gen) < 0.5))
 
         def evaluate(limit: int | None = None) -> dict:
-            return evaluate_embedder(tokenizer, image_processor, model, held_out.head(limit))
+            report = evaluate_embedder(tokenizer, image_processor, model, held_out.head(limit))
+            if mixed is not None:
+                report["mix"] = {"dataset": mixed.spec,
+                                 **evaluate_caption_choice(tokenizer, image_processor, model, mixed.held_out[:limit])}
+            return report
     else:
         rows = examples.train
-        n_examples = len(rows)
+        n_examples, sample = len(rows), None
 
         def batch_fn(idx: torch.Tensor) -> dict:
             chosen = [rows[i] for i in idx.tolist()]
             pixel_values = image_processor(images=[ex.image for ex in chosen], return_tensors="pt")["pixel_values"]
-            return _clip_batch([ex.caption for ex in chosen], [ex.caption for ex in chosen], pixel_values)
+            captions = [ex.caption for ex in chosen]
+            return _clip_batch(captions, captions, [{c} for c in captions], pixel_values)
 
         def evaluate(limit: int | None = None) -> dict:
             return evaluate_caption_retrieval(tokenizer, image_processor, model, examples.held_out[:limit])
 
-    def _clip_batch(texts: list[str], keys: list, pixel_values: torch.Tensor) -> dict:
+    def _clip_batch(texts: list[str], text_keys: list, image_keys: list[set], pixel_values: torch.Tensor) -> dict:
         tok = tokenizer(texts, padding=True, truncation=True, return_tensors="pt")
-        same = torch.tensor([[a == b for b in keys] for a in keys])
+        same = torch.tensor([[key in keys for keys in image_keys] for key in text_keys])  # text i describes photo j
         return {"input_ids": tok["input_ids"], "attention_mask": tok["attention_mask"],
                 "pixel_values": pixel_values.to(model.dtype), "same": same}
 
     def loss_fn(m: nn.Module, batch: dict) -> torch.Tensor:
-        same = batch.pop("same")
+        same = batch.pop("same").float()
         logits = m(**batch).logits_per_text
-        target = same.float() / same.float().sum(dim=1, keepdim=True)
-        return (nn.functional.cross_entropy(logits, target) + nn.functional.cross_entropy(logits.T, target.T)) / 2
+        # Each text's target: the photos it describes; each photo's: the texts that describe it (its own at least).
+        text_target = same / same.sum(dim=1, keepdim=True)
+        image_target = same.T / same.T.sum(dim=1, keepdim=True)
+        return (nn.functional.cross_entropy(logits, text_target) + nn.functional.cross_entropy(logits.T, image_target)) / 2
 
     report["training"] = train_loop(model, batch_fn, n_examples, cfg, output_dir, loss_fn, "clip",
-                                     evaluate=lambda: evaluate(cfg.eval_every_items), budget=budget)
+                                     evaluate=lambda: evaluate(cfg.eval_every_items), budget=budget, sample=sample)
     model.save_pretrained(output_dir)
     tokenizer.save_pretrained(output_dir)
     image_processor.save_pretrained(output_dir)

@@ -9,11 +9,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from PIL import Image
 from torch import nn
 from tqdm.auto import tqdm
 
 from fashion_ai.catalog import CatalogItem
 from fashion_ai.demo_world import DEMO_CATEGORY_NAMES, DEMO_COLOR_NAMES, DEMO_PATTERNS, generate_example, iter_demo_items
+from fashion_ai.schema import Garment
 
 logger = logging.getLogger(__name__)
 
@@ -42,13 +44,42 @@ def demo_data(count: int, seed: int, size: int = 256, progress: bool = True) -> 
 
 @dataclass
 class TrainingSet:
-    """Generated training items as tensors: model inputs, per-field labels and per-patch labels."""
+    """Training rows as tensors: model inputs, per-field labels and per-patch labels.
+
+    The first len(items) rows are generated demo items; rows after them (``extended``) come from a real dataset
+    and are drawn at ``mix_share`` of every batch. Photos are stored as float16 (half the memory; within a
+    twentieth of a grey level of the processor's float32): use them as ``.float()``.
+    """
 
     items: list[CatalogItem]
     tensors: dict[str, torch.Tensor]
     # (N, grid*grid, 3): per patch, the category (len(categories) on background), primary colour and pattern
     # (-100 off the garment and on its ambiguous edge).
     patch_labels: torch.Tensor
+    labels: dict[str, torch.Tensor]  # per field of LABELS: the class index of each row (-100: not known)
+    mix_share: float = 0.0
+
+    def __len__(self) -> int:
+        return len(self.patch_labels)
+
+    def sample(self, count: int, generator: torch.Generator) -> torch.Tensor:
+        """Row indices for one batch: round(mix_share * count) of them from the real rows, the rest demo items."""
+        n_demo, n_mix = len(self.items), len(self) - len(self.items)
+        k = round(self.mix_share * count) if n_mix else 0
+        demo = torch.randint(0, n_demo, (count - k,), generator=generator)
+        return torch.cat([demo, n_demo + torch.randint(0, n_mix, (k,), generator=generator)]) if k else demo
+
+    def extended(self, tensors: dict[str, torch.Tensor], labels: dict[str, torch.Tensor], share: float,
+                 patch_labels: torch.Tensor | None = None) -> TrainingSet:
+        """These rows plus real-dataset rows encoded alike (without patch labels the patch heads ignore them)."""
+        merged = {key: _pad_cat([self.tensors[key], tensors[key]], _PADS.get(key, 0)) if tensors[key].dim() == 2
+                  else torch.cat([self.tensors[key], tensors[key]]) for key in self.tensors}
+        n_new = len(next(iter(tensors.values())))
+        if patch_labels is None:
+            patch_labels = torch.full((n_new, *self.patch_labels.shape[1:]), -100)
+        patches = torch.cat([self.patch_labels, patch_labels])
+        merged_labels = {name: torch.cat([self.labels[name], labels[name]]) for name in self.labels}
+        return TrainingSet(self.items, merged, patches, merged_labels, share)
 
 
 def _pad_cat(chunks: list[torch.Tensor], value: int) -> torch.Tensor:
@@ -56,27 +87,33 @@ def _pad_cat(chunks: list[torch.Tensor], value: int) -> torch.Tensor:
     return torch.cat([nn.functional.pad(c, (0, width - c.shape[1]), value=value) for c in chunks])
 
 
+_PADS = {"input_ids": 0, "attention_mask": 0, "token_type_ids": 0, "labels": -100}
 _ENCODE: Callable[[list, list[CatalogItem]], dict] | None = None  # read by forked workers (closures don't pickle)
 
 
 def _make_chunk(args: tuple[int, int, int, int]) -> tuple[list[CatalogItem], dict, torch.Tensor]:
     """Items start..stop of a seed: their encoded tensors and per-patch labels (runs in a worker or inline)."""
-    from PIL import Image
-
     start, stop, seed, grid = args
-    categories, colors, patterns = (list(LABELS[name]) for name in ("category", "colors", "pattern"))
     items, images, patches = [], [], []
     for index in range(start, stop):
         item, image, mask = generate_example(index, seed)
         items.append(item)
         images.append(image)
+        patches.append(patch_labels(mask, grid, item))
+    return items, half_pixels(_ENCODE(images, items)), torch.stack(patches)
+
+
+def patch_labels(mask: Image.Image | None, grid: int, garment: CatalogItem | Garment | None) -> torch.Tensor:
+    """(grid*grid, 3) per-patch labels from a garment's silhouette (L, 255 on the garment): on it, its category,
+    primary colour and pattern (-100 for those unknown); off it, background (category only); -100 on its
+    ambiguous edge, and everywhere without a mask."""
+    label = np.full((grid, grid, 3), -100, dtype=np.int64)
+    if mask is not None and garment is not None:
         frac = np.asarray(mask.resize((grid, grid), Image.BOX), dtype=np.float32) / 255.0
-        label = np.full(frac.shape + (3,), -100, dtype=np.int64)  # patches on the garment's edge are ambiguous
-        on = frac > 0.5
-        label[on] = (categories.index(item.category), colors.index(item.colors[0]), patterns.index(item.pattern))
-        label[frac < 0.1, 0] = len(categories)
-        patches.append(torch.from_numpy(label.reshape(-1, 3)))
-    return items, _ENCODE(images, items), torch.stack(patches)
+        known = label_tensors([garment])
+        label[frac > 0.5] = [int(known[name][0]) for name in ("category", "colors", "pattern")]
+        label[frac < 0.1, 0] = len(LABELS["category"])
+    return torch.from_numpy(label.reshape(-1, 3))
 
 
 def _worker_init() -> None:
@@ -113,12 +150,21 @@ def training_set(count: int, seed: int, encode: Callable[[list, list[CatalogItem
             pool.join()
         bar.close()
         _ENCODE = None
-    pads = {"input_ids": 0, "attention_mask": 0, "token_type_ids": 0, "labels": -100}
+    return TrainingSet(items, concat_encoded(encoded), torch.cat(patches), label_tensors(items))
+
+
+def half_pixels(encoded: dict) -> dict:
+    """Photos stored as float16 (see TrainingSet)."""
+    return {k: v.half() if k == "pixel_values" else v for k, v in encoded.items()}
+
+
+def concat_encoded(encoded: list[dict]) -> dict[str, torch.Tensor]:
+    """Chunks of encoded rows as one set of tensors (text padded to the longest row)."""
     tensors = {}
     for key in encoded[0]:
         parts = [e[key] for e in encoded]
-        tensors[key] = _pad_cat(parts, pads.get(key, 0)) if parts[0].dim() == 2 else torch.cat(parts)
-    return TrainingSet(items, tensors, torch.cat(patches))
+        tensors[key] = _pad_cat(parts, _PADS.get(key, 0)) if parts[0].dim() == 2 else torch.cat(parts)
+    return tensors
 
 
 # Class lists of the visible fields the vision warm-up teaches (the order indexes the heads' outputs).
@@ -126,14 +172,18 @@ LABELS: dict[str, tuple[str, ...]] = {"category": DEMO_CATEGORY_NAMES, "colors":
                                       "sleeve": ("sleeveless", "short", "long"), "length": ("mini", "knee", "maxi")}
 
 
-def label_tensors(items: Sequence[CatalogItem]) -> dict[str, torch.Tensor]:
-    """Class indices per visible field for the vision warm-up (-100 where the field does not apply)."""
+def label_tensors(items: Sequence[CatalogItem | Garment | None]) -> dict[str, torch.Tensor]:
+    """Class indices per visible field for the vision warm-up, from demo items or from garments (a real dataset's
+    first garment per photo): -100 where the field does not apply or is not known, or is no class of LABELS."""
     out = {}
     for name, values in LABELS.items():
         index = {v: k for k, v in enumerate(values)}
         labels = []
         for item in items:
-            value = item.colors[0] if name == "colors" else getattr(item, name)
+            if item is None:
+                labels.append(-100)
+                continue
+            value = (item.colors[0] if item.colors else None) if name == "colors" else getattr(item, name)
             labels.append(index.get(value, -100))
-        out[name] = torch.tensor(labels)
+        out[name] = torch.tensor(labels, dtype=torch.long)
     return out

@@ -31,13 +31,14 @@ class Budget:
 
     seconds: float = 0.0
     started: float = field(default_factory=time.monotonic)
+    reserve: float = EVAL_RESERVE_S  # kept for saving and the final evaluation
 
     def deadline(self, share: float = 1.0) -> float | None:
         """When a phase must end: `share` of the time left before the evaluation reserve (None: no budget)."""
         if not self.seconds:
             return None
         now = time.monotonic()
-        return now + share * max(0.0, self.started + self.seconds - EVAL_RESERVE_S - now)
+        return now + share * max(0.0, self.started + self.seconds - self.reserve - now)
 
 
 class Schedule:
@@ -143,7 +144,18 @@ def enable_gradient_checkpointing(model: nn.Module) -> None:
 
 
 def headline(report: dict) -> dict:
-    """The few numbers of an evaluation worth a log line: JSON validity and accuracies, or retrieval scores."""
+    """The few numbers of an evaluation worth a log line: JSON validity and accuracies, or retrieval scores; a
+    mixed-in real dataset's held-out rows (report["mix"]) as "mix <name>"."""
+    out = _headline(report)
+    mix = report.get("mix") or {}
+    if "fields" in mix:
+        out.update({f"mix {name}": v["accuracy"] for name, v in mix["fields"].items()})
+    if "accuracy" in mix:  # CLIP: each photo's caption chosen among the classes' ("a photo of <class>")
+        out["mix caption choice"] = mix["accuracy"]
+    return out
+
+
+def _headline(report: dict) -> dict:
     if "fields" in report:
         out = {"json_valid": report.get("json_valid_rate")}
         out.update({name: v["accuracy"] for name, v in report["fields"].items()})
@@ -163,9 +175,12 @@ def to_device(batch: dict, device: torch.device) -> dict:
 
 def train_loop(model: nn.Module, batch_fn: Callable[[torch.Tensor], dict], n_examples: int, cfg: TrainConfig,
                output_dir: Path, loss_fn: Callable[[nn.Module, dict], torch.Tensor], desc: str,
-               evaluate: Callable[[], dict] | None = None, budget: Budget | None = None) -> dict:
+               evaluate: Callable[[], dict] | None = None, budget: Budget | None = None,
+               sample: Callable[[int, torch.Generator], torch.Tensor] | None = None) -> dict:
     """The shared optimizer loop: cosine schedule, gradient accumulation, bf16 autocast where supported,
-    progress bar with loss and ETA, periodic evaluation, checkpoints, Ctrl-C save."""
+    progress bar with loss and ETA, periodic evaluation, checkpoints, Ctrl-C save.
+
+    ``sample(count, generator)`` draws each micro-batch's row indices (default: uniform over n_examples)."""
     params = [p for p in model.parameters() if p.requires_grad]
     optim = torch.optim.AdamW(params, lr=cfg.learning_rate, weight_decay=0.01)
     ckpt = Checkpointer(output_dir, trainable_only=not cfg.tiny)
@@ -186,7 +201,8 @@ def train_loop(model: nn.Module, batch_fn: Callable[[torch.Tensor], dict], n_exa
             optim.zero_grad()
             step_loss = 0.0
             for _ in range(cfg.grad_accum_steps):
-                idx = torch.randint(0, n_examples, (cfg.batch_size,), generator=gen)
+                idx = (sample(cfg.batch_size, gen) if sample is not None
+                       else torch.randint(0, n_examples, (cfg.batch_size,), generator=gen))
                 with autocast:
                     loss = loss_fn(model, to_device(batch_fn(idx), device)) / cfg.grad_accum_steps
                 loss.backward()
@@ -233,7 +249,7 @@ def input_size(image_processor) -> int:
 
 def prepare_output(cfg: TrainConfig) -> tuple[Path, Budget]:
     """The output folder, made; the seed set; the run's time budget started."""
-    budget = Budget(cfg.time_budget_s)
+    budget = Budget(cfg.time_budget_s, reserve=cfg.eval_reserve_s)
     output_dir = Path(cfg.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(cfg.seed)

@@ -27,6 +27,59 @@ def _match(predicted: list[Garment], truth: Garment) -> Garment | None:
     return predicted[0] if predicted else None
 
 
+def class_scores(pairs: Sequence[tuple[str, str | None]]) -> dict[str, dict]:
+    """Per class: precision, recall, F1 and support of (true, predicted) pairs; a missing prediction (None) is a
+    miss of the true class and a false alarm of none."""
+    tp: Counter[str] = Counter()
+    fp: Counter[str] = Counter()
+    fn: Counter[str] = Counter()
+    for true, pred in pairs:
+        if true == pred:
+            tp[true] += 1
+        else:
+            fn[true] += 1
+            if pred is not None:
+                fp[pred] += 1
+    per_class = {}
+    for value in sorted(set(tp) | set(fn) | set(fp)):
+        p = tp[value] / (tp[value] + fp[value]) if tp[value] + fp[value] else 0.0
+        r = tp[value] / (tp[value] + fn[value]) if tp[value] + fn[value] else 0.0
+        f1 = 2 * p * r / (p + r) if p + r else 0.0
+        per_class[value] = {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f1, 4),
+                            "support": tp[value] + fn[value]}
+    return per_class
+
+
+def classification_metrics(truth: Sequence[str], predicted: Sequence[str | None]) -> dict:
+    """Single-label classification: accuracy, macro F1, support-weighted F1 (the figure FashionCLIP reports) and
+    per-class precision / recall / F1. A missing prediction (None) counts as wrong."""
+    if len(truth) != len(predicted):
+        raise ValueError(f"{len(predicted)} predictions for {len(truth)} truths")
+    if not truth:
+        raise ValueError("nothing to score: no examples")
+    per_class = class_scores(list(zip(truth, predicted)))
+    supported = [v for v in per_class.values() if v["support"]]
+    total = sum(v["support"] for v in supported)
+    return {"accuracy": round(sum(t == p for t, p in zip(truth, predicted)) / len(truth), 4),
+            "macro_f1": round(float(np.mean([v["f1"] for v in supported])), 4),
+            "weighted_f1": round(sum(v["f1"] * v["support"] for v in supported) / total, 4),
+            "support": len(truth), "per_class": per_class}
+
+
+def confusion_matrix(truth: Sequence[str], predicted: Sequence[str | None], rows: Sequence[str],
+                     columns: Sequence[str]) -> dict:
+    """Counts of each (true row, predicted column). Predictions outside ``columns`` go to an "other" column and
+    missing ones to "none", each added only when used."""
+    extra = [name for name, used in (("other", any(p is not None and p not in columns for p in predicted)),
+                                     ("none", any(p is None for p in predicted))) if used]
+    cols = [*columns, *extra]
+    matrix = np.zeros((len(rows), len(cols)), dtype=int)
+    for true, pred in zip(truth, predicted):
+        col = "none" if pred is None else pred if pred in columns else "other"
+        matrix[list(rows).index(true), cols.index(col)] += 1
+    return {"rows": list(rows), "columns": cols, "matrix": matrix.tolist()}
+
+
 def extraction_metrics(results: Sequence[ParseResult], truths: Sequence[Garment],
                        fields: Sequence[str] | None = None) -> dict:
     """JSON-validity rate and per-field accuracy and class-wise precision / recall / F1.
@@ -48,26 +101,10 @@ def extraction_metrics(results: Sequence[ParseResult], truths: Sequence[Garment]
                  for r, truth in zip(results, truths) if _field_value(truth, name) is not None]
         if not pairs:
             continue
-        tp: Counter[str] = Counter()
-        fp: Counter[str] = Counter()
-        fn: Counter[str] = Counter()
-        for true, pred in pairs:
-            if true == pred:
-                tp[true] += 1
-            else:
-                fn[true] += 1
-                if pred is not None:
-                    fp[pred] += 1
-        per_class = {}
-        for value in sorted(set(tp) | set(fn) | set(fp)):
-            p = tp[value] / (tp[value] + fp[value]) if tp[value] + fp[value] else 0.0
-            r = tp[value] / (tp[value] + fn[value]) if tp[value] + fn[value] else 0.0
-            f1 = 2 * p * r / (p + r) if p + r else 0.0
-            per_class[value] = {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f1, 4),
-                                "support": tp[value] + fn[value]}
+        per_class = class_scores(pairs)
         supported = [v for v in per_class.values() if v["support"]]
         report["fields"][name] = {
-            "accuracy": round(sum(tp.values()) / len(pairs), 4),
+            "accuracy": round(sum(true == pred for true, pred in pairs) / len(pairs), 4),
             "macro_f1": round(float(np.mean([v["f1"] for v in supported])), 4) if supported else 0.0,
             "support": len(pairs),
             "per_class": per_class,

@@ -29,6 +29,7 @@ from fashion_ai.training.engine import (
 )
 from fashion_ai.training.examples import evaluate_examples, load_examples
 from fashion_ai.training.metrics import extraction_metrics
+from fashion_ai.training.mixing import mixed_training_set, read_mix, warmup_held_out
 from fashion_ai.training.warmup import warm_up_vision
 
 logger = logging.getLogger(__name__)
@@ -51,6 +52,20 @@ def _paligemma_inputs(processor, prefixes: list[str], images: list, targets: lis
     return {k: batch[k] for k in ("input_ids", "attention_mask", "token_type_ids", "labels", "pixel_values")}
 
 
+def _paligemma_inputs_by_text(processor, prefixes: list[str], images: list, targets: list[str]) -> dict:
+    """_paligemma_inputs for rows whose texts repeat (a class dataset has a few targets): each distinct (prompt,
+    target) is run through the processor once, and the photos through the image processor alone."""
+    pairs = list(zip(prefixes, targets))
+    order = {pair: k for k, pair in enumerate(dict.fromkeys(pairs))}
+    first = {pair: i for i, pair in reversed(list(enumerate(pairs)))}
+    text = _paligemma_inputs(processor, [p for p, _ in order], [images[first[pair]] for pair in order],
+                             [t for _, t in order])
+    where = torch.tensor([order[pair] for pair in pairs])
+    out = {k: text[k][where] for k in ("input_ids", "attention_mask", "token_type_ids", "labels")}
+    out["pixel_values"] = processor.image_processor(images=images, return_tensors="pt")["pixel_values"]
+    return out
+
+
 def train_paligemma(cfg: TrainConfig) -> dict:
     """Train the attribute extractor and write weights (or adapter), processor and eval.json to cfg.output_dir."""
     from fashion_ai.models.paligemma.loading import apply_lora, load_paligemma_for_training
@@ -60,12 +75,15 @@ def train_paligemma(cfg: TrainConfig) -> dict:
     examples = None
     if cfg.tiny:
         examples = None if demo else load_examples(cfg, cfg.image_size)
-        words = () if demo else dataset_words(examples.texts())
-        processor, model = build_tiny_paligemma(cfg.image_size, cfg.patch_size, seed=cfg.seed, extra_words=words)
+        mixed = read_mix(cfg, cfg.image_size)
+        texts = examples.texts() if examples else mixed.texts() if mixed else []
+        processor, model = build_tiny_paligemma(cfg.image_size, cfg.patch_size, seed=cfg.seed,
+                                                extra_words=dataset_words(texts) if texts else ())
     else:
         processor, model = load_paligemma_for_training(cfg.base_model, cfg.quantize_4bit)
         if not demo:
             examples = load_examples(cfg, input_size(processor.image_processor))
+        mixed = read_mix(cfg, input_size(processor.image_processor))
     vision = model.model.vision_tower if hasattr(model, "model") else model.vision_tower
     report: dict = {"target": "paligemma", "config": asdict(cfg)}
     warmed = resuming(cfg, output_dir)
@@ -78,21 +96,26 @@ def train_paligemma(cfg: TrainConfig) -> dict:
             return _paligemma_inputs(processor, [DEFAULT_PROMPT] * len(images), images, targets)
 
         train = training_set(cfg.train_items, cfg.seed, encode, grid, workers=data_workers(cfg))
+        if mixed is not None:  # a real dataset's rows: their own prompt and target ('[{"category":"shoe"}]')
+            mixed.encode(lambda images, rows: _paligemma_inputs_by_text(processor, [ex.prefix for ex in rows], images,
+                                                                        [ex.suffix for ex in rows]), grid)
+        train = mixed_training_set(train, mixed, cfg.mix_share)
         held_out = demo_data(cfg.eval_items, cfg.eval_seed)
         tensors = train.tensors
         logger.info("training tensors: %s", {k: tuple(v.shape) for k, v in tensors.items()})
         if cfg.tiny and not warmed:
-            held_pixels = processor.image_processor(images=held_out.images, return_tensors="pt")["pixel_values"]
             report["vision_warmup_accuracy"] = warm_up_vision(
                 vision, train, "pixel_values", cfg.warmup_steps, cfg.warmup_batch_size, cfg.learning_rate, cfg.seed,
-                held_out=(held_pixels, held_out.items), deadline=budget.deadline(WARMUP_SHARE[cfg.target]))
+                held_out=warmup_held_out(processor.image_processor, held_out, mixed),
+                deadline=budget.deadline(WARMUP_SHARE[cfg.target]))
             warmed = True
-        n_examples = len(train.items)
+        n_examples = len(train)
+        sample = train.sample
         gen = torch.Generator().manual_seed(cfg.seed)
 
         def batch_fn(idx: torch.Tensor) -> dict:
             batch = {k: v[idx] for k, v in tensors.items()}
-            batch["pixel_values"] = flip(batch["pixel_values"], torch.rand(len(idx), generator=gen) < 0.5)
+            batch["pixel_values"] = flip(batch["pixel_values"].float(), torch.rand(len(idx), generator=gen) < 0.5)
             # Trim the padding shared by the whole set down to this batch's longest row.
             keep = int(batch["attention_mask"].sum(dim=1).max())
             for key in ("input_ids", "attention_mask", "token_type_ids", "labels"):
@@ -100,7 +123,10 @@ def train_paligemma(cfg: TrainConfig) -> dict:
             return batch
 
         def evaluate(limit: int | None = None) -> dict:
-            return evaluate_extractor(processor, model, held_out.head(limit))
+            report = evaluate_extractor(processor, model, held_out.head(limit))
+            if mixed is not None:
+                report["mix"] = {"dataset": mixed.spec, **evaluate_examples(processor, model, mixed.held_out[:limit])}
+            return report
     else:
         rows = examples.train
 
@@ -110,6 +136,7 @@ def train_paligemma(cfg: TrainConfig) -> dict:
                                      [ex.suffix for ex in chosen])
 
         n_examples = len(rows)
+        sample = None
 
         def evaluate(limit: int | None = None) -> dict:
             return evaluate_examples(processor, model, examples.held_out[:limit])
@@ -126,7 +153,7 @@ def train_paligemma(cfg: TrainConfig) -> dict:
         return m(**batch).loss
 
     report["training"] = train_loop(model, batch_fn, n_examples, cfg, output_dir, loss_fn, "paligemma",
-                                     evaluate=lambda: evaluate(cfg.eval_every_items), budget=budget)
+                                     evaluate=lambda: evaluate(cfg.eval_every_items), budget=budget, sample=sample)
     model.save_pretrained(output_dir)  # a peft model saves only its adapter
     processor.save_pretrained(output_dir)
     return finish(cfg, output_dir, report, evaluate())

@@ -10,15 +10,22 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from fashion_ai.catalog import CatalogItem
-from fashion_ai.training.demo_data import LABELS, TrainingSet, label_tensors
+from fashion_ai.training.demo_data import LABELS, TrainingSet
 from fashion_ai.training.engine import Schedule, flip
 
 logger = logging.getLogger(__name__)
 
 
+def _cross_entropy(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy over the labelled rows; zero when a batch has none (no dress or skirt drawn for the length
+    head), where the mean over nothing would be NaN."""
+    if not (target >= 0).any():
+        return logits.sum() * 0.0
+    return nn.functional.cross_entropy(logits, target, ignore_index=-100)
+
+
 def warm_up_vision(vision: nn.Module, data: TrainingSet, pixel_key: str, steps: int, batch_size: int, lr: float,
-                   seed: int, held_out: tuple[torch.Tensor, list[CatalogItem]] | None = None,
+                   seed: int, held_out: dict[str, tuple[torch.Tensor, dict[str, torch.Tensor]]] | None = None,
                    deadline: float | None = None) -> dict[str, dict]:
     """Supervised warm-up: teach a from-scratch vision tower the visible attributes before the real objective.
 
@@ -26,15 +33,18 @@ def warm_up_vision(vision: nn.Module, data: TrainingSet, pixel_key: str, steps: 
     heads on mean-pooled features give it a direct signal per visible field, and a dense head asks every patch
     which garment (or background) it belongs to, which teaches silhouettes far faster than one label per
     photo. The heads are thrown away afterwards. Returns the heads' accuracies per field on the last training
-    batches and, when given, on held-out photos (a diagnostic of what the vision tower alone can tell).
+    batches and, when given, on held-out photos (a diagnostic of what the vision tower alone can tell):
+    ``held_out`` maps a name ("demo", or a mixed-in dataset's) to photos and their labels (demo_data.label_tensors);
+    the demo's accuracies are reported as "held_out", the others' as "held_out <name>". Rows of a mixed-in real
+    dataset (TrainingSet.sample draws them) carry -100 where they know nothing, and those heads skip them.
     With a deadline (time.monotonic()), the warm-up anneals and ends by then if the steps take longer.
     """
     if steps <= 0:
         return {}
-    labels = label_tensors(data.items)
+    labels = data.labels
     pixels = data.tensors[pixel_key]
     hidden = vision.config.hidden_size
-    heads = nn.ModuleDict({name: nn.Linear(hidden, int(t.max().item()) + 1) for name, t in labels.items()})
+    heads = nn.ModuleDict({name: nn.Linear(hidden, len(LABELS[name])) for name in labels})
     # Per patch: which garment (or background), its primary colour, its pattern.
     patch_heads = nn.ModuleList([nn.Linear(hidden, len(LABELS["category"]) + 1), nn.Linear(hidden, len(LABELS["colors"])),
                                  nn.Linear(hidden, len(LABELS["pattern"]))])
@@ -54,9 +64,9 @@ def warm_up_vision(vision: nn.Module, data: TrainingSet, pixel_key: str, steps: 
             break
         done = step + 1
         schedule.apply(optim, step)
-        idx = torch.randint(0, len(pixels), (batch_size,), generator=gen)
+        idx = data.sample(batch_size, gen)
         mirrored = torch.rand(batch_size, generator=gen) < 0.5
-        x = flip(pixels[idx], mirrored)
+        x = flip(pixels[idx].float(), mirrored)
         patch_target = data.patch_labels[idx].view(batch_size, grid, grid, 3).permute(0, 3, 1, 2)
         patch_target = flip(patch_target, mirrored).permute(0, 2, 3, 1).reshape(batch_size, n_tokens, 3)
         tokens = vision(pixel_values=x).last_hidden_state
@@ -65,12 +75,11 @@ def warm_up_vision(vision: nn.Module, data: TrainingSet, pixel_key: str, steps: 
         loss = torch.zeros(())
         for k, head in enumerate(patch_heads):
             logits = head(tokens)
-            loss = loss + nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]),
-                                                      patch_target[..., k].reshape(-1), ignore_index=-100)
+            loss = loss + _cross_entropy(logits.reshape(-1, logits.shape[-1]), patch_target[..., k].reshape(-1))
         for name, head in heads.items():
             target = labels[name][idx]
             logits = head(feats)
-            loss = loss + nn.functional.cross_entropy(logits, target, ignore_index=-100)
+            loss = loss + _cross_entropy(logits, target)
             mask = target >= 0
             if mask.any():
                 accs[name].append((logits.argmax(-1)[mask] == target[mask]).float().mean().item())
@@ -81,14 +90,13 @@ def warm_up_vision(vision: nn.Module, data: TrainingSet, pixel_key: str, steps: 
         bar.set_postfix(loss=f"{loss.item():.3f}")
     report: dict = {"steps": done,
                     "train": {k: round(float(np.mean(v[-50:])), 3) for k, v in accs.items() if v}}
-    if held_out is not None:
-        pixels_out, items_out = held_out
-        truth = label_tensors(items_out)
-        vision.eval()
+    vision.eval()
+    for name, (pixels_out, truth) in (held_out or {}).items():
         with torch.inference_mode():
             feats = vision(pixel_values=pixels_out).last_hidden_state[:, -n_tokens:].mean(dim=1)
-            report["held_out"] = {name: round(float((head(feats).argmax(-1) == truth[name])[truth[name] >= 0]
-                                                    .float().mean()), 3) for name, head in heads.items()}
-        vision.train()
+            report["held_out" if name == "demo" else f"held_out {name}"] = {
+                field: round(float((head(feats).argmax(-1) == truth[field])[truth[field] >= 0].float().mean()), 3)
+                for field, head in heads.items() if (truth[field] >= 0).any()}
+    vision.train()
     logger.info("vision warm-up accuracy: %s", report)
     return report

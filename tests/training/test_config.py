@@ -26,6 +26,23 @@ def test_config_validation_says_what_to_fix():
     assert TrainConfig(dataset="jsonl:x").train_items == DEFAULT_DATASET_TRAIN_ITEMS
 
 
+@pytest.mark.parametrize("settings, message", [
+    ({"dataset": "jsonl:x", "mix_dataset": "fashion-mnist:y"}, "use it with --dataset demo"),
+    ({"mix_dataset": "/usr/share/datasets/fashion-mnist"}, "mix_dataset must be <kind>:<source>"),
+    ({"mix_dataset": "fashion-mnist:y", "mix_share": 1.0}, "mix_share must be between 0 and 1"),
+    ({"mix_dataset": "fashion-mnist:y", "mix_eval_items": -1}, "mix_eval_items cannot be negative"),
+])
+def test_a_mixed_dataset_is_checked(settings, message):
+    with pytest.raises(ValueError, match=message):
+        TrainConfig(tiny=True, **settings)
+
+
+def test_the_evaluation_reserve_grows_with_the_mixed_rows_held_out():
+    plain = TrainConfig(tiny=True)
+    mixed = TrainConfig(tiny=True, mix_dataset="fashion-mnist:y", mix_eval_items=1000)
+    assert mixed.eval_reserve_s > plain.eval_reserve_s
+
+
 def test_cli_rejects_bad_arguments_with_one_line(capsys, tmp_path):
     assert train_space.main(["--target", "paligemma", "--seed", "5", "--eval_seed", "5", "--output_dir",
                              str(tmp_path)]) == 1

@@ -30,8 +30,8 @@ def test_interrupt_saves_a_checkpoint_and_resume_finishes(tmp_path, monkeypatch)
         return wrapped
 
     monkeypatch.setattr(paligemma_recipe, "train_loop",
-                        lambda model, batch_fn, n, cfg, output_dir, loss_fn, desc, evaluate=None, budget=None: real_loop(
-                            model, batch_fn, n, cfg, output_dir, interrupting_loss(loss_fn), desc, evaluate, budget))
+                        lambda model, batch_fn, n, cfg, output_dir, loss_fn, desc, **kwargs: real_loop(
+                            model, batch_fn, n, cfg, output_dir, interrupting_loss(loss_fn), desc, **kwargs))
     assert train_space.main(args) == 130
     state = torch.load(out / "checkpoint" / "state.pt", weights_only=False)
     assert state["step"] == 7  # the step in flight is not counted

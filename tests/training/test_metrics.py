@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from fashion_ai.schema import Garment, ParseResult
-from fashion_ai.training.metrics import extraction_metrics, retrieval_metrics
+from fashion_ai.training.metrics import classification_metrics, confusion_matrix, extraction_metrics, retrieval_metrics
 
 
 def _result(*garments, valid=True):
@@ -52,3 +52,23 @@ def test_retrieval_metrics():
     assert report["match_rate@k"] == pytest.approx(0.5, abs=1e-3)
     with pytest.raises(ValueError):
         retrieval_metrics(sim, relevant[:2])
+
+
+def test_classification_metrics_weighted_and_macro_f1():
+    truth = ["shoe", "shoe", "shoe", "bag"]
+    predicted = ["shoe", "shoe", "bag", None]  # None: no answer, wrong
+    report = classification_metrics(truth, predicted)
+    assert report["accuracy"] == 0.5 and report["support"] == 4
+    # shoe: P 1, R 2/3, F1 0.8; bag: P 0 (its one answer was a shoe), R 0, F1 0
+    assert report["per_class"]["shoe"] == {"precision": 1.0, "recall": 0.6667, "f1": 0.8, "support": 3}
+    assert report["per_class"]["bag"]["f1"] == 0.0
+    assert report["macro_f1"] == 0.4 and report["weighted_f1"] == 0.6  # (0.8 * 3 + 0 * 1) / 4
+    with pytest.raises(ValueError, match="no examples"):
+        classification_metrics([], [])
+
+
+def test_confusion_matrix_adds_other_and_none_only_when_used():
+    cm = confusion_matrix(["Sneaker", "Sneaker", "Bag"], ["shoe", "shoe", "bag"], ["Sneaker", "Bag"], ["shoe", "bag"])
+    assert cm == {"rows": ["Sneaker", "Bag"], "columns": ["shoe", "bag"], "matrix": [[2, 0], [0, 1]]}
+    cm = confusion_matrix(["Sneaker", "Bag", "Bag"], ["hat", None, "bag"], ["Sneaker", "Bag"], ["shoe", "bag"])
+    assert cm["columns"] == ["shoe", "bag", "other", "none"] and cm["matrix"] == [[0, 0, 1, 0], [0, 1, 0, 1]]

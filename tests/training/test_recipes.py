@@ -32,7 +32,8 @@ def test_tiny_paligemma_learns_from_scratch(tmp_path):
     assert report["training"]["final_loss"] < 0.5
     assert (out / "model.safetensors").is_file() and (out / "processor_config.json").is_file()
     # The saved folder is what the app's demo profile loads.
-    assert train_space.main(["eval", "--target", "paligemma", "--model_dir", str(out), "--eval_items", "20"]) == 0
+    assert train_space.main(["eval", "--target", "paligemma", "--model_dir", str(out), "--eval_items", "20",
+                             "--limit", "50"]) == 0
 
 
 @pytest.mark.slow
@@ -99,12 +100,19 @@ def test_clip_trains_end_to_end_on_captioned_data(tmp_path, kind):
     assert (out / "model.safetensors").is_file() and (out / "tokenizer.json").is_file()
 
 
-@pytest.mark.parametrize("kind", ["missing folder", "corrupt parquet"])
+@pytest.mark.parametrize("kind", ["missing folder", "corrupt parquet", "truncated fashion-mnist", "missing mix"])
 def test_a_dataset_that_cannot_be_read_is_one_line(tmp_path, kind):
     """As a user sees it: the CLI in its own process, one error line naming the dataset, no traceback."""
     (tmp_path / "bad.parquet").write_text("not parquet")
-    spec = f"jsonl:{tmp_path / 'nothing'}" if kind == "missing folder" else f"products:{tmp_path / 'bad.parquet'}"
-    done = subprocess.run([sys.executable, "train_space.py", "--target", "paligemma", "--tiny", "--dataset", spec,
+    (tmp_path / "fmnist").mkdir()
+    for name in ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"):
+        data = Path(f"/usr/share/datasets/fashion-mnist/{name}").read_bytes()
+        (tmp_path / "fmnist" / name).write_bytes(data[:len(data) // 2])  # a download that stopped half-way
+    spec = {"missing folder": f"jsonl:{tmp_path / 'nothing'}", "corrupt parquet": f"products:{tmp_path / 'bad.parquet'}",
+            "truncated fashion-mnist": f"fashion-mnist:{tmp_path / 'fmnist'}",
+            "missing mix": f"fashion-mnist:{tmp_path / 'nowhere'}"}[kind]
+    data = ["--mix_dataset", spec] if kind == "missing mix" else ["--dataset", spec]
+    done = subprocess.run([sys.executable, "train_space.py", "--target", "paligemma", "--tiny", *data,
                            "--output_dir", str(tmp_path / "m"), *DATASET_RUN], cwd=Path(train_space.__file__).parent,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 1

@@ -1,0 +1,85 @@
+"""The held-out report of saved models: untouched demo seeds (mean and worst) and Fashion-MNIST's test split."""
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import train_space
+from fashion_ai.datasets.fashion_mnist import CLASSES, DEFAULT_FASHION_MNIST_DIR, load_split
+from fashion_ai.training import heldout
+from fashion_ai.training.config import EVAL_FILE
+
+ASSETS = Path(__file__).resolve().parents[2] / "assets" / "models"
+
+
+def test_seeds_report_gives_each_seed_the_mean_and_the_worst(monkeypatch):
+    monkeypatch.setattr(heldout, "demo_data", lambda items, seed: seed)  # the "data" is its seed
+    accuracy = {1: 0.9, 2: 0.8, 3: 1.0}
+
+    def evaluate(seed):
+        return {"json_valid_rate": 1.0, "fields": {"category": {"accuracy": accuracy[seed], "support": 10 * seed}}}
+
+    report = heldout.seeds_report(evaluate, [1, 2, 3], items=30)
+    assert [row["category"] for row in report["per_seed"]] == [0.9, 0.8, 1.0]
+    assert report["per_seed"][1]["support"] == {"category": 20}
+    assert report["mean"]["category"] == pytest.approx(0.9) and report["worst"]["category"] == 0.8
+    assert report["worst"]["json_valid"] == 1.0 and report["items"] == 30
+
+
+def test_the_extractor_is_scored_on_test_photos_decoded_like_uploads(monkeypatch):
+    seen = []
+
+    def always_a_shoe(processor, model, photos):
+        seen.extend(photos)
+        return ['[{"category":"shoe"}]'] * len(photos)
+
+    monkeypatch.setattr(heldout, "generate_answers", always_a_shoe)
+    report = heldout.extractor_on_fashion_mnist(None, None, DEFAULT_FASHION_MNIST_DIR, limit=300)
+    _, labels = load_split(DEFAULT_FASHION_MNIST_DIR, "test")
+    shoes = np.isin(labels[:300], [5, 7, 9])  # sandal, sneaker, ankle boot
+    assert report["photos"] == 300 and len(seen) == 300 and seen[0].size == (256, 256) and seen[0].mode == "RGB"
+    assert report["category"]["accuracy"] == pytest.approx(shoes.mean(), abs=1e-4)
+    assert report["category"]["per_class"]["shoe"]["recall"] == 1.0
+    matrix = np.array(report["confusion"]["matrix"])
+    assert report["confusion"]["columns"] == ["top", "pants", "sweater", "dress", "coat", "shoe", "shirt", "bag"]
+    assert matrix.sum() == 300 and (matrix[:, 5] == matrix.sum(axis=1)).all()  # every row answered "shoe"
+
+
+def test_the_embedder_chooses_among_the_ten_class_prompts(monkeypatch):
+    prompts = [cls.prompt for cls in CLASSES]
+    monkeypatch.setattr(heldout, "embed_texts", lambda tokenizer, model, texts: np.eye(10)[[prompts.index(t) for t in texts]])
+    # Every photo looks like a bag to this embedder.
+    monkeypatch.setattr(heldout, "embed_images", lambda processor, model, photos: np.tile(np.eye(10)[8], (len(photos), 1)))
+    report = heldout.embedder_on_fashion_mnist(None, None, None, DEFAULT_FASHION_MNIST_DIR, limit=200)
+    assert report["class"]["per_class"]["Bag"]["recall"] == 1.0 and report["prompts"] == prompts
+    assert report["class"]["accuracy"] == report["class"]["per_class"]["Bag"]["support"] / 200
+
+
+@pytest.mark.parametrize("target, folder", [("paligemma", "extractor"), ("clip", "embedder")])
+def test_eval_of_saved_models_writes_the_report_and_the_picture(tmp_path, target, folder):
+    model_dir = tmp_path / folder
+    shutil.copytree(ASSETS / folder, model_dir)
+    before = json.loads((model_dir / EVAL_FILE).read_text())
+    assert train_space.main(["eval", "--target", target, "--model_dir", str(model_dir), "--eval_items", "20",
+                             "--eval_seeds", "424242,77777", "--limit", "64"]) == 0
+    report = json.loads((model_dir / EVAL_FILE).read_text())
+    assert report["eval"] == before["eval"]  # the training run's own figures stay
+    assert report["held_out_seeds"]["seeds"] == [424242, 77777] and len(report["held_out_seeds"]["per_seed"]) == 2
+    fmnist = report["fashion_mnist"]
+    assert fmnist["photos"] == 64 and fmnist["picture"] == "eval_confusion.png"
+    assert np.array(fmnist["confusion"]["matrix"]).sum() == 64
+    with Image.open(model_dir / "eval_confusion.png") as picture:
+        assert picture.width > 300 and picture.height > 300
+
+
+def test_eval_says_how_to_get_fashion_mnist_when_it_is_missing(tmp_path, capsys):
+    model_dir = tmp_path / "extractor"
+    shutil.copytree(ASSETS / "extractor", model_dir)
+    assert train_space.main(["eval", "--target", "paligemma", "--model_dir", str(model_dir), "--eval_items", "0",
+                             "--fashion_mnist", str(tmp_path / "nowhere")]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "apt-get install dataset-fashion-mnist" in err[0]
