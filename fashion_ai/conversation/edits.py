@@ -15,9 +15,11 @@ import statistics
 from dataclasses import dataclass, field
 
 from fashion_ai.conversation.wish import ITEMS, OUTFIT, SINGLE, WISH_FIELDS, Shown, Wish
+from fashion_ai.retrieval.outfits import group_of
 from fashion_ai.retrieval.query import normalise
 from fashion_ai.retrieval.reading import QueryReader
-from fashion_ai.retrieval.rules import LEVELS
+from fashion_ai.retrieval.rules import LEVELS, TITLE_LEVELS
+from fashion_ai.schema import colour_names, normalize_value, shopper_vocabulary
 
 RESTART = re.compile(r"\b(?:start (?:over|again|afresh)|restart|reset|from scratch|new search|forget (?:it|that|"
                      r"everything|all (?:of )?that)|clear (?:it|everything|all))\b")
@@ -159,8 +161,6 @@ def _nth(shown: list[Shown], number: int) -> Shown | None:
 
 
 def _colour_words(words: str) -> list[str]:
-    from fashion_ai.schema import colour_names, normalize_value
-
     colours = []
     for word in (words, *words.split()):
         value = normalize_value("colors", word) or colour_names().get(word)
@@ -170,11 +170,6 @@ def _colour_words(words: str) -> list[str]:
 
 
 def _by_kind(shown: list[Shown], words: str) -> Shown | None:
-    from fashion_ai.schema import normalize_value
-    from fashion_ai.schema.lexicon import shopper_vocabulary
-
-    from fashion_ai.retrieval.outfits import group_of
-
     nouns = shopper_vocabulary()["category"]
     for word in (words, words.split()[-1]):
         category = nouns.get(word) or normalize_value("category", word)
@@ -221,8 +216,6 @@ def _formality(wish: Wish, text: str, edit: Edit) -> str:
 
 def _shown_levels(wish: Wish) -> tuple[int, int] | None:
     """The dress-code range the last picks sat in, when no occasion set one."""
-    from fashion_ai.retrieval.rules import TITLE_LEVELS
-
     ranges = [levels for s in wish.shown for pattern, levels in TITLE_LEVELS if pattern.search(s.title.lower())]
     if not ranges:
         return None
