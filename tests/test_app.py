@@ -6,6 +6,7 @@ The server is the one `python app.py` would run (demo profile, real models, real
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 import struct
@@ -26,7 +27,8 @@ from fashion_ai.schema import CATEGORIES
 
 pytestmark = pytest.mark.slow  # serves the real demo models
 
-ENDPOINTS = ("/status", "/attributes", "/search", "/complete_outfit", "/stylist")
+ENDPOINTS = ("/status", "/attributes", "/search", "/complete_outfit", "/stylist", "/search_photo", "/search_garment",
+             "/chat_turn")
 PHOTO_ENDPOINTS = ("/attributes", "/stylist")
 QUERY_ENDPOINTS = ("/search", "/complete_outfit")
 ASK_FOR_QUERY = 'Type what you are looking for, for example "a red dress for a summer wedding".'
@@ -384,3 +386,24 @@ def test_server_still_serves_after_bad_inputs(client, bad_files, by_id, catalog_
     cards, garments, note, raw = client.predict(handle_file(str(photo)), api_name="/attributes")
     assert note
     assert DEMO_BANNER in client.predict(api_name="/status")
+
+
+def test_an_api_client_holds_a_conversation_with_chat_turn(client, by_id, live_app):
+    first = client.predict("an outfit for a summer wedding", None, "", api_name="/chat_turn")
+    assert first["understood"] == "wedding · summer" and first["picks"]
+    second = client.predict("under $60 each", None, json.dumps(first["state"]), api_name="/chat_turn")
+    assert second["understood"] == "wedding · summer · under $60 each"
+    for pick in second["picks"]:
+        assert set(pick) >= {"title", "price", "url", "image", "reason"}
+        assert by_id[pick["id"]].price == pick["price"] <= 60 and pick["url"].startswith("https://")
+    photo = httpx.get(live_app.url.rstrip("/") + second["picks"][0]["image"], timeout=30)
+    assert photo.status_code == 200 and photo.headers["content-type"] == "image/png"
+    assert [chip["label"] for chip in second["chips"]] == ["wedding", "summer", "under $60 each"]
+
+
+def test_chat_turn_with_a_photo_and_a_broken_state(client, catalog_items):
+    photo, _ = catalog_photo(catalog_items, "shorts")
+    judged = client.predict("is this right for a wedding?", handle_file(str(photo)), "{not json",
+                            api_name="/chat_turn")
+    assert "could not read the earlier conversation" in judged["reply"]
+    assert [v["fits"] for v in judged["verdict"]] == [False] and judged["verdict"][0]["fixes"]

@@ -37,3 +37,18 @@ def test_bench_search_quality_sets_before_and_after_side_by_side(tmp_path, capsy
     # Even on 60 items of an unseen seed, reading the shopper's words beats the word-list baseline.
     assert report["after"]["p@6_all"] > report["before"]["p@6_all"]
     assert "stylist picks accepted" in capsys.readouterr().out
+
+
+def test_bench_conversation_plays_scripts_against_the_one_shot_baseline(tmp_path, capsys):
+    import bench_conversation
+
+    out = tmp_path / "chat.json"
+    assert bench_conversation.main(["--items", "120", "--seed", "99", "--threads", "1", "--conversations", "4",
+                                    "--out", str(out)]) == 0
+    report = json.loads(out.read_text())
+    chat, one_shot = report["conversation"], report["one_shot"]
+    assert report["turns"] == len(chat["turns"]) == len(one_shot["turns"]) >= 15
+    assert chat["turn_ms_p50"] > 0 and all("failures" in turn for turn in chat["turns"])
+    # Remembering the wish is what the chat adds: even on 120 items of an unseen seed it honours more turns.
+    assert chat["honoured"] > one_shot["honoured"]
+    assert "turns whose picks honour the wish" in capsys.readouterr().out
