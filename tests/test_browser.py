@@ -146,3 +146,8 @@ def test_stylist_chat_holds_a_three_turn_conversation(page, catalog_items):
     prices = [float(p.replace(",", "")) for p in re.findall(r"— \$([\d,.]+) —", last_reply)]
     assert prices and all(p <= 60 for p in prices), prices
     screenshot(page, "chat")
+    page.get_by_role("button", name="Undo").click()  # takes "no stripes" back, in the wish too
+    expect(chips).not_to_contain_text("no striped")
+    expect(chips).to_contain_text("under $60 each")
+    page.get_by_role("button", name="Clear").click()
+    expect(chips).to_be_hidden()

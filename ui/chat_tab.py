@@ -10,13 +10,13 @@ from typing import Any
 
 import gradio as gr
 
-from fashion_ai.conversation import OPENERS, TurnResult
+from fashion_ai.conversation import OPENERS, TurnResult, Wish
 from fashion_ai.service import FashionService
 from ui.inputs import on_gpu, photo_input, shopper_errors
 from ui.render import md, price_text
 
 PHOTO_OPENER = "what goes with this for a summer wedding?"
-PLACEHOLDER = "Tell the stylist what you need, or add a photo of a garment (📎)"
+PLACEHOLDER = "Tell the stylist what you need, or add a photo of a garment with the clip"
 
 
 def reply_markdown(result: TurnResult) -> str:
@@ -58,20 +58,32 @@ def build(service: FashionService, examples: list[str], max_bytes: int, queue: d
     """The tab's layout and events (inside a gr.Blocks); the first example photo opens the third example."""
 
     @on_gpu
-    def respond(message, history, state):
-        """A chat turn from the page: the message box's text and photo, the session's wish."""
+    def respond(message, history, state, earlier):
+        """A chat turn from the page: the message box's text and photo, the session's wish (and the wishes before
+        it, for undo)."""
         text = message.get("text", "") if isinstance(message, dict) else str(message or "")
         with shopper_errors("answering you"):
             result = service.chat(text, _photo_of(message), state or None)
-        return reply_messages(result), result.wish.to_json(), chips_update(result)
+        return reply_messages(result), result.wish.to_json(), chips_update(result), list(earlier or []) + [state]
 
     @on_gpu
-    def keep_chips(kept, state, history):
+    def keep_chips(kept, state, earlier, history):
         """The shopper unticked a chip: that part of the wish goes, and the picks follow."""
         with shopper_errors("updating your wish"):
             result = service.chat_keep(list(kept or []), state or None)
         history = list(history or []) + [{"role": "assistant", "content": m} for m in reply_messages(result)]
-        return history, history, result.wish.to_json(), chips_update(result)
+        return history, history, result.wish.to_json(), chips_update(result), list(earlier or []) + [state]
+
+    def undo(earlier):
+        """The chat's undo takes the last message back: the wish goes back to what it was before it."""
+        earlier = list(earlier or [])
+        state = earlier.pop() if earlier else ""
+        try:
+            chips = Wish.from_json(state or None).chips()
+        except ValueError:
+            state, chips = "", []
+        return state, gr.CheckboxGroup(choices=[(label, key) for key, label in chips],
+                                       value=[key for key, _ in chips], visible=bool(chips)), earlier
 
     @on_gpu
     def chat_turn(message, photo, state):
@@ -85,7 +97,8 @@ def build(service: FashionService, examples: list[str], max_bytes: int, queue: d
         return out
 
     with gr.Tab("Stylist chat", id="chat"):
-        state = gr.State("")
+        state = gr.State("")  # the wish as JSON: the library's plain data
+        earlier = gr.State([])  # the wishes before each turn, for the chat's undo
         chips = gr.CheckboxGroup(label="Your wish so far (untick to remove)", choices=[], value=[], visible=False,
                                  elem_id="chat-chips")
         chat = gr.ChatInterface(
@@ -94,14 +107,19 @@ def build(service: FashionService, examples: list[str], max_bytes: int, queue: d
                                placeholder="Ask for an outfit, refine it turn by turn, or send a photo."),
             textbox=gr.MultimodalTextbox(file_types=["image"], file_count="single", placeholder=PLACEHOLDER,
                                          sources=["upload"], elem_id="chat-box", max_plain_text_length=20000),
-            additional_inputs=[state], additional_outputs=[state, chips],
-            # [message, None]: the examples leave the session's wish as it is (None: not an input of theirs).
-            examples=[[{"text": opener}, None] for opener in OPENERS[:2]] + (
-                [[{"text": PHOTO_OPENER, "files": [examples[0]]}, None]] if examples else [[{"text": OPENERS[2]}, None]]),
+            additional_inputs=[state, earlier], additional_outputs=[state, chips, earlier],
+            # [message, None, None]: the examples leave the session's wish as it is (None: not an input of theirs).
+            examples=[[{"text": opener}, None, None] for opener in OPENERS[:2]] + (
+                [[{"text": PHOTO_OPENER, "files": [examples[0]]}, None, None]] if examples
+                else [[{"text": OPENERS[2]}, None, None]]),
             api_name="chat", api_visibility="private", concurrency_limit=queue.get("concurrency_limit"),
         )
-        chips.input(keep_chips, [chips, state, chat.chatbot], [chat.chatbot, chat.chatbot_state, state, chips],
-                    api_name="chat_keep", api_visibility="private", **queue)
+        chips.input(keep_chips, [chips, state, earlier, chat.chatbot],
+                    [chat.chatbot, chat.chatbot_state, state, chips, earlier], api_name="chat_keep",
+                    api_visibility="private", **queue)
+        chat.chatbot.undo(undo, [earlier], [state, chips, earlier], api_name="chat_undo", api_visibility="private")
+        chat.chatbot.clear(lambda: ("", gr.CheckboxGroup(choices=[], value=[], visible=False), []), None,
+                           [state, chips, earlier], api_name="chat_clear", api_visibility="private")
         # The API's own entrance: JSON in and out (a chat component's rich replies do not survive an API).
         with gr.Group(visible=False):
             api_message = gr.Textbox(label="message")
