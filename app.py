@@ -16,6 +16,7 @@ from typing import Any
 import gradio as gr
 
 from fashion_ai.config import AppConfig, listen_address, load_config
+from fashion_ai.examples import load_example_photos
 from fashion_ai.service import FashionService
 from ui import attributes_tab, chat_tab, search_tab, stylist_tab
 from ui.inputs import on_gpu, shopper_errors  # imports `spaces` (ZeroGPU) before torch loads
@@ -60,7 +61,8 @@ def build_demo(config: AppConfig | None = None) -> gr.Blocks:
         gr.Markdown(f"# {TITLE}\n{INTRO}")
         # Saying what serves means loading it (or asking the Hub): the page load does it, not the import.
         banner = gr.Markdown("Checking which models serve …", elem_classes="fa-banner", elem_id="banner")
-        attributes_tab.build(service, facets.example_photos, max_bytes, queue)
+        attributes_tab.build(service, facets.example_photos, [str(p.path) for p in load_example_photos()], max_bytes,
+                             queue)
         search_tab.build(service, facets, max_bytes, queue)
         stylist_tab.build(service, facets.example_photos, max_bytes, queue)
         chat_tab.build(service, facets.example_photos, max_bytes, queue)

@@ -33,7 +33,7 @@ def note_on(extraction) -> str:
             f"{' (it was not strict JSON)' if not result.valid_json else ''}{': ' + md(fixes) if fixes else '.'}")
 
 
-def build(service: FashionService, examples: list[str], max_bytes: int, queue: dict[str, Any]) -> None:
+def build(service: FashionService, examples: list[str], real_photos: list[str], max_bytes: int, queue: dict[str, Any]) -> None:
     """The tab's layout and events (inside a gr.Blocks)."""
 
     @on_gpu
@@ -80,6 +80,10 @@ def build(service: FashionService, examples: list[str], max_bytes: int, queue: d
                 if examples:
                     gr.Examples(examples=[[p] for p in examples], inputs=[attr_photo], label="Example photos",
                                 cache_examples=False, cache_mode="lazy", examples_per_page=6)
+                if real_photos:
+                    gr.Examples(examples=[[p] for p in real_photos], inputs=[attr_photo],
+                                label="Real product photos (Fashion-MNIST test split, grayscale)",
+                                cache_examples=False, cache_mode="lazy", examples_per_page=10)
             with gr.Column(scale=1):
                 attr_cards = gr.HTML(label="Garments", value="<p>Upload a photo to see its garments.</p>",
                                      elem_id="attr-cards")

@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from fashion_ai.config import ASSETS_DIR
 from fashion_ai.datasets.captions import with_article
 from fashion_ai.datasets.common import Example
+from fashion_ai.examples import EXAMPLES_MANIFEST, ExamplePhoto
 from fashion_ai.models.paligemma.inference import DEFAULT_PROMPT
 from fashion_ai.schema import Garment, garments_to_json
 
@@ -31,8 +31,6 @@ DEFAULT_FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist"  # where Debian'
 PHOTO_SIZE = 256  # the shop-like photo's side, as an upload would be
 SPLITS = {"train": "train", "test": "t10k"}  # our split name -> the files' prefix
 _IDX_MAGIC_UINT8 = 0x08
-EXAMPLES_MANIFEST = "examples.json"
-DEFAULT_EXAMPLE_PHOTOS_DIR = ASSETS_DIR / "fashion_mnist"  # the app's real example photos (write_example_photos)
 INK = 10  # a stored pixel above this is garment, not background (the backgrounds are 0, the garments' edges soft)
 
 
@@ -165,16 +163,6 @@ def fashion_mnist_examples(source: str, split: str, size: int | None = None) -> 
 
 
 # --------------------------------------------------------------------------------------------- example photos
-@dataclass(frozen=True)
-class ExamplePhoto:
-    """A real product photo kept in the repository, with what it shows."""
-
-    path: Path
-    name: str  # the Fashion-MNIST class
-    category: str  # our category for it
-    index: int  # its row in the test split
-
-
 def write_example_photos(folder: str | Path, out_dir: str | Path, per_class: int = 1, split: str = "test") -> list[ExamplePhoto]:
     """Save the first `per_class` photos of each class of a split (not hand-picked) as PNGs made by
     fashion_mnist_photo, with a manifest (examples.json) saying what each shows."""
@@ -193,10 +181,3 @@ def write_example_photos(folder: str | Path, out_dir: str | Path, per_class: int
     (out / EXAMPLES_MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n")
     logger.info("wrote %d Fashion-MNIST %s photos to %s", len(photos), split, out)
     return photos
-
-
-def load_example_photos(directory: str | Path = DEFAULT_EXAMPLE_PHOTOS_DIR) -> list[ExamplePhoto]:
-    """The photos listed in a folder's examples.json (written by write_example_photos)."""
-    root = Path(directory)
-    manifest = json.loads((root / EXAMPLES_MANIFEST).read_text())
-    return [ExamplePhoto(root / row["file"], row["class"], row["category"], int(row["index"])) for row in manifest]

@@ -11,10 +11,10 @@ from fashion_ai.datasets.fashion_mnist import (
     CLASSES,
     DEFAULT_FASHION_MNIST_DIR,
     fashion_mnist_photo,
-    load_example_photos,
     load_split,
     write_example_photos,
 )
+from fashion_ai.examples import load_example_photos
 from fashion_ai.images import load_image
 from fashion_ai.models.paligemma.inference import DEFAULT_PROMPT
 from fashion_ai.schema import CATEGORIES, Garment
