@@ -29,6 +29,12 @@ FORMAL = re.compile(r"\b(?:more (?:formal|dressy|elegant|polished|sophisticated)
                     r"less casual|dress(?:ed)?(?: it)? up|too (?:casual|sporty|relaxed))\b")
 CHEAPER = re.compile(r"\b(?:cheaper|less expensive|lower (?:price|prices)|too (?:expensive|pricey|much)|"
                      r"more affordable|save (?:some )?money)\b")
+PRICIER = re.compile(r"\b(?:more expensive|pricier|higher[- ]end|more premium|better quality|splurge)\b")
+WARMER = re.compile(r"\b(?:warmer|too cold|cos(?:y|ier)|coz(?:y|ier)|for the cold)\b")
+COOLER = re.compile(r"\b(?:cooler|lighter|too (?:hot|warm)|more breathable|for the heat)\b")
+MORE_OPTIONS = re.compile(r"\b(?:show me (?:some )?more(?= *(?:please)? *[.!?]* *$)|more options|other options|"
+                          r"something else|anything else|different ones|new ones|see others|other ones)\b")
+DROP = re.compile(r"\b(?:remove|drop|lose|ditch|skip|get rid of|leave out|no need for|don'?t need)\b")
 ANY_PRICE = re.compile(r"\b(?:any price|no budget|forget the budget|price (?:does not|doesn't) matter|money is no object)\b")
 OUTFIT_WORDS = re.compile(r"\b(?:outfits?|looks?|complete|goes? with|wear (?:it )?with|head to toe|ensemble|whole thing|"
                           r"what (?:should|can|do) i wear|style (?:it|this|me))\b")
@@ -42,10 +48,10 @@ ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "
 ORDINAL = re.compile(r"\bthe (" + "|".join(ORDINALS) + r")(?: one| pick| item| piece)?\b")
 THE_ONE = re.compile(r"\b(?:the|that) ([a-z]+(?: [a-z]+)?) one\b")  # "the red one", "that navy blue one"
 # "swap the bag", "drop those shoes", "I don't like the scarf": a piece named by its kind, right after a verb.
-POINTER_NOUN = re.compile(r"\b(?:swap|replace|change|switch|drop|remove|lose|ditch|skip|keep|love|like|hate|dislike|not)"
+POINTER_NOUN = re.compile(r"\b(?:swap|replace|change|switch|drop|remove|lose|ditch|skip|keep|love|like|hate|dislike|not|"
+                          r"need)"
                           r"(?: out)? ((?:the|that|this|those|these) ([a-z]+(?: [a-z]+)?))\b")
-REJECT = re.compile(r"\b(?:not|no|don'?t|do not|doesn'?t|hate|dislike|remove|drop|lose|ditch|skip|without|nope|"
-                    r"ugly|too)\b")
+REJECT = re.compile(r"\b(?:not|no|don'?t|do not|doesn'?t|hate|dislike|without|nope|ugly|too)\b")
 SWAP = re.compile(r"\b(?:swap|replace|change|switch|another|different|other)\b")
 LIKE = re.compile(r"\b(?:like|love|similar|keep|nice|great|perfect|yes|more of|prefer)\b")
 CLAUSE = re.compile(r"[,.;!?]|\b(?:and|but|also|then)\b")
@@ -83,6 +89,16 @@ def apply_message(wish: Wish, text: str, reader: QueryReader) -> tuple[Wish, Edi
     lowered = _pointers(wish, lowered, edit)
     lowered = _formality(wish, lowered, edit)
     lowered = _cheaper(wish, lowered, edit)
+    if PRICIER.search(lowered):
+        wish.price_preference, wish.slot_caps = "high", {}
+        edit.said.append("pricier first")
+        lowered = PRICIER.sub(" ", lowered)
+    lowered = _more_options(wish, lowered, edit)
+    for pattern, season, word in ((WARMER, "winter", "warmer, for the cold"), (COOLER, "summer", "lighter, for the heat")):
+        if pattern.search(lowered):
+            wish.wanted["season"] = [season]
+            edit.said.append(word)
+            lowered = pattern.sub(" ", lowered)
     if ANY_PRICE.search(lowered):
         wish.max_price = wish.total_budget = wish.price_preference = None
         wish.slot_caps = {}
@@ -139,8 +155,9 @@ def _pointers(wish: Wish, text: str, edit: Edit) -> str:
         rest = clause
         for _, (start, end) in sorted(targets, key=lambda t: -t[1][0]):
             rest = rest[:start] + " " + rest[end:]
-        action = ("reject" if REJECT.search(rest) else "swap" if SWAP.search(rest) else
-                  "like" if LIKE.search(rest) or explicit else None)
+        action = ("drop" if DROP.search(rest) and wish.mode == OUTFIT else "reject" if REJECT.search(rest) or
+                  DROP.search(rest) else "swap" if SWAP.search(rest) else "like" if LIKE.search(rest) or explicit
+                  else None)
         if action is None:
             continue
         for shown, _ in targets:
@@ -186,7 +203,13 @@ def _act(wish: Wish, shown: Shown, action: str, edit: Edit) -> None:
         wish.liked[shown.id] = shown.slot or ""
         wish.rejected = [i for i in wish.rejected if i != shown.id]
         edit.said.append(f"more like number {number}, the {shown.title}")
-    elif action == "reject":
+    elif action == "drop" and shown.slot:  # "remove the hat": the outfit goes without that piece
+        if shown.slot not in wish.skipped:
+            wish.skipped.append(shown.slot)
+        wish.liked.pop(shown.id, None)
+        edit.pinned.update({s.slot: s.id for s in wish.shown if s.slot and s.slot != shown.slot})
+        edit.said.append(f"without the {shown.category} (number {number})")
+    elif action in ("reject", "drop"):
         if shown.id not in wish.rejected:
             wish.rejected.append(shown.id)
         wish.liked.pop(shown.id, None)
@@ -196,6 +219,15 @@ def _act(wish: Wish, shown: Shown, action: str, edit: Edit) -> None:
         wish.liked.pop(shown.id, None)
         edit.pinned.update({s.slot: s.id for s in wish.shown if s.slot and s.id != shown.id and s.id not in wish.swapped})
         edit.said.append(f"a different {shown.category} instead of number {number}")
+
+
+def _more_options(wish: Wish, text: str, edit: Edit) -> str:
+    """"Something else": everything shown is swapped out (what was liked stays)."""
+    if not MORE_OPTIONS.search(text) or not wish.shown:
+        return text
+    wish.swapped += [s.id for s in wish.shown if s.id not in wish.liked and s.id not in wish.swapped]
+    edit.said.append("other options")
+    return MORE_OPTIONS.sub(" ", text)
 
 
 def _formality(wish: Wish, text: str, edit: Edit) -> str:

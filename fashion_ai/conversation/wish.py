@@ -10,6 +10,7 @@ import logging
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from fashion_ai.retrieval.outfits import GROUP_NOUNS
 from fashion_ai.retrieval.query import FIELD_WORDS, ShopperQuery, garment_phrase
 from fashion_ai.retrieval.rules import LEVELS, dress_code
 from fashion_ai.retrieval.steer import Steer
@@ -53,6 +54,7 @@ class Wish:
     liked: dict[str, str] = field(default_factory=dict)  # item id -> its outfit slot
     rejected: list[str] = field(default_factory=list)  # item ids: never again, and less like them
     swapped: list[str] = field(default_factory=list)  # item ids swapped out: never again
+    skipped: list[str] = field(default_factory=list)  # outfit slots the shopper does not want ("remove the hat")
     titles: dict[str, str] = field(default_factory=dict)  # item id -> title, for the chips
     words: str = ""  # words nothing else understood, searched by meaning
     unsold: list[str] = field(default_factory=list)  # garment words the catalog has no kind for
@@ -127,6 +129,7 @@ class Wish:
                      pinned={**({slot: i for i, slot in self.liked.items() if slot} if self.mode == OUTFIT else {}),
                              **(pinned or {})},
                      levels=tuple(self.levels) if self.levels else None, slot_caps=dict(self.slot_caps),
+                     skipped=set(self.skipped),
                      previous={slot: i for slot, i in previous.items() if slot in self.slot_caps})
 
     def describe(self) -> str:
@@ -180,6 +183,7 @@ class Wish:
         out += [(f"rejected:{i}", f"✕ {self.titles.get(i, i)}") for i in self.rejected]
         if self.swapped:
             out.append(("swapped", f"{len(self.swapped)} swapped out"))
+        out += [(f"skipped:{slot}", f"no {GROUP_NOUNS.get(slot, slot)}") for slot in self.skipped]
         if self.words:
             out.append(("words", f"“{self.words}”"))
         return out
@@ -211,6 +215,8 @@ class Wish:
                 self.slot_caps = {}
             elif kind == "swapped":
                 self.swapped = []
+            elif kind == "skipped":
+                self.skipped = [slot for slot in self.skipped if slot != rest]
             elif kind == "words":
                 self.words = ""
         return removed

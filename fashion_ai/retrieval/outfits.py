@@ -142,7 +142,7 @@ def plan_outfit(text: str, ctx: SearchContext, filters: SearchFilters | None = N
         anchor_category = normalize_value("category", filters.category)
     anchor_group, worn_group = group_of(anchor_category), group_of(worn)
     occasion, wish_climate = query.first("occasion"), climate(query.first("season"), query.first("occasion"))
-    plan = _plan(anchor_group, worn_group, wish_climate, occasion)[:slots]
+    plan = [g for g in _plan(anchor_group, worn_group, wish_climate, occasion) if g not in steer.skipped][:slots]
     # Per-item limits and refusals hold for every piece; the named category and the colour filter pick the anchor.
     base = hard_where(replace(query, wanted={k: v for k, v in query.wanted.items() if k != "category"}),
                       SearchFilters(gender=filters.gender, max_price=filters.max_price))

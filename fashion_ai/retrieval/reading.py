@@ -32,6 +32,7 @@ NEAR_MARGIN = 0.08
 # "lingerie", "pajamas"): the reader says the catalog has none instead of silently searching by meaning. Chosen on
 # a word list (tests/retrieval: garments the schema lacks against occasion, mood and fit words), like the above.
 UNSOLD_THRESHOLD = 0.45
+IDIOM_FIELDS = ("occasion",)
 UNSOLD_PROBE = "clothing"
 NEAR_TEMPLATES = {"category": "a {} (clothing)", "colors": "the colour {}", "pattern": "a {} pattern",
                   "material": "made of {}", "occasion": "clothes for {}", "style": "{} style", "season": "clothes for {}"}
@@ -81,6 +82,8 @@ class QueryReader:
         said = read_price(lowered, query) + read_gender(lowered, query)
         scopes = negation_scopes(lowered)
         hits: list[tuple[int, str, str, bool]] = []  # (position, field, value, refused)
+        spans: list[tuple[int, int]] = []
+        idioms: list[tuple[int, int]] = []  # event and look phrases: their words say nothing of a garment
         covered = list(said)
         for name, patterns in self._compiled.items():
             taken = list(said)
@@ -90,7 +93,13 @@ class QueryReader:
                         continue
                     taken.append(match.span())
                     hits.append((match.start(), name, value, _overlaps(match.span(), scopes)))
+                    spans.append(match.span())
+                    if name in IDIOM_FIELDS and " " in match.group(0).strip(" -"):
+                        idioms.append(match.span())
             covered += taken
+        # "black tie" is a dress code, not a black tie: an event's phrase swallows the words inside it.
+        keep = [not any(s <= a and b <= e and (e - s) > (b - a) for s, e in idioms) for a, b in spans]
+        hits = [hit for hit, kept in zip(hits, keep, strict=True) if kept]
         if self.text_model is not None:
             # The shopper's own words win: the text model only fills the fields they left unsaid ("a loose dress"
             # is a dress, not tights).

@@ -31,6 +31,7 @@ class Steer:
     levels: tuple[int, int] | None = None  # the dress-code range, when the shopper moved it
     slot_caps: dict[str, float] = field(default_factory=dict)  # outfit slot -> the new piece costs less than this
     previous: dict[str, str] = field(default_factory=dict)  # outfit slot -> the item shown last (kept if none is cheaper)
+    skipped: set[str] = field(default_factory=set)  # outfit slots left out ("remove the hat")
 
     def examples(self, store: CatalogStore) -> tuple[np.ndarray | None, np.ndarray | None]:
         """The mean image embedding of the liked items and of the rejected ones (None for none)."""

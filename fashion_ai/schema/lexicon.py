@@ -64,8 +64,14 @@ SHOPPER_WORDS: dict[str, dict[str, str]] = {
                  "gym": "sport", "workout": "sport", "running": "sport", "sports": "sport",
                  "hiking": "outdoor", "camping": "outdoor", "holiday": "travel", "vacation": "travel",
                  "trip": "travel", "daily": "everyday", "every day": "everyday", "weekend": "everyday",
-                 "pool": "beach"},
-    "season": {"fall": "autumn", "summery": "summer", "wintry": "winter", "springtime": "spring"},
+                 "pool": "beach", "white tie": "formal", "funeral": "formal", "opera": "formal",
+                 "graduation": "party", "birthday": "party", "brunch": "everyday", "errands": "everyday"},
+    # Months read as the northern hemisphere's seasons (a shop elsewhere edits this table); not "may", a verb too.
+    "season": {"fall": "autumn", "summery": "summer", "wintry": "winter", "springtime": "spring", "hot": "summer",
+               "heatwave": "summer", "heat": "summer", "freezing": "winter", "snowy": "winter",
+               "june": "summer", "july": "summer", "august": "summer", "december": "winter", "january": "winter",
+               "february": "winter", "march": "spring", "april": "spring", "september": "autumn",
+               "october": "autumn", "november": "autumn"},
 }
 
 # The fields a shopper's words are read for, with the values each may take.

@@ -114,3 +114,29 @@ def test_a_question_about_the_shoppers_own_outfit_asks_for_a_verdict(text, occas
 def test_words_the_schema_does_not_name_are_searched_by_meaning_on_a_fresh_wish():
     wish, edit = say("something ethereal and dreamy")
     assert wish.words == "ethereal and dreamy" and wish.mode == ITEMS and edit.understood_anything
+
+
+def test_removing_a_piece_leaves_its_slot_out_and_keeps_the_rest():
+    wish, edit = say("remove the bag", shown_outfit())
+    assert wish.skipped == ["bag"] and wish.rejected == [] and "bag" not in edit.pinned
+    assert edit.pinned == {"top": "t1", "bottom": "b1", "shoes": "s1", "outerwear": "o1"}
+    assert ("skipped:bag", "no bag") in wish.chips()
+    listed = Wish(mode=ITEMS, shown=[Shown("d1", "Red dress", "dress", ["red"], 50.0, None)])
+    wish, _ = say("drop number 1", listed)
+    assert wish.rejected == ["d1"]  # in a list, dropping one is refusing it
+
+
+def test_something_else_swaps_out_all_but_the_liked():
+    wish, edit = say("something else", shown_outfit(liked={"b1": "bottom"}))
+    assert set(wish.swapped) == {"t1", "s1", "g1", "o1"} and "other options" in edit.said
+
+
+@pytest.mark.parametrize("text, season", [("something warmer", "winter"), ("it's too hot for that", "summer")])
+def test_warmer_or_cooler_moves_the_weather(text, season):
+    wish, _ = say(text, shown_outfit(wanted={"season": ["autumn"]}))
+    assert wish.wanted["season"] == [season] and "category" not in wish.wanted  # not a leg warmer
+
+
+def test_pricier_prefers_the_dearer_pieces():
+    wish, edit = say("show me more expensive ones", shown_outfit(slot_caps={"top": 40.0}))
+    assert wish.price_preference == "high" and wish.slot_caps == {}
