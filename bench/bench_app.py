@@ -6,8 +6,10 @@
    catalog gets indexed), then again on the same dir (the index is reused).
 2. Latency through the server: `--calls` calls of every endpoint with gradio_client; the first call is reported
    apart from the median and p90 of the rest.
-3. Baseline in the same run: the same work done in-process through the library (no HTTP, no queue, no
-   (de)serialisation), once the server has stopped, on the same index; the difference is what the server adds.
+3. Baselines in the same run: the same work done in-process through the library (no HTTP, no queue, no
+   (de)serialisation), once the server has stopped, on the same index (the difference is what the server adds);
+   and the app as it was at --baseline-ref (default cec9bef, before the text model, hybrid ranking and the stylist's
+   rules), served from a git worktree and timed the same way (cold start and every endpoint it has).
 
 Both run torch with --threads CPU threads (default 1, see --help for why).
 
@@ -36,7 +38,9 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "app.json"
 QUERY = "a red dress for a summer wedding"
+BASELINE_REF = "cec9bef"  # main before "Search and stylist that understand shoppers"
 PROMPT = "what goes with this for a summer wedding?"
+CHAT = "an outfit for a summer wedding under $80 each"
 START_TIMEOUT_S = 240
 
 
@@ -46,15 +50,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_app(data_dir: Path, env: dict[str, str]) -> tuple[subprocess.Popen, str, float, Path]:
-    """Start `python app.py`; return the process, its URL and the seconds until the page was served."""
+def start_app(data_dir: Path, env: dict[str, str], tree: Path = ROOT) -> tuple[subprocess.Popen, str, float, Path]:
+    """Start `python app.py` of a source tree; return the process, its URL and the seconds until the page was
+    served."""
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     log = Path(tempfile.mkstemp(prefix="bench-app-", suffix=".log")[1])
     started = time.perf_counter()
     with log.open("w") as out:
         proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port), "--data-dir", str(data_dir)],
-                                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+                                cwd=tree, env={**env, "PYTHONPATH": str(tree)}, stdout=out, stderr=subprocess.STDOUT)
     while True:
         if proc.poll() is not None:
             raise RuntimeError(f"app.py exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
@@ -98,13 +103,41 @@ def bench_server(url: str, photo: str, calls: int) -> dict[str, dict]:
 
     # download_files=False: time the request, not the client fetching every photo (a browser does that lazily)
     client = Client(url, verbose=False, download_files=False)
-    return {
-        "/status": timed(lambda: client.predict(api_name="/status"), calls),
-        "/attributes": timed(lambda: client.predict(handle_file(photo), api_name="/attributes"), calls),
-        "/search": timed(lambda: client.predict(query=QUERY, api_name="/search"), calls),
-        "/complete_outfit": timed(lambda: client.predict(query=QUERY, api_name="/complete_outfit"), calls),
-        "/stylist": timed(lambda: client.predict(handle_file(photo), PROMPT, api_name="/stylist"), calls),
+    published = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    calls_by_name = {
+        "/status": lambda: client.predict(api_name="/status"),
+        "/attributes": lambda: client.predict(handle_file(photo), api_name="/attributes"),
+        "/search": lambda: client.predict(query=QUERY, api_name="/search"),
+        "/complete_outfit": lambda: client.predict(query=QUERY, api_name="/complete_outfit"),
+        "/stylist": lambda: client.predict(handle_file(photo), PROMPT, api_name="/stylist"),
+        "/chat_turn": lambda: client.predict(CHAT, None, "", api_name="/chat_turn"),
     }
+    return {name: timed(call, calls) for name, call in calls_by_name.items() if name in published}
+
+
+def bench_tree(tree: Path, photo: str, calls: int, env: dict[str, str]) -> dict:
+    """Cold starts (empty index, then reused) and endpoint latency of the app in a source tree."""
+    data_dir = Path(tempfile.mkdtemp(prefix="bench-app-data-"))
+    try:
+        proc, _, first_start, _ = start_app(data_dir, env, tree)  # empty data dir: indexes the catalog
+        stop(proc)
+        proc, url, second_start, _ = start_app(data_dir, env, tree)  # index reused
+        try:
+            server = bench_server(url, photo, calls)
+        finally:
+            stop(proc)
+        return {"cold_start_s": {"empty_index": round(first_start, 2), "index_reused": round(second_start, 2)},
+                "server": server, "data_dir": data_dir}
+    except BaseException:
+        shutil.rmtree(data_dir, ignore_errors=True)
+        raise
+
+
+def baseline_tree(ref: str) -> Path:
+    """A git worktree of the baseline commit (removed by the caller)."""
+    tree = Path(tempfile.mkdtemp(prefix="bench-app-baseline-")) / "tree"
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(tree), ref], check=True)
+    return tree
 
 
 def bench_library(data_dir: Path, photo: str, calls: int) -> dict[str, dict]:
@@ -125,6 +158,9 @@ def bench_library(data_dir: Path, photo: str, calls: int) -> dict[str, dict]:
     def stylist():
         return service.style(service.read_photo(photo), PROMPT)
 
+    def chat_turn():
+        return service.chat(CHAT, None, None)
+
     # Gradio runs handlers in a worker thread; so does the baseline (torch's CPU threading differs on the main thread).
     with ThreadPoolExecutor(max_workers=1) as worker:
         return worker.submit(lambda: {
@@ -133,12 +169,15 @@ def bench_library(data_dir: Path, photo: str, calls: int) -> dict[str, dict]:
             "/search": timed(lambda: service.search(QUERY), calls),
             "/complete_outfit": timed(lambda: service.complete_outfit(QUERY), calls),
             "/stylist": timed(stylist, calls),
+            "/chat_turn": timed(chat_turn, calls),
         }).result()
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=20, help="calls per endpoint")
+    parser.add_argument("--baseline-ref", default=BASELINE_REF, help="git ref of the app to time beside this one")
+    parser.add_argument("--no-baseline", action="store_true", help="time this checkout only")
     parser.add_argument("--threads", type=int, default=1,
                         help="torch CPU threads in the server and the baseline (OMP_NUM_THREADS); 0 = torch's default. "
                              "1 keeps timings steady on a shared box: with 2 threads on 2 busy cores, OpenMP waits for "
@@ -155,21 +194,25 @@ def main(argv: list[str] | None = None) -> int:
 
     config = load_config(None)
     photo = next(item.image_path for item in load_catalog(Path(config.catalog_dir)) if item.category == "dress")
-    data_dir = Path(tempfile.mkdtemp(prefix="bench-app-data-"))
     env = dict(os.environ)
     began = time.perf_counter()
     load_before = os.getloadavg()[0]
-    try:
-        proc, _, first_start, _ = start_app(data_dir, env)  # empty data dir: indexes the catalog
-        stop(proc)
-        proc, url, second_start, log = start_app(data_dir, env)  # index reused
+    before = None
+    if not args.no_baseline:
+        tree = baseline_tree(args.baseline_ref)
         try:
-            server = bench_server(url, photo, args.calls)
+            before = bench_tree(tree, photo, args.calls, env)
+            shutil.rmtree(before.pop("data_dir"), ignore_errors=True)
         finally:
-            stop(proc)
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=False)
+    after = bench_tree(ROOT, photo, args.calls, env)
+    data_dir = after.pop("data_dir")
+    try:
         library = bench_library(data_dir, photo, args.calls)  # after the server stopped: one process per store
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
+    server = after["server"]
+    first_start, second_start = after["cold_start_s"]["empty_index"], after["cold_start_s"]["index_reused"]
 
     load = (load_before, os.getloadavg()[0])
     threads = args.threads or "default"
@@ -177,17 +220,22 @@ def main(argv: list[str] | None = None) -> int:
           f"{args.calls} calls per endpoint, "
           f"load average {load[0]:.1f} -> {load[1]:.1f} (other work on the box skews CPU timings)")
     print(f"cold start until the page is served: {first_start:.1f} s with an empty index (indexes the catalog), "
-          f"{second_start:.1f} s with the index reused\n")
-    header = f"{'endpoint':<18}{'server first':>14}{'server median':>15}{'server p90':>12}{'library median':>16}" \
-             f"{'library p90':>13}{'server adds':>13}"
+          f"{second_start:.1f} s with the index reused" + (
+              f"; {args.baseline_ref}: {before['cold_start_s']['empty_index']:.1f} s and "
+              f"{before['cold_start_s']['index_reused']:.1f} s" if before else "") + "\n")
+    header = f"{'endpoint':<18}{'before median':>15}{'server first':>14}{'server median':>15}{'server p90':>12}" \
+             f"{'library median':>16}{'library p90':>13}{'server adds':>13}"
     print(header)
     print("-" * len(header))
     for name in server:
-        s, lib = server[name], library[name]
-        print(f"{name:<18}{s['first_ms']:>12.0f}ms{s['median_ms']:>13.0f}ms{s['p90_ms']:>10.0f}ms"
-              f"{lib['median_ms']:>14.0f}ms{lib['p90_ms']:>11.0f}ms{s['median_ms'] - lib['median_ms']:>11.0f}ms")
+        s, lib = server[name], library.get(name)
+        was = before["server"].get(name) if before else None
+        print(f"{name:<18}" + (f"{was['median_ms']:>13.0f}ms" if was else f"{'-':>15}") +
+              f"{s['first_ms']:>12.0f}ms{s['median_ms']:>13.0f}ms{s['p90_ms']:>10.0f}ms" + (
+                  f"{lib['median_ms']:>14.0f}ms{lib['p90_ms']:>11.0f}ms{s['median_ms'] - lib['median_ms']:>11.0f}ms"
+                  if lib else ""))
     for name in server:
-        for where, result in (("server", server[name]), ("library", library[name])):
+        for where, result in (("server", server[name]), ("library", library.get(name, {"errors": {}}))):
             for message, count in result["errors"].items():
                 print(f"note: {where} {name}: {count}/{args.calls} calls refused: {message}")
     report = {
@@ -195,8 +243,9 @@ def main(argv: list[str] | None = None) -> int:
                     "load_average_before_after": [round(x, 2) for x in load]},
         "config": {"profile": config.profile, "extractor": config.demo_extractor_dir, "embedder": config.demo_embedder_dir,
                    "catalog": config.catalog_dir},
-        "cold_start_s": {"empty_index": round(first_start, 2), "index_reused": round(second_start, 2)},
+        "cold_start_s": after["cold_start_s"],
         "server": server, "library": library, "calls": args.calls, "torch_threads": threads,
+        "before": {"ref": args.baseline_ref, **before} if before else None,
         "bench_seconds": round(time.perf_counter() - began, 1),
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
