@@ -98,13 +98,16 @@ def main(argv: list[str] | None = None) -> int:
     # Gradio's Spaces reloader looks for the launched app under `demo` in __main__: this is it.
     global demo
     demo = app
-    app.service.warm_up(print)
     try:
         launch(app, config, prevent_thread_lock=True)
     except OSError as exc:  # port taken, address not available
         print(f"error: cannot listen on {host}:{port}: {exc}", file=sys.stderr)
         return 1
-    print(f"Fashion AI is serving at {app.local_url}", flush=True)
+    # The page is up at once; the models and the index load now, while the first visitors read it (their requests
+    # wait for what they need, and the banner says what is loading).
+    print(f"Fashion AI is serving at {app.local_url} (loading the models)", flush=True)
+    app.service.warm_up(print)
+    print("Fashion AI is ready", flush=True)
     app.block_thread()
     return 0
 

@@ -177,6 +177,7 @@ class FashionService:
                     log(f"  catalog index: {done}/{total} items")
 
             self.store(progress)
+            self.reader().prepare()
             log(f"  catalog index ready: {self.indexed} items; loading the attribute model ...")
             extractor = self.models.extractor()
             log(f"  attribute model {extractor.name}: {getattr(extractor.model, 'fashion_ai_summary', '')}")

@@ -141,6 +141,11 @@ class QueryReader:
                 query.unsold.append(match.group(0))
         return found
 
+    def prepare(self) -> None:
+        """Embed the schema's values now (the first query would otherwise pay for it)."""
+        if self.text_model is not None:
+            self._index()
+
     def _index(self) -> dict[str, np.ndarray]:
         if self._near_index is None:
             self._near_index = {name: self.text_model.embed([NEAR_TEMPLATES[name].format(v) for v in values])
