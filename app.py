@@ -48,13 +48,11 @@ def build_demo(config: AppConfig | None = None) -> gr.Blocks:
     def status(progress=gr.Progress()) -> str:
         """Which models serve, and the catalog index (built on the first visit if the server did not warm up)."""
         with shopper_errors("preparing the catalog", None):
-            banner = banner_text()
-
             def report(done: int, total: int) -> None:
                 progress((done, total), desc="Indexing the catalog photos", unit="items")
 
-            service.store(report)
-            return f"{banner} · {service.indexed} catalog items"
+            service.store(report)  # first: which catalog serves is known once the index is open
+            return f"{banner_text()} · {service.indexed} catalog items"
 
     queue = {"concurrency_id": MODEL_QUEUE, "concurrency_limit": MODEL_CONCURRENCY}  # all model work in one queue
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
