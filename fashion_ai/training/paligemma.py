@@ -68,6 +68,15 @@ def _paligemma_inputs_by_text(processor, prefixes: list[str], images: list, targ
     return out
 
 
+def demo_inputs(processor, images: list, items: Sequence[CatalogItem | None]) -> dict:
+    """Training inputs of generated photos: a demo item's target is its visible garment, an empty scene's (no item)
+    "[]", the answer for a photo with no garment."""
+    targets = [garments_to_json([item.visible_garment()] if item is not None else []) for item in items]
+    # Empty scenes share one text: it goes through the processor once.
+    inputs = _paligemma_inputs_by_text if all(item is None for item in items) else _paligemma_inputs
+    return inputs(processor, [DEFAULT_PROMPT] * len(images), images, targets)
+
+
 def train_paligemma(cfg: TrainConfig) -> dict:
     """Train the attribute extractor and write weights (or adapter), processor and eval.json to cfg.output_dir."""
     from fashion_ai.models.paligemma.loading import apply_lora, load_paligemma_for_training
@@ -94,11 +103,7 @@ def train_paligemma(cfg: TrainConfig) -> dict:
         grid = model.config.vision_config.image_size // model.config.vision_config.patch_size
 
         def encode(images: list, items: list[CatalogItem | None]) -> dict:
-            # An empty scene (no item) has no garment: its target is "[]".
-            targets = [garments_to_json([item.visible_garment()] if item is not None else []) for item in items]
-            # Empty scenes share one text: it goes through the processor once.
-            inputs = _paligemma_inputs_by_text if all(item is None for item in items) else _paligemma_inputs
-            return inputs(processor, [DEFAULT_PROMPT] * len(images), images, targets)
+            return demo_inputs(processor, images, items)
 
         train = training_set(cfg.train_items, cfg.seed, encode, grid, workers=data_workers(cfg))
         if mixed is not None:  # a real dataset's rows: their own prompt and target ('[{"category":"shoe"}]')
