@@ -35,6 +35,10 @@ class EvalConfig:
         "help": "folder of Fashion-MNIST's idx files (Debian's dataset-fashion-mnist): its test split is scored "
                 "and eval_confusion.png drawn; empty to skip"})
     limit: int = field(default=0, metadata={"help": "Fashion-MNIST test photos to score (0 = all 10,000)"})
+    presence_items: int = field(default=300, metadata={
+        "help": "photos per set of the garment-or-not report: empty scenes (spread over the eval seeds), each kind of "
+                "non-garment photo training never draws, demo items (spread over the eval seeds) and Fashion-MNIST's "
+                "first test photos; the share answered 'no garment' in each (0 = skip)"})
     threads: int = field(default=0, metadata={"help": "torch CPU threads (0 = torch default)"})
 
     def __post_init__(self) -> None:
@@ -51,8 +55,10 @@ class EvalConfig:
         if self.fashion_mnist and not Path(self.fashion_mnist).is_dir():  # before any model is loaded
             raise ValueError(f"--fashion_mnist {self.fashion_mnist} is not a folder (Debian: apt-get install "
                              "dataset-fashion-mnist; or --fashion_mnist '' to skip it)")
-        if min(self.eval_items, self.limit, self.threads) < 0 or (self.eval_items and not self.seeds):
-            raise ValueError("--eval_items, --limit and --threads cannot be negative; --eval_seeds must name a seed")
+        if min(self.eval_items, self.limit, self.threads, self.presence_items) < 0 or (
+                (self.eval_items or self.presence_items) and not self.seeds):
+            raise ValueError("--eval_items, --limit, --presence_items and --threads cannot be negative; --eval_seeds "
+                             "must name a seed")
 
 
 @dataclass
@@ -90,8 +96,9 @@ def _summary(report: dict) -> str:
 
 
 def run_eval(cfg: EvalConfig) -> dict:
-    """The held-out report of saved weights: demo fields on seeds never used while tuning, and Fashion-MNIST's test
-    split; merged into eval.json beside them, with eval_confusion.png."""
+    """The held-out report of saved weights: demo fields on seeds never used while tuning, Fashion-MNIST's test
+    split, and how often "no garment" is said on photos without one and on garment photos; merged into eval.json
+    beside them, with eval_confusion.png."""
     import torch
 
     from fashion_ai.models.clip.embeddings import Embedder
@@ -102,10 +109,12 @@ def run_eval(cfg: EvalConfig) -> dict:
     from fashion_ai.training.heldout import (
         embedder_on_fashion_mnist,
         extractor_on_fashion_mnist,
+        held_out_sets,
         seeds_report,
         write_confusion_picture,
     )
     from fashion_ai.training.paligemma import evaluate_extractor
+    from fashion_ai.training.presence import embedder_deciders, extractor_deciders, presence_report, summary
 
     torch.set_num_threads(cfg.threads or max(1, torch.get_num_threads()))
     report: dict = {}
@@ -121,6 +130,7 @@ def run_eval(cfg: EvalConfig) -> dict:
                                                     cfg.eval_items)
         if cfg.fashion_mnist:
             report["fashion_mnist"] = extractor_on_fashion_mnist(processor, model, cfg.fashion_mnist, cfg.limit or None)
+        deciders = extractor_deciders(processor, model)
     else:
         embedder = Embedder(*load_clip(cfg.model_dir))
         parts = (embedder.tokenizer, embedder.image_processor, embedder.model)
@@ -130,6 +140,11 @@ def run_eval(cfg: EvalConfig) -> dict:
                                                     cfg.eval_items)
         if cfg.fashion_mnist:
             report["fashion_mnist"] = embedder_on_fashion_mnist(*parts, cfg.fashion_mnist, cfg.limit or None)
+        deciders = embedder_deciders(*parts)
+    if cfg.presence_items:
+        sets = held_out_sets(cfg.seeds, cfg.presence_items, cfg.fashion_mnist or None)
+        report["no_garment"] = presence_report(deciders, sets)
+        report["no_garment"]["summary"] = summary(report["no_garment"])
     if "fashion_mnist" in report:
         report["fashion_mnist"]["picture"] = write_confusion_picture(report["fashion_mnist"], name, cfg.model_dir).name
     path = Path(cfg.model_dir) / EVAL_FILE
@@ -150,6 +165,8 @@ def _eval_summary(report: dict) -> str:
         scores = fmnist.get("category") or fmnist["class"]
         parts.append(f"Fashion-MNIST test ({fmnist['photos']} photos): accuracy {scores['accuracy']:.3f}, "
                      f"weighted F1 {scores['weighted_f1']:.3f}")
+    for name, line in (report.get("no_garment") or {}).get("summary", {}).items():
+        parts.append(f"no garment said, {name}: " + ", ".join(f"{k} {v:.3f}" for k, v in line.items()))
     return "; ".join(parts) or "nothing evaluated"
 
 

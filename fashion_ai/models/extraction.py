@@ -55,6 +55,10 @@ class FieldGuess:
     def sure(self) -> bool:
         return self.probability >= SURE_RATIO * self.runner_up_probability
 
+    def probability_of(self, value: str) -> float:
+        """The probability of one of the two best values (0 for any other)."""
+        return self.probability if value == self.value else self.runner_up_probability if value == self.runner_up else 0.0
+
 
 def guess_from_scores(name: str, values: Sequence[str], scores: Sequence[float]) -> FieldGuess:
     """The best value by log-score, its probability among the candidates (softmax) and the runner-up."""
@@ -69,13 +73,29 @@ def guess_from_scores(name: str, values: Sequence[str], scores: Sequence[float])
                       weights[second] / total if second is not None else 0.0)
 
 
+# The garment-or-not decision every extractor takes first, as a guess between "yes" and "no".
+PRESENCE_FIELD = "garment"
+
+
+def presence_guess(garment_score: float, none_score: float) -> FieldGuess:
+    """Garment or not from two log-scores: "yes" or "no", with both probabilities (softmax of the two)."""
+    return guess_from_scores(PRESENCE_FIELD, ["yes", "no"], [garment_score, none_score])
+
+
+def says_no_garment(presence: FieldGuess, threshold: float) -> bool:
+    """True when the probability of "no garment" reaches the extractor's threshold."""
+    return presence.probability_of("no") >= threshold
+
+
 @dataclass
 class Extraction:
-    """One photo's answer: the raw model text, what the parser recovered from it, and the scored fields."""
+    """One photo's answer: the raw model text, what the parser recovered from it, the scored fields, and how sure
+    the extractor was that the photo shows a garment at all (None where it did not score that: free generation)."""
 
     raw: str
     result: ParseResult
     guesses: list[dict[str, FieldGuess]] = field(default_factory=list)  # per garment; empty for free generation
+    presence: FieldGuess | None = None
 
     def unsure(self, index: int = 0) -> list[FieldGuess]:
         """The fields of the index-th garment left out because their best two values were close."""

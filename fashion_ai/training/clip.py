@@ -13,8 +13,9 @@ from torch import nn
 from fashion_ai.catalog import CatalogItem
 from fashion_ai.models.clip.embeddings import embed_images, embed_texts
 from fashion_ai.models.clip.tiny import build_tiny_clip
-from fashion_ai.training.config import WARMUP_SHARE, TrainConfig
-from fashion_ai.training.demo_data import DemoData, demo_data, training_set
+from fashion_ai.models.clip.zero_shot import CLIP_NO_GARMENT_THRESHOLD, NO_GARMENT_CAPTIONS
+from fashion_ai.training.config import EMPTY_EVAL_ITEMS, WARMUP_SHARE, TrainConfig
+from fashion_ai.training.demo_data import DemoData, demo_data, empty_photos, empty_rows, training_set
 from fashion_ai.training.engine import (
     data_workers,
     enable_gradient_checkpointing,
@@ -28,9 +29,12 @@ from fashion_ai.training.engine import (
 from fashion_ai.training.examples import evaluate_caption_choice, evaluate_caption_retrieval, load_examples
 from fashion_ai.training.metrics import retrieval_metrics
 from fashion_ai.training.mixing import mixed_training_set, read_mix, warmup_held_out
+from fashion_ai.training.presence import clip_decider
 from fashion_ai.training.warmup import warm_up_vision
 
 logger = logging.getLogger(__name__)
+
+EMPTY_KEY = ("no garment",)  # what every empty scene's caption describes: all of them, in a batch
 
 
 def clip_training_texts(item: CatalogItem, rng: np.random.Generator) -> str:
@@ -97,12 +101,17 @@ def train_clip(cfg: TrainConfig) -> dict:
         if mixed is not None:
             mixed.encode(encode, grid)
         train = mixed_training_set(train, mixed, cfg.mix_share)
+        empty_from = len(train)
+        if cfg.empty_items:
+            tensors, labels, patches = empty_rows(cfg.empty_items, cfg.seed, encode, grid, workers=data_workers(cfg))
+            train = train.extended(tensors, labels, cfg.empty_share, patches)
         held_out = demo_data(cfg.eval_items, cfg.eval_seed)
+        held_out_empty = empty_photos(EMPTY_EVAL_ITEMS, cfg.eval_seed)[0] if cfg.empty_items else []
         pixels = train.tensors["pixel_values"]
         if cfg.tiny and not resuming(cfg, output_dir):
             report["vision_warmup_accuracy"] = warm_up_vision(
                 model.vision_model, train, "pixel_values", cfg.warmup_steps, cfg.warmup_batch_size, cfg.learning_rate,
-                cfg.seed, held_out=warmup_held_out(image_processor, held_out, mixed),
+                cfg.seed, held_out=warmup_held_out(image_processor, held_out, mixed, held_out_empty),
                 deadline=budget.deadline(WARMUP_SHARE[cfg.target]))
         rng = np.random.default_rng(cfg.seed)
         n_examples, n_demo, sample = len(train), len(train.items), train.sample
@@ -117,6 +126,10 @@ def train_clip(cfg: TrainConfig) -> dict:
                     texts.append(clip_training_texts(item, rng))
                     text_keys.append(key)
                     image_keys.append({key})
+                elif i >= empty_from:  # an empty scene: one of the no-garment captions, true of every empty scene
+                    texts.append(NO_GARMENT_CAPTIONS[int(rng.integers(len(NO_GARMENT_CAPTIONS)))])
+                    text_keys.append(EMPTY_KEY)
+                    image_keys.append({EMPTY_KEY})
                 else:  # a real photo: one of its true captions; others' photos it also describes are positives
                     phrasings = mixed.phrasings[i - n_demo]
                     texts.append(phrasings[int(rng.integers(len(phrasings)))])
@@ -127,6 +140,12 @@ def train_clip(cfg: TrainConfig) -> dict:
 
         def evaluate(limit: int | None = None) -> dict:
             report = evaluate_embedder(tokenizer, image_processor, model, held_out.head(limit))
+            if held_out_empty:  # the zero-shot gate on empty scenes of eval_seed; falsely, on its held-out items
+                gate = clip_decider(tokenizer, image_processor, model)
+                said = gate(held_out_empty[:limit]) >= CLIP_NO_GARMENT_THRESHOLD
+                false = gate(held_out.head(limit).images) >= CLIP_NO_GARMENT_THRESHOLD
+                report["no_garment"] = {"empty_scenes": len(said), "said_no_garment": round(float(said.mean()), 4),
+                                        "false_on_items": round(float(false.mean()), 4)}
             if mixed is not None:
                 report["mix"] = {"dataset": mixed.spec,
                                  **evaluate_caption_choice(tokenizer, image_processor, model, mixed.held_out[:limit])}

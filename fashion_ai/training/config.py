@@ -26,6 +26,10 @@ DEFAULT_DEMO_TRAIN_ITEMS = 60000  # generated: enough distinct photos that the w
 DEFAULT_DATASET_TRAIN_ITEMS = 20000  # rows read from a real dataset (photos are kept in memory at input size)
 CHECKPOINT_DIR = "checkpoint"
 DEFAULT_MIX_SHARE = 0.5
+# Empty scenes (no garment) in every batch: enough that "no garment" is learned in a short run, few enough that a
+# model still mostly sees garments (and, in doubt, names one: most uploads are garments).
+DEFAULT_EMPTY_SHARE = 0.1
+EMPTY_EVAL_ITEMS = 60  # empty scenes of eval_seed in the run's own final evaluation
 # The run's final evaluation of mix_dataset's held-out rows, per row (added to EVAL_RESERVE_S): measured 2.3 ms
 # (PaliGemma) on one busy core, doubled for safety.
 MIX_EVAL_S_PER_ROW = {"paligemma": 0.005, "clip": 0.002}
@@ -89,6 +93,11 @@ class TrainConfig:
                                                                "(never trained on) for the run's own evaluation"})
     mix_share: float = field(default=DEFAULT_MIX_SHARE, metadata={"help": "share of every training batch (warm-up and "
                                                                          "main) drawn from mix_dataset"})
+    empty_share: float = field(default=DEFAULT_EMPTY_SHARE, metadata={
+        "help": "share of every training batch (warm-up and main) that is an empty scene, a photo with no garment "
+                "(fashion_ai.demo_world.empty): PaliGemma's target for it is [], the warm-up's label background, "
+                "CLIP's caption 'an empty background with no clothing' or another phrasing. round(empty_share * "
+                "train_items) distinct scenes are drawn (with --dataset demo; 0 = none)"})
     eval_split: str = field(default="", metadata={"help": "split of the dataset to evaluate on; empty = hold out "
                                                          "eval_items examples of the training split"})
     grad_accum_steps: int = field(default=1, metadata={"help": "micro-batches accumulated per optimizer step"})
@@ -128,6 +137,11 @@ class TrainConfig:
                                  f"fashion-mnist, not {self.mix_dataset!r}")
             if not 0.0 < self.mix_share < 1.0:
                 raise ValueError(f"mix_share must be between 0 and 1 (exclusive), not {self.mix_share}")
+        if not 0.0 <= self.empty_share < 1.0:
+            raise ValueError(f"empty_share must be at least 0 and below 1, not {self.empty_share}")
+        if self.mix_dataset and self.mix_share + self.empty_share >= 1.0:
+            raise ValueError(f"mix_share + empty_share must leave room for demo items (below 1), not "
+                             f"{self.mix_share} + {self.empty_share}")
         for name in ("mix_items", "mix_eval_items"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} cannot be negative, got {getattr(self, name)}")
@@ -145,7 +159,13 @@ class TrainConfig:
             self.base_model = DEFAULT_PALIGEMMA_BASE if self.target == "paligemma" else DEFAULT_CLIP_BASE
 
     @property
+    def empty_items(self) -> int:
+        """Distinct empty scenes drawn for training (demo data only)."""
+        return round(self.empty_share * self.train_items) if self.dataset == "demo" else 0
+
+    @property
     def eval_reserve_s(self) -> float:
         """Seconds a time budget keeps for saving and the final evaluation."""
         mixed = self.mix_eval_items if self.mix_dataset else 0
-        return EVAL_RESERVE_S + MIX_EVAL_S_PER_ROW[self.target] * mixed
+        empty = EMPTY_EVAL_ITEMS if self.empty_items else 0
+        return EVAL_RESERVE_S + MIX_EVAL_S_PER_ROW[self.target] * (mixed + empty)

@@ -145,8 +145,13 @@ def enable_gradient_checkpointing(model: nn.Module) -> None:
 
 def headline(report: dict) -> dict:
     """The few numbers of an evaluation worth a log line: JSON validity and accuracies, or retrieval scores; a
-    mixed-in real dataset's held-out rows (report["mix"]) as "mix <name>"."""
+    mixed-in real dataset's held-out rows (report["mix"]) as "mix <name>"; "no garment" said on empty scenes and,
+    falsely, on held-out items (report["no_garment"])."""
     out = _headline(report)
+    none = report.get("no_garment") or {}
+    if "said_no_garment" in none:
+        out["no garment on empty scenes"] = none["said_no_garment"]
+        out["no garment on items"] = none["false_on_items"]
     mix = report.get("mix") or {}
     if "fields" in mix:
         out.update({f"mix {name}": v["accuracy"] for name, v in mix["fields"].items()})

@@ -1,6 +1,7 @@
 """The held-out report of saved models (``train_space.py eval``): the demo fields on seeds no recipe was tuned on
-(each seed, their mean and the worst), and real product photos: Fashion-MNIST's test split, each photo made by
-fashion_mnist_photo and decoded like an upload, with per-class scores and a confusion-matrix picture."""
+(each seed, their mean and the worst), real product photos: Fashion-MNIST's test split, each photo made by
+fashion_mnist_photo and decoded like an upload, with per-class scores and a confusion-matrix picture; and the photo
+sets of the garment-or-not report (training.presence), among them kinds of photo training never draws."""
 
 from __future__ import annotations
 
@@ -17,9 +18,11 @@ from fashion_ai.models.clip.embeddings import embed_images, embed_texts
 from fashion_ai.models.paligemma.inference import generate_answers
 from fashion_ai.schema import parse_garments
 from fashion_ai.training.confusion import save_confusion
-from fashion_ai.training.demo_data import DemoData, demo_data
+from fashion_ai.training.demo_data import DemoData, demo_data, empty_photos
 from fashion_ai.training.engine import headline
 from fashion_ai.training.metrics import classification_metrics, confusion_matrix
+from fashion_ai.training.presence import PhotoSet
+from fashion_ai.training.unseen_scenes import UNSEEN_KINDS, unseen_scenes
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +78,7 @@ def extractor_on_fashion_mnist(processor, model, folder: str | Path, limit: int 
             if len(examples) < 5:
                 examples.append({"index": len(truth) - 1, "class": names[-1], "raw": raw})
     report = {"split": "test", "photos": count, "json_valid_rate": round(float(np.mean(valid)), 4),
+              "no_garment_rate": round(float(np.mean([p is None for p in predicted])), 4),  # "[]" on a garment photo
               "category": classification_metrics(truth, predicted), "examples": examples}
     columns = list(dict.fromkeys(cls.category for cls in CLASSES))
     report["confusion"] = confusion_matrix(names, predicted, [cls.name for cls in CLASSES], columns)
@@ -104,3 +108,24 @@ def write_confusion_picture(report: dict, model_name: str, output_dir: str | Pat
     title = (f"{model_name} on Fashion-MNIST {report['split']} ({report['photos']:,} photos): {what}, "
              f"accuracy {scores['accuracy']:.3f}")
     return save_confusion(report["confusion"], title, Path(output_dir) / CONFUSION_FILE)
+
+
+def held_out_sets(seeds: Sequence[int], items: int, fashion_mnist: str | None = None) -> list[PhotoSet]:
+    """The photo sets of the held-out report, `items` photos each: empty scenes spread over the seeds, each kind
+    training never draws (of the first seed), demo items spread over the seeds, and Fashion-MNIST's first test
+    photos decoded like uploads (when its folder is given)."""
+    shares = [items // len(seeds) + (k < items % len(seeds)) for k in range(len(seeds))]
+    empty, kinds, garments = [], [], []
+    for seed, count in zip(seeds, shares):
+        photos, scene_kinds = empty_photos(count, seed)
+        empty += photos
+        kinds += scene_kinds
+        garments += demo_data(count, seed, progress=False).images
+    sets = [PhotoSet("empty scenes", empty, "empty", kinds)]
+    sets += [PhotoSet(kind, unseen_scenes(kind, items, seeds[0]), "unseen") for kind in UNSEEN_KINDS]
+    sets.append(PhotoSet("demo items", garments, "garment"))
+    if fashion_mnist:
+        images, _ = load_split(fashion_mnist, "test")
+        sets.append(PhotoSet("Fashion-MNIST test", [load_image(fashion_mnist_photo(px)) for px in images[:items]],
+                             "garment"))
+    return sets

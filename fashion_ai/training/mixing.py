@@ -13,7 +13,15 @@ from tqdm.auto import tqdm
 
 from fashion_ai.datasets import Example, iter_examples
 from fashion_ai.training.config import TrainConfig
-from fashion_ai.training.demo_data import DemoData, TrainingSet, concat_encoded, half_pixels, label_tensors, patch_labels
+from fashion_ai.training.demo_data import (
+    DemoData,
+    TrainingSet,
+    concat_encoded,
+    empty_label_tensors,
+    half_pixels,
+    label_tensors,
+    patch_labels,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -86,12 +94,15 @@ def mixed_training_set(demo: TrainingSet, mixed: MixedRows | None, share: float)
     return demo.extended(mixed.tensors, mixed.labels, share, mixed.patch_labels)
 
 
-def warmup_held_out(image_processor, held_out: DemoData, mixed: MixedRows | None) -> dict:
-    """Held-out photos and labels the warm-up reports its heads' accuracy on: demo items, and the mixed rows."""
+def warmup_held_out(image_processor, held_out: DemoData, mixed: MixedRows | None, empty: list | None = None) -> dict:
+    """Held-out photos and labels the warm-up reports its heads' accuracy on: demo items, empty scenes (their
+    category is BACKGROUND: no garment), and the mixed rows."""
     def pixels(images: list) -> torch.Tensor:
         return image_processor(images=images, return_tensors="pt")["pixel_values"]
 
     out = {"demo": (pixels(held_out.images), label_tensors(held_out.items))}
+    if empty:
+        out["empty"] = (pixels(empty), empty_label_tensors(len(empty)))
     if mixed is not None and mixed.held_out:
         out["mix"] = (pixels([ex.image for ex in mixed.held_out]),
                       label_tensors([ex.garments[0] if ex.garments else None for ex in mixed.held_out]))

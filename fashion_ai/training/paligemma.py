@@ -14,8 +14,8 @@ from fashion_ai.catalog import CatalogItem
 from fashion_ai.models.paligemma.inference import DEFAULT_PROMPT, generate_answers
 from fashion_ai.models.paligemma.tiny import build_tiny_paligemma, dataset_words
 from fashion_ai.schema import garments_to_json, parse_garments
-from fashion_ai.training.config import DEMO_FIELDS, WARMUP_SHARE, TrainConfig
-from fashion_ai.training.demo_data import DemoData, demo_data, training_set
+from fashion_ai.training.config import DEMO_FIELDS, EMPTY_EVAL_ITEMS, WARMUP_SHARE, TrainConfig
+from fashion_ai.training.demo_data import DemoData, demo_data, empty_photos, empty_rows, training_set
 from fashion_ai.training.engine import (
     data_workers,
     enable_gradient_checkpointing,
@@ -30,6 +30,7 @@ from fashion_ai.training.engine import (
 from fashion_ai.training.examples import evaluate_examples, load_examples
 from fashion_ai.training.metrics import extraction_metrics
 from fashion_ai.training.mixing import mixed_training_set, read_mix, warmup_held_out
+from fashion_ai.training.presence import free_generation_decider
 from fashion_ai.training.warmup import warm_up_vision
 
 logger = logging.getLogger(__name__)
@@ -41,6 +42,8 @@ def evaluate_extractor(processor, model, data: DemoData, fields: Sequence[str] =
     raw = generate_answers(processor, model, data.images, prompt)
     results = [parse_garments(text) for text in raw]
     report = extraction_metrics(results, [item.visible_garment() for item in data.items], fields)
+    # Every held-out item shows a garment: each "[]" is a false "no garment".
+    report["no_garment_rate"] = round(sum(not r.garments for r in results) / max(1, len(results)), 4)
     report["examples"] = [{"id": item.id, "raw": text} for item, text in list(zip(data.items, raw))[:5]]
     return report
 
@@ -64,6 +67,15 @@ def _paligemma_inputs_by_text(processor, prefixes: list[str], images: list, targ
     out = {k: text[k][where] for k in ("input_ids", "attention_mask", "token_type_ids", "labels")}
     out["pixel_values"] = processor.image_processor(images=images, return_tensors="pt")["pixel_values"]
     return out
+
+
+def demo_inputs(processor, images: list, items: Sequence[CatalogItem | None]) -> dict:
+    """Training inputs of generated photos: a demo item's target is its visible garment, an empty scene's (no item)
+    "[]", the answer for a photo with no garment."""
+    targets = [garments_to_json([item.visible_garment()] if item is not None else []) for item in items]
+    # Empty scenes share one text: it goes through the processor once.
+    inputs = _paligemma_inputs_by_text if all(item is None for item in items) else _paligemma_inputs
+    return inputs(processor, [DEFAULT_PROMPT] * len(images), images, targets)
 
 
 def train_paligemma(cfg: TrainConfig) -> dict:
@@ -91,22 +103,25 @@ def train_paligemma(cfg: TrainConfig) -> dict:
     if demo:
         grid = model.config.vision_config.image_size // model.config.vision_config.patch_size
 
-        def encode(images: list, items: list[CatalogItem]) -> dict:
-            targets = [garments_to_json([item.visible_garment()]) for item in items]
-            return _paligemma_inputs(processor, [DEFAULT_PROMPT] * len(images), images, targets)
+        def encode(images: list, items: list[CatalogItem | None]) -> dict:
+            return demo_inputs(processor, images, items)
 
         train = training_set(cfg.train_items, cfg.seed, encode, grid, workers=data_workers(cfg))
         if mixed is not None:  # a real dataset's rows: their own prompt and target ('[{"category":"shoe"}]')
             mixed.encode(lambda images, rows: _paligemma_inputs_by_text(processor, [ex.prefix for ex in rows], images,
                                                                         [ex.suffix for ex in rows]), grid)
         train = mixed_training_set(train, mixed, cfg.mix_share)
+        if cfg.empty_items:
+            tensors, labels, patches = empty_rows(cfg.empty_items, cfg.seed, encode, grid, workers=data_workers(cfg))
+            train = train.extended(tensors, labels, cfg.empty_share, patches)
         held_out = demo_data(cfg.eval_items, cfg.eval_seed)
+        held_out_empty = empty_photos(EMPTY_EVAL_ITEMS, cfg.eval_seed)[0] if cfg.empty_items else []
         tensors = train.tensors
         logger.info("training tensors: %s", {k: tuple(v.shape) for k, v in tensors.items()})
         if cfg.tiny and not warmed:
             report["vision_warmup_accuracy"] = warm_up_vision(
                 vision, train, "pixel_values", cfg.warmup_steps, cfg.warmup_batch_size, cfg.learning_rate, cfg.seed,
-                held_out=warmup_held_out(processor.image_processor, held_out, mixed),
+                held_out=warmup_held_out(processor.image_processor, held_out, mixed, held_out_empty),
                 deadline=budget.deadline(WARMUP_SHARE[cfg.target]))
             warmed = True
         n_examples = len(train)
@@ -124,6 +139,10 @@ def train_paligemma(cfg: TrainConfig) -> dict:
 
         def evaluate(limit: int | None = None) -> dict:
             report = evaluate_extractor(processor, model, held_out.head(limit))
+            if held_out_empty:  # "[]" on empty scenes of eval_seed; falsely, on its held-out items
+                said = free_generation_decider(processor, model)(held_out_empty[:limit])
+                report["no_garment"] = {"empty_scenes": len(said), "said_no_garment": round(float(said.mean()), 4),
+                                        "false_on_items": report["no_garment_rate"]}
             if mixed is not None:
                 report["mix"] = {"dataset": mixed.spec, **evaluate_examples(processor, model, mixed.held_out[:limit])}
             return report

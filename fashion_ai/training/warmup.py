@@ -10,7 +10,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from fashion_ai.training.demo_data import LABELS, TrainingSet
+from fashion_ai.training.demo_data import BACKGROUND, LABELS, TrainingSet
 from fashion_ai.training.engine import Schedule, flip
 
 logger = logging.getLogger(__name__)
@@ -34,9 +34,11 @@ def warm_up_vision(vision: nn.Module, data: TrainingSet, pixel_key: str, steps: 
     which garment (or background) it belongs to, which teaches silhouettes far faster than one label per
     photo. The heads are thrown away afterwards. Returns the heads' accuracies per field on the last training
     batches and, when given, on held-out photos (a diagnostic of what the vision tower alone can tell):
-    ``held_out`` maps a name ("demo", or a mixed-in dataset's) to photos and their labels (demo_data.label_tensors);
-    the demo's accuracies are reported as "held_out", the others' as "held_out <name>". Rows of a mixed-in real
-    dataset (TrainingSet.sample draws them) carry -100 where they know nothing, and those heads skip them.
+    ``held_out`` maps a name ("demo", "empty", or a mixed-in dataset's) to photos and their labels (demo_data.
+    label_tensors); the demo's accuracies are reported as "held_out", the others' as "held_out <name>". Rows of a
+    mixed-in real dataset (TrainingSet.sample draws them) carry -100 where they know nothing, and those heads skip
+    them. The category heads, per photo and per patch, have one class more than the garments: BACKGROUND, a patch
+    off the garment or a photo with no garment (an empty scene).
     With a deadline (time.monotonic()), the warm-up anneals and ends by then if the steps take longer.
     """
     if steps <= 0:
@@ -44,9 +46,9 @@ def warm_up_vision(vision: nn.Module, data: TrainingSet, pixel_key: str, steps: 
     labels = data.labels
     pixels = data.tensors[pixel_key]
     hidden = vision.config.hidden_size
-    heads = nn.ModuleDict({name: nn.Linear(hidden, len(LABELS[name])) for name in labels})
+    heads = nn.ModuleDict({name: nn.Linear(hidden, len(LABELS[name]) + (name == "category")) for name in labels})
     # Per patch: which garment (or background), its primary colour, its pattern.
-    patch_heads = nn.ModuleList([nn.Linear(hidden, len(LABELS["category"]) + 1), nn.Linear(hidden, len(LABELS["colors"])),
+    patch_heads = nn.ModuleList([nn.Linear(hidden, BACKGROUND + 1), nn.Linear(hidden, len(LABELS["colors"])),
                                  nn.Linear(hidden, len(LABELS["pattern"]))])
     params = list(vision.parameters()) + list(heads.parameters()) + list(patch_heads.parameters())
     optim = torch.optim.AdamW(params, lr=lr, weight_decay=0.05)

@@ -15,13 +15,22 @@ def test_bench_extractors_compares_the_three_extractors_per_field(tmp_path, caps
     import bench_extractors
 
     out = tmp_path / "extractors.json"
-    assert bench_extractors.main(["--items", "6", "--seeds", "31337", "--threads", "1", "--out", str(out)]) == 0
-    rows = json.loads(out.read_text())["results"]
+    assert bench_extractors.main(["--items", "6", "--seeds", "31337", "--threads", "1", "--presence_items", "4",
+                                  "--out", str(out)]) == 0
+    report = json.loads(out.read_text())
+    rows = report["results"]
     assert [row["extractor"] for row in rows] == ["PaliGemma, free generation (baseline)",
                                                   "PaliGemma, constrained decoding", "CLIP zero-shot"]
     assert all(row["fields"]["category"]["support"] == 6 and row["latency_ms"]["p50"] > 0 for row in rows)
     assert "sure_share" in rows[1]["fields"]["colors"] and "sleeve" not in rows[2]["fields"]
-    assert "CLIP zero-shot" in capsys.readouterr().out
+    # "No garment" per extractor on each set: empty scenes, the four unseen kinds, demo items and Fashion-MNIST.
+    presence = report["no_garment"]
+    assert [row["extractor"] for row in presence] == [row["extractor"] for row in rows]
+    for row in presence:
+        assert [s["role"] for s in row["sets"].values()] == ["empty"] + ["unseen"] * 4 + ["garment"] * 2
+        assert all(s["photos"] == 4 and 0.0 <= s["said_no_garment"] <= 1.0 for s in row["sets"].values())
+    printed = capsys.readouterr().out
+    assert "CLIP zero-shot" in printed and "'no garment' said" in printed
 
 
 def test_bench_search_quality_sets_before_and_after_side_by_side(tmp_path, capsys):

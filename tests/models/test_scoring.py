@@ -54,11 +54,16 @@ def test_padding_and_shared_starts_do_not_change_a_score(tiny, photo):
     assert whole == pytest.approx(start + rest, abs=1e-4)
 
 
-def test_constrained_json_is_valid_by_construction_even_from_random_weights(tiny, photo):
+@pytest.mark.parametrize("threshold", [1.01, -0.01])  # never / always "no garment": both paths, whatever the weights
+def test_constrained_json_is_valid_by_construction_even_from_random_weights(tiny, photo, threshold):
     processor, model = tiny
-    extraction = AttributeExtractor(processor, model, decoding="constrained").extract(photo)
+    extraction = AttributeExtractor(processor, model, decoding="constrained", no_garment_threshold=threshold).extract(photo)
     parsed = parse_garments(extraction.raw)
-    assert json.loads(extraction.raw) and parsed.ok  # strict JSON, nothing for the parser to repair
+    assert json.loads(extraction.raw) is not None and parsed.ok  # strict JSON, nothing for the parser to repair
+    assert 0 < extraction.presence.probability <= 1 and extraction.presence.field == "garment"
+    if threshold < 0:
+        assert extraction.raw == "[]" and extraction.result.garments == [] and extraction.guesses == []
+        return
     assert extraction.result.garments and all(g.category in FIELDS["category"] for g in extraction.result.garments)
     for garment, scored in zip(extraction.result.garments, extraction.guesses, strict=True):
         for name, guess in scored.items():
@@ -78,15 +83,17 @@ def test_a_field_whose_best_two_values_are_close_is_left_out_as_unsure():
                 return 0.0 if c == '"shirt"' else -9.0
             if written.endswith('"shirt"'):  # next key: the pattern
                 return 0.0 if c == ',"pattern":' else -9.0
+            if not written:  # the first choice: a garment, not "[]"
+                return 0.0 if c == '[{"category":' else -9.0
             return 0.0 if c in ("}", "]") else -9.0  # then end the garment and the list
         return [value(c) for c in candidates]
 
-    raw, garments, guesses = decode_garments(score)
+    raw, garments, guesses, presence = decode_garments(score)
     assert raw == '[{"category":"shirt","pattern":"striped"}]'  # the JSON goes on from the best guess
     assert garments[0].to_dict() == {"category": "shirt"}  # ... but the garment keeps only what is sure
     pattern = guesses[0]["pattern"]
     assert (pattern.value, pattern.runner_up, pattern.sure) == ("striped", "checked", False)
-    assert guesses[0]["category"].sure
+    assert guesses[0]["category"].sure and presence.value == "yes"
 
 
 def test_the_sure_rule():
@@ -95,8 +102,11 @@ def test_the_sure_rule():
     assert SURE_RATIO == 2.0
 
 
-def test_zero_shot_questions_score_every_allowed_value_in_one_batch_per_field(tiny, photo):
+def test_zero_shot_questions_score_every_allowed_value_in_one_batch_per_field(tiny, photo, monkeypatch):
+    from fashion_ai.models.paligemma import zero_shot
+
     processor, model = tiny
+    monkeypatch.setattr(zero_shot, "MIX_NO_GARMENT_THRESHOLD", 1.01)  # random weights: go on to the fields anyway
     batches = []
     real_forward = model.forward
 
@@ -111,7 +121,8 @@ def test_zero_shot_questions_score_every_allowed_value_in_one_batch_per_field(ti
         del model.forward
     garment, scored = extraction.result.garments[0], extraction.guesses[0]
     asked = fields_for(garment.category)
-    assert list(scored) == asked and batches == [len(FIELDS[name]) for name in asked]
+    # First "is there a piece of clothing" (yes / no), then one batch per field.
+    assert list(scored) == asked and batches == [2] + [len(FIELDS[name]) for name in asked]
     assert all(guess.value in FIELDS[name] for name, guess in scored.items())
     assert json.loads(extraction.raw)  # what the model said: each question with its two best answers
 

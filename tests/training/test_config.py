@@ -37,6 +37,23 @@ def test_a_mixed_dataset_is_checked(settings, message):
         TrainConfig(tiny=True, **settings)
 
 
+@pytest.mark.parametrize("settings, message", [
+    ({"empty_share": -0.1}, "empty_share must be at least 0 and below 1"),
+    ({"empty_share": 1.0}, "empty_share must be at least 0 and below 1"),
+    ({"mix_dataset": "fashion-mnist:y", "mix_share": 0.6, "empty_share": 0.4}, "must leave room for demo items"),
+])
+def test_the_empty_share_is_checked(settings, message):
+    with pytest.raises(ValueError, match=message):
+        TrainConfig(tiny=True, **settings)
+
+
+def test_empty_scenes_are_a_share_of_the_generated_items():
+    assert TrainConfig(tiny=True).empty_share == 0.1 and TrainConfig(tiny=True).empty_items == 6000
+    assert TrainConfig(tiny=True, train_items=2000, empty_share=0.25).empty_items == 500
+    assert TrainConfig(tiny=True, empty_share=0).empty_items == 0
+    assert TrainConfig(dataset="jsonl:x").empty_items == 0  # a real dataset brings its own photos
+
+
 def test_the_evaluation_reserve_grows_with_the_mixed_rows_held_out():
     plain = TrainConfig(tiny=True)
     mixed = TrainConfig(tiny=True, mix_dataset="fashion-mnist:y", mix_eval_items=1000)
@@ -54,7 +71,7 @@ def test_cli_rejects_bad_arguments_with_one_line(capsys, tmp_path):
 def test_train_space_help_lists_options():
     result = subprocess.run([sys.executable, "train_space.py", "--help"], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0
-    for flag in ("--target", "--tiny", "--quantize_4bit", "--lora_r", "--resume", "--time_budget_s"):
+    for flag in ("--target", "--tiny", "--quantize_4bit", "--lora_r", "--resume", "--time_budget_s", "--empty_share"):
         assert flag in result.stdout
 
 

@@ -65,8 +65,12 @@ def test_eval_of_saved_models_writes_the_report_and_the_picture(tmp_path, target
     shutil.copytree(ASSETS / folder, model_dir)
     before = json.loads((model_dir / EVAL_FILE).read_text())
     assert train_space.main(["eval", "--target", target, "--model_dir", str(model_dir), "--eval_items", "20",
-                             "--eval_seeds", "424242,77777", "--limit", "64"]) == 0
+                             "--eval_seeds", "424242,77777", "--limit", "64", "--presence_items", "8"]) == 0
     report = json.loads((model_dir / EVAL_FILE).read_text())
+    deciders = ["free generation", "constrained decoding"] if target == "paligemma" else ["CLIP zero-shot gate"]
+    presence = report["no_garment"]
+    assert list(presence["summary"]) == deciders and presence["sets"]["Fashion-MNIST test"]["photos"] == 8
+    assert all(0.0 <= row["said_no_garment"] <= 1.0 for name in deciders for row in presence[name].values())
     assert report["eval"] == before["eval"]  # the training run's own figures stay
     assert report["held_out_seeds"]["seeds"] == [424242, 77777] and len(report["held_out_seeds"]["per_seed"]) == 2
     fmnist = report["fashion_mnist"]
@@ -83,3 +87,16 @@ def test_eval_says_how_to_get_fashion_mnist_when_it_is_missing(tmp_path, capsys)
                              "--fashion_mnist", str(tmp_path / "nowhere")]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "apt-get install dataset-fashion-mnist" in err[0]
+
+
+def test_the_garment_or_not_sets_are_what_the_report_says():
+    from fashion_ai.training.unseen_scenes import UNSEEN_KINDS
+
+    sets = heldout.held_out_sets([424242, 77777], 5, DEFAULT_FASHION_MNIST_DIR)
+    assert [s.name for s in sets] == ["empty scenes", *UNSEEN_KINDS, "demo items", "Fashion-MNIST test"]
+    assert [s.role for s in sets] == ["empty"] + ["unseen"] * len(UNSEEN_KINDS) + ["garment", "garment"]
+    assert all(len(s.photos) == 5 and s.photos[0].mode == "RGB" for s in sets)
+    assert len(sets[0].kinds) == 5  # split 3 + 2 over the two seeds, each scene with its kind
+    assert sets[-1].photos[0].size == (256, 256)  # decoded like an upload
+    again = heldout.held_out_sets([424242, 77777], 5)
+    assert len(again) == len(sets) - 1 and np.array_equal(np.asarray(again[0].photos[4]), np.asarray(sets[0].photos[4]))

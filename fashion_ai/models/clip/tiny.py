@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import torch
 
 from fashion_ai.demo_world import DEMO_NOUNS
+from fashion_ai.models.clip.zero_shot import NO_GARMENT_CAPTIONS
 from fashion_ai.models.common import SPECIAL_TOKENS
 from fashion_ai.schema import FIELDS
 
@@ -23,7 +24,8 @@ def build_demo_text_tokenizer(max_length: int = 32, extra_words: Sequence[str] =
             words.update(re.findall(r"[a-z0-9]+", value))
     words.update(re.findall(r"[a-z0-9]+", " ".join(DEMO_NOUNS)))
     words.update("a an the in for with and of to on accents clean plain finish perfect length sleeve".split())
-    words.update(("women", "men", "unisex", "spring", "summer", "autumn", "winter", "t", "shirt"))
+    words.update(("women", "men", "unisex", "spring", "summer", "autumn", "winter", "t", "shirt", "photo"))
+    words.update(w for text in NO_GARMENT_CAPTIONS for w in re.findall(r"[a-z0-9]+", text))  # empty scenes' captions
     words.update(w for text in extra_words for w in re.findall(r"[a-z0-9]+", text.lower()))
     vocab = list(SPECIAL_TOKENS) + sorted(words)
     backend = Tokenizer(models.WordLevel({w: i for i, w in enumerate(vocab)}, unk_token="<unk>"))

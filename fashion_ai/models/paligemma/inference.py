@@ -9,7 +9,7 @@ from typing import Any
 import torch
 
 from fashion_ai.models.extraction import Extraction
-from fashion_ai.models.paligemma.constrained import decode_garments
+from fashion_ai.models.paligemma.constrained import NO_GARMENT_THRESHOLD, decode_garments
 from fashion_ai.models.paligemma.scoring import ContinuationScorer
 from fashion_ai.schema import ParseResult, parse_garments
 
@@ -40,16 +40,18 @@ class AttributeExtractor:
     """A loaded PaliGemma taught our JSON prompt (tiny demo, or hub base + adapter) that turns photos into garments.
 
     decoding="constrained" lets the model choose only what the schema allows (fashion_ai.models.paligemma.
-    constrained); "free" generates greedily and repairs what the parser can.
+    constrained), "no garment" ("[]") when that reaches no_garment_threshold; "free" generates greedily and
+    repairs what the parser can ("[]" parses as no garment).
     """
 
     def __init__(self, processor: Any, model: Any, prompt: str = DEFAULT_PROMPT, name: str = "",
-                 decoding: str = "constrained"):
+                 decoding: str = "constrained", no_garment_threshold: float = NO_GARMENT_THRESHOLD):
         self.processor = processor
         self.model = model
         self.prompt = prompt
         self.name = name
         self.decoding = decoding
+        self.no_garment_threshold = no_garment_threshold
 
     def extract(self, image) -> Extraction:
         """The garments in one photo; malformed model output comes back repaired or reported, never raised."""
@@ -67,5 +69,5 @@ class AttributeExtractor:
         def score(written: str, candidates, complete) -> list[float]:
             return scorer(self.prompt, candidates, written, complete)
 
-        raw, garments, guesses = decode_garments(score)
-        return Extraction(raw, ParseResult(garments, valid_json=True), guesses)
+        raw, garments, guesses, presence = decode_garments(score, threshold=self.no_garment_threshold)
+        return Extraction(raw, ParseResult(garments, valid_json=True), guesses, presence)
