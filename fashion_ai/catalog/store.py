@@ -10,7 +10,6 @@ store through a Chroma server (``chroma run --path DIR --port N``) and ``url="ht
 
 from __future__ import annotations
 
-import errno
 import logging
 import math
 import threading
@@ -23,6 +22,7 @@ from urllib.parse import urlparse
 import numpy as np
 
 from fashion_ai.catalog import CatalogItem
+from fashion_ai.catalog.failures import check_room, plain_failure
 from fashion_ai.catalog.filters import build_where, chroma_where, color_flag, combine_where, compile_where
 from fashion_ai.catalog.hnsw import SPACE, IndexSettings, build_differences, built_with
 from fashion_ai.catalog.locking import lock_folder, unlock_folder
@@ -44,13 +44,12 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_COLLECTION = "catalog"
 REBUILD_HINT = "rebuild it with `python -m fashion_ai.catalog.index --rebuild`"
-FIRST_FETCH = 4  # a filtered query first reads this many neighbours per result wanted (ids only)...
-MIN_FETCH = 100
-MAX_FETCH = 4096  # ...and at most this many before it hands the filter to Chroma
+# A filtered query first reads as many neighbours (ids only) as the HNSW search weighs anyway (ef_search), at least
+# twice the results wanted; then as many as the share of matches seen so far says; at most MAX_FETCH before it
+# hands the filter to Chroma (whose filter costs about what reading ~50k neighbours costs at 1M items).
+MAX_FETCH = 12_000
 _EMBEDDER_KEY = "embedder"
 _SCHEMA_KEY = "item_schema"
-_CONNECTION_ERRORS = ("ConnectError", "ConnectTimeout", "ReadError", "ReadTimeout", "RemoteProtocolError",
-                      "WriteError", "PoolTimeout")
 T = TypeVar("T")
 
 
@@ -141,43 +140,49 @@ class CatalogStore:
 
     # ------------------------------------------------------------------------------------------- errors
     def _call(self, fn: Callable[[], T], doing: str) -> T:
-        """fn(), with a vanished server or a full disk said in one plain sentence (StoreUnavailableError)."""
+        """fn(), with a vanished server, a full disk or a broken index said in one plain sentence."""
         try:
             return fn()
         except Exception as exc:
-            text = f"{exc.__class__.__name__}: {exc}"
-            if exc.__class__.__name__ in _CONNECTION_ERRORS or isinstance(exc, ConnectionError) \
-                    or "could not connect to a chroma server" in text.lower():
-                raise StoreUnavailableError(
-                    f"The catalog index server at {self.location} cannot be reached ({' '.join(text.split())[:160]}), "
-                    f"so {doing} failed. Search is back as soon as the server is; everything else still works."
-                ) from exc
-            if getattr(exc, "errno", None) in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG) \
-                    or "disk is full" in text.lower() or "no space left" in text.lower():
-                raise StoreUnavailableError(
-                    f"The disk holding the catalog index at {self.location} is full, so {doing} stopped. What was "
-                    f"indexed before is kept: free some space and run the same command again to go on.") from exc
+            failure = plain_failure(exc, self.location, doing)
+            if failure is not None:
+                raise failure from exc
             raise
 
     def _read(self, fn: Callable[[Any], T], doing: str) -> T:
         """fn(collection); when the collection was swapped for a rebuilt one (see replace_with), the new one."""
-        from chromadb.errors import NotFoundError
-
         collection = self._collection
         try:
-            return self._call(lambda: fn(collection), doing)
-        except NotFoundError:
-            with self._write_lock:
-                if self._collection is collection:
-                    for attempt in range(5):  # a swap renames two collections: give it a moment
-                        try:
-                            self._collection = self._open(create=False)
-                            break
-                        except NotFoundError:
-                            if attempt == 4:
-                                raise
-                            time.sleep(0.05 * (attempt + 1))
-            return self._call(lambda: fn(self._collection), doing)
+            return fn(collection)
+        except Exception as exc:
+            if self._reopen_if_swapped(collection):
+                return self._call(lambda: fn(self._collection), doing)
+            failure = plain_failure(exc, self.location, doing)
+            if failure is not None:
+                raise failure from exc
+            raise
+
+    def _reopen_if_swapped(self, collection: Any) -> bool:
+        """True when the collection under this store's name is no longer `collection` (now open instead)."""
+        from chromadb.errors import NotFoundError
+
+        with self._write_lock:
+            if self._collection is not collection:
+                return True  # another thread already found the new one
+            for attempt in range(5):
+                try:
+                    current = self.client.get_collection(self.name, embedding_function=None)
+                except NotFoundError:  # a swap renames two collections: give it a moment
+                    time.sleep(0.05 * (attempt + 1))
+                    continue
+                except Exception:  # the server is gone, or worse: not a swap
+                    return False
+                if current.id == collection.id:
+                    return False
+                self._collection = self._open(create=False)
+                logger.info("the index %r at %s was rebuilt elsewhere; reading the new one", self.name, self.location)
+                return True
+            return False
 
     # ------------------------------------------------------------------------------------------- reads
     def count(self) -> int:
@@ -194,11 +199,16 @@ class CatalogStore:
             return [(metadata_to_item(meta), 1.0 - float(dist))
                     for meta, dist in zip(result["metadatas"][0], result["distances"][0], strict=True)]
         passes = compile_where(where)
-        fetch = max(FIRST_FETCH * n, MIN_FETCH)
+        fetch = min(MAX_FETCH, max(2 * n, self.settings.ef_search))
         while True:
             result = self._knn(vector, fetch, ["distances"])
             found = list(zip(result["ids"][0], result["distances"][0], strict=True))
-            hits = [(rid, dist) for rid, dist in found if passes(parse_record_id(rid)[1])]
+            hits = []
+            for rid, dist in found:
+                if passes(parse_record_id(rid)[1]):
+                    hits.append((rid, dist))
+                    if len(hits) == n:
+                        break
             if len(hits) >= n or len(found) < fetch:  # enough, or every item was seen
                 break
             if fetch >= MAX_FETCH:
@@ -279,6 +289,10 @@ class CatalogStore:
             raise ValueError("item ids must be unique within one upsert")
         return vectors
 
+    def _check_room(self, items: int, dim: int) -> None:
+        if not self._url:  # a server's disk is its own: it answers for it
+            check_room(Path(self.location), items, dim)
+
     def add(self, items: Sequence[CatalogItem], embeddings: np.ndarray) -> None:
         """Insert items known not to be in the store (a fresh build): no look-ups, the largest batches Chroma takes.
 
@@ -287,6 +301,7 @@ class CatalogStore:
         with self._write_lock:
             for start in range(0, len(items), self._max_batch):
                 chunk = items[start:start + self._max_batch]
+                self._check_room(len(chunk), vectors.shape[1])
                 self._call(lambda chunk=chunk, start=start: self._collection.add(
                     ids=[record_id(item) for item in chunk], embeddings=vectors[start:start + len(chunk)],
                     metadatas=[item_to_metadata(item) for item in chunk]), "indexing")
@@ -299,6 +314,7 @@ class CatalogStore:
                 chunk = items[start:start + self._max_batch]
                 records = [record_id(item) for item in chunk]
                 # An item whose facets changed has a new record id: its old record goes.
+                self._check_room(len(chunk), vectors.shape[1])
                 stale = sorted(set(self._record_ids_of([item.id for item in chunk])) - set(records))
                 if stale:
                     self._call(lambda stale=stale: self._collection.delete(ids=stale), "indexing")
