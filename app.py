@@ -43,6 +43,10 @@ INTRO = ("Upload a garment to read its attributes, describe what you are looking
 GPU_SECONDS = 60  # what one model call may hold a ZeroGPU for (a 3B extraction takes a few seconds)
 MODEL_QUEUE = "model"  # every call that runs a model shares one queue: one CPU/GPU, no oversubscription
 MODEL_CONCURRENCY = 1
+# Search and outfits embed a few words and query the index (milliseconds): their own queue, several at a time,
+# so a crowd's searches never wait behind photo work (the store's queries run concurrently).
+SEARCH_QUEUE = "search"
+SEARCH_CONCURRENCY = 4
 GENDERS = ("any", "women", "men", "unisex")
 SEARCH_EXAMPLES = ("a red dress for a summer wedding", "navy wool coat for work", "striped shirt",
                    "sneakers for the weekend", "a boho outfit for the beach")
@@ -342,16 +346,17 @@ def build_demo(config: AppConfig | None = None) -> gr.Blocks:
                                                elem_id="picks-gallery")
                     picks_list = gr.Markdown(elem_id="picks-list")
 
-        # ---- events: one endpoint each, all model work in one queue
+        # ---- events: one endpoint each; photo work in one queue, searches in their own
         queue = {"concurrency_id": MODEL_QUEUE, "concurrency_limit": MODEL_CONCURRENCY}
+        light = {"concurrency_id": SEARCH_QUEUE, "concurrency_limit": SEARCH_CONCURRENCY}
         demo.load(status, outputs=[banner], api_name="status", **queue)
         gr.on([attr_btn.click, attr_photo.upload], extract_attributes, inputs=[attr_photo],
               outputs=[attr_cards, attr_json, attr_note, attr_raw], api_name="attributes", **queue)
         filters = [query_box, gender_dd, category_dd, color_dd, price_slider]
         gr.on([search_btn.click, query_box.submit], search, inputs=filters, outputs=[results_gallery, results_list],
-              api_name="search", **queue)
+              api_name="search", **light)
         gr.on([search_btn.click, query_box.submit], complete_outfit, inputs=filters,
-              outputs=[outfit_gallery, outfit_list], api_name="complete_outfit", **queue)
+              outputs=[outfit_gallery, outfit_list], api_name="complete_outfit", **light)
         style_btn.click(stylist, inputs=[style_photo, style_prompt], outputs=[style_garment, picks_gallery, picks_list],
                         api_name="stylist", **queue)
     demo.service = service  # for warm-up and tests: the one place this demo's models live

@@ -291,6 +291,46 @@ def test_concurrent_requests_each_get_their_own_answer(client, by_id, catalog_it
     assert garments[0]["category"] == "bag"
 
 
+def test_searches_have_their_own_queue_and_photo_work_keeps_one(live_app):
+    import app as app_module
+
+    queues = {fn.api_name: (fn.concurrency_id, fn.concurrency_limit) for fn in live_app.demo.fns.values() if fn.api_name}
+    light = (app_module.SEARCH_QUEUE, app_module.SEARCH_CONCURRENCY)
+    model = (app_module.MODEL_QUEUE, app_module.MODEL_CONCURRENCY)
+    assert {name: queues[name.lstrip("/")] for name in ENDPOINTS} == {
+        "/search": light, "/complete_outfit": light, "/status": model, "/attributes": model, "/stylist": model}
+    assert app_module.SEARCH_CONCURRENCY > 1 and app_module.MODEL_CONCURRENCY == 1
+
+
+def test_searches_are_answered_while_photo_work_is_stuck(client, live_app, catalog_items, monkeypatch, by_id):
+    """A photo that takes forever holds the model queue, not the searches: they are answered meanwhile."""
+    import threading
+
+    release, started = threading.Event(), threading.Event()
+    service = live_app.demo.service
+    extract = service.extract
+
+    def stuck(image):
+        started.set()
+        assert release.wait(120)
+        return extract(image)
+
+    monkeypatch.setattr(service, "extract", stuck)
+    photo, _ = catalog_photo(catalog_items, "shoe")
+    job = client.submit(handle_file(str(photo)), api_name="/attributes")
+    try:
+        assert started.wait(60)
+        searches = [client.submit(query=q, api_name=f) for q in ("a red dress", "sneakers", "a navy coat")
+                    for f in QUERY_ENDPOINTS]
+        for search in searches:
+            gallery, _ = search.result(timeout=60)  # would wait for `release`, that is forever, in a shared queue
+            assert items_in(gallery, by_id)
+        assert not job.done()
+    finally:
+        release.set()
+    assert job.result(timeout=120)[1][0]["category"] == "shoe"
+
+
 # --------------------------------------------------------------------------------------------- bad inputs
 @pytest.mark.parametrize("endpoint", PHOTO_ENDPOINTS)
 @pytest.mark.parametrize("name, message", BAD_UPLOADS, ids=[case[0] for case in BAD_UPLOADS])
