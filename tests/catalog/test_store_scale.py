@@ -118,9 +118,18 @@ def test_filtered_queries_match_chromas_own_filter_exactly(shop, where, monkeypa
     wanted = [(parse_record_id(rid)[0], pytest.approx(1 - d, abs=1e-5))
               for rid, d in zip(raw["ids"][0], raw["distances"][0])]
     assert [(item.id, score) for item, score in store.query(vector, 30, where)] == wanted
-    monkeypatch.setattr(store_module, "MAX_FETCH", 40)  # too few neighbours: Chroma filters
+    assert [(item.id, score) for item, score in store.query(vector, 300, where)][:30] == wanted
+    fallbacks = []
+    original = CatalogStore._query_chroma_filtered
+    monkeypatch.setattr(CatalogStore, "_query_chroma_filtered",
+                        lambda self, *args: fallbacks.append(1) or original(self, *args))
+    for name in ("MAX_FETCH", "MIN_FETCH_LIMIT"):
+        monkeypatch.setattr(store_module, name, 40)  # too few neighbours may be read: Chroma filters
+    monkeypatch.setattr(store, "settings", IndexSettings(ef_search=20))
     got = store.query(vector, 30, where)
     assert [(item.id, score) for item, score in got] == wanted
+    nearest = store._collection.query(query_embeddings=vector[None], n_results=40, include=[])["ids"][0]
+    assert bool(fallbacks) == (sum(passes(parse_record_id(rid)[1]) for rid in nearest) < 30)
     assert all(item == by_id[item.id] for item, _ in got)
 
 
