@@ -136,6 +136,14 @@ def compile_where(where: dict) -> Predicate:
     return _term(key, value)
 
 
+def leaf_clauses(where: dict) -> list[dict]:
+    """The single-key clauses a where is made of (each one is a separate SQLite look-up in Chroma's filter)."""
+    (key, value), = where.items()
+    if key in ("$and", "$or"):
+        return [leaf for part in value for leaf in leaf_clauses(part)]
+    return [where]
+
+
 def chroma_where(where: dict) -> dict:
     """The clause in terms of the stored metadata: colour flags become $contains / $not_contains on colors."""
     (key, value), = where.items()

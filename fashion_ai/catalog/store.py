@@ -23,7 +23,14 @@ import numpy as np
 
 from fashion_ai.catalog import CatalogItem
 from fashion_ai.catalog.failures import check_room, plain_failure
-from fashion_ai.catalog.filters import build_where, chroma_where, color_flag, combine_where, compile_where
+from fashion_ai.catalog.filters import (
+    build_where,
+    chroma_where,
+    color_flag,
+    combine_where,
+    compile_where,
+    leaf_clauses,
+)
 from fashion_ai.catalog.hnsw import SPACE, IndexSettings, build_differences, built_with
 from fashion_ai.catalog.locking import lock_folder, unlock_folder
 from fashion_ai.catalog.records import (
@@ -45,17 +52,25 @@ logger = logging.getLogger(__name__)
 DEFAULT_COLLECTION = "catalog"
 REBUILD_HINT = "rebuild it with `python -m fashion_ai.catalog.index --rebuild`"
 # A filtered query first reads as many neighbours (ids only) as the HNSW search weighs anyway (ef_search), at least
-# twice the results wanted; then as many as the share of matches seen so far says it needs. When that is more
-# than FETCH_SHARE of the collection (at least MIN_FETCH_LIMIT, at most MAX_FETCH), Chroma's own filter is
-# cheaper: it scans the collection's rows in SQLite (measured: ~13 ms per 100k rows plus ~4 us per match, vs
-# ~6 us per neighbour read).
-FETCH_SHARE = 0.05
+# twice the results wanted; then as many as the share of matches seen so far says it needs, unless Chroma's own
+# filter would cost less. That filter scans the collection's rows in SQLite and looks up every item each clause
+# selects: measured ~0.13 us per row plus ~4 us per item per clause, against ~6 us per neighbour read.
+SQLITE_ROW_US, SQLITE_MATCH_US, NEIGHBOUR_US = 0.13, 4.0, 6.0
 MIN_FETCH_LIMIT = 1000
 MAX_FETCH = 12_000
-SIZE_TTL_S = 30.0  # how long the collection's size is trusted for planning (never for an answer)
+SIZE_TTL_S = 30.0
+BUSY_RETRIES = 5  # how long the collection's size is trusted for planning (never for an answer)
 _EMBEDDER_KEY = "embedder"
 _SCHEMA_KEY = "item_schema"
 T = TypeVar("T")
+
+
+def _scored(result: dict) -> tuple[list[tuple[CatalogItem, float]], bool]:
+    """A query's items with cosine similarity, and whether each had its metadata (a record seen while it is
+    deleted, or while its collection is dropped for a rebuilt one, has none)."""
+    pairs = list(zip(result["metadatas"][0], result["distances"][0], strict=True))
+    return [(metadata_to_item(meta), 1.0 - float(dist)) for meta, dist in pairs if meta is not None], \
+        all(meta is not None for meta, _ in pairs)
 
 
 class CatalogStore:
@@ -146,14 +161,20 @@ class CatalogStore:
 
     # ------------------------------------------------------------------------------------------- errors
     def _call(self, fn: Callable[[], T], doing: str) -> T:
-        """fn(), with a vanished server, a full disk or a broken index said in one plain sentence."""
-        try:
-            return fn()
-        except Exception as exc:
-            failure = plain_failure(exc, self.location, doing)
-            if failure is not None:
-                raise failure from exc
-            raise
+        """fn(), with a vanished server, a full disk or a broken index said in one plain sentence (and SQLite's
+        passing "database is locked", seen while Chroma saves an index, retried)."""
+        for attempt in range(BUSY_RETRIES + 1):
+            try:
+                return fn()
+            except Exception as exc:
+                if "database is locked" in str(exc) and attempt < BUSY_RETRIES:
+                    time.sleep(0.05 * (attempt + 1))
+                    continue
+                failure = plain_failure(exc, self.location, doing)
+                if failure is not None:
+                    raise failure from exc
+                raise
+        raise AssertionError("unreachable")
 
     def _read(self, fn: Callable[[Any], T], doing: str) -> T:
         """fn(collection); when the collection was swapped for a rebuilt one (see replace_with), the new one."""
@@ -200,13 +221,18 @@ class CatalogStore:
         if n <= 0:
             return []
         vector = np.asarray(embedding, dtype=np.float32).reshape(1, -1)
+        collection = self._collection
+        found, whole = self._query(vector, n, where)
+        if not whole and self._collection is not collection:  # swapped for a rebuilt index meanwhile: ask it
+            found, _ = self._query(vector, n, where)
+        return found
+
+    def _query(self, vector: np.ndarray, n: int, where: dict | None) -> tuple[list[tuple[CatalogItem, float]], bool]:
+        """query()'s answer, and whether every record found still had its metadata when it was read."""
         if where is None:
-            result = self._knn(vector, n, ["metadatas", "distances"])
-            return [(metadata_to_item(meta), 1.0 - float(dist))
-                    for meta, dist in zip(result["metadatas"][0], result["distances"][0], strict=True)]
+            return _scored(self._knn(vector, n, ["metadatas", "distances"]))
         passes = compile_where(where)
-        limit = max(MIN_FETCH_LIMIT, min(MAX_FETCH, int(FETCH_SHARE * self._planning_size())))
-        fetch = min(limit, max(2 * n, self.settings.ef_search))
+        fetch, limit = min(MAX_FETCH, max(2 * n, self.settings.ef_search)), None
         while True:
             result = self._knn(vector, fetch, ["distances"])
             found = list(zip(result["ids"][0], result["distances"][0], strict=True))
@@ -218,6 +244,8 @@ class CatalogStore:
                         break
             if len(hits) >= n or len(found) < fetch:  # enough, or every item was seen
                 break
+            if limit is None:  # first round: what would Chroma's filter cost, in neighbours read?
+                limit = self._fetch_limit(where, [parse_record_id(rid)[1] for rid, _ in found])
             needed = math.ceil(1.5 * n * len(found) / max(len(hits), 1))
             if fetch >= limit or needed > limit:
                 logger.info("filter %s: %d of the nearest %d pass; Chroma filters", where, len(hits), fetch)
@@ -225,10 +253,18 @@ class CatalogStore:
             fetch = min(limit, max(2 * fetch, needed))
         hits = hits[:n]
         if not hits:
-            return []
+            return [], True
         got = self._read(lambda col: col.get(ids=[rid for rid, _ in hits], include=["metadatas"]), "searching")
-        metas = dict(zip(got["ids"], got["metadatas"], strict=True))
-        return [(metadata_to_item(metas[rid]), 1.0 - float(dist)) for rid, dist in hits if rid in metas]
+        metas = {rid: meta for rid, meta in zip(got["ids"], got["metadatas"] or [], strict=False) if meta is not None}
+        return ([(metadata_to_item(metas[rid]), 1.0 - float(dist)) for rid, dist in hits if rid in metas],
+                len(metas) == len(hits))
+
+    def _fetch_limit(self, where: dict, sample: list) -> int:
+        """How many neighbours may be read before Chroma's own filter is the cheaper way (see SQLITE_ROW_US)."""
+        size = self._planning_size()
+        shares = sum(sum(map(compile_where(leaf), sample)) / max(len(sample), 1) for leaf in leaf_clauses(where))
+        chroma_us = size * (SQLITE_ROW_US + SQLITE_MATCH_US * shares)
+        return max(MIN_FETCH_LIMIT, min(MAX_FETCH, int(chroma_us / NEIGHBOUR_US)))
 
     def _planning_size(self) -> int:
         """The collection's size as last counted (at most SIZE_TTL_S ago): for choosing how to filter only."""
@@ -239,9 +275,14 @@ class CatalogStore:
         return size
 
     def _knn(self, vector: np.ndarray, n: int, include: list[str], where: dict | None = None) -> dict:
+        def ask(col: Any) -> dict:
+            result = col.query(query_embeddings=vector, n_results=n, where=where, include=include)
+            if any(result.get(field) is None for field in include):  # seen while a collection is being dropped
+                raise RuntimeError(f"Chroma answered without the {include} asked for")
+            return result
+
         try:
-            return self._read(lambda col: col.query(query_embeddings=vector, n_results=n, where=where, include=include),
-                              "searching")
+            return self._read(ask, "searching")
         except StoreUnavailableError:
             raise
         except Exception as exc:
@@ -250,10 +291,8 @@ class CatalogStore:
                                         f"the loaded embedder's: {REBUILD_HINT}.") from exc
             raise
 
-    def _query_chroma_filtered(self, vector: np.ndarray, n: int, where: dict) -> list[tuple[CatalogItem, float]]:
-        result = self._knn(vector, n, ["metadatas", "distances"], where=chroma_where(where))
-        return [(metadata_to_item(meta), 1.0 - float(dist))
-                for meta, dist in zip(result["metadatas"][0], result["distances"][0], strict=True)]
+    def _query_chroma_filtered(self, vector: np.ndarray, n: int, where: dict) -> tuple[list, bool]:
+        return _scored(self._knn(vector, n, ["metadatas", "distances"], where=chroma_where(where)))
 
     def _record_ids_of(self, ids: Sequence[str]) -> list[str]:
         """The record ids of the items with these ids (at most one batch of them)."""

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+import traceback
 from dataclasses import replace
 
 import chromadb
@@ -213,8 +214,8 @@ def test_a_rebuild_is_never_half_visible_to_readers(tmp_path):
             try:
                 found = reader.query(random_units(1, dim=DIM)[0], 100)
                 seen.append((frozenset(item.id.split("-")[0] for item, _ in found), len(found)))
-            except Exception as exc:  # collected: an assertion inside a thread would be lost
-                errors.append(exc)
+            except Exception:  # collected with where it came from: an assertion inside a thread would be lost
+                errors.append(traceback.format_exc())
             reading.set()
 
     thread = threading.Thread(target=read)
