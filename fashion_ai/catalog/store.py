@@ -23,14 +23,7 @@ import numpy as np
 
 from fashion_ai.catalog import CatalogItem
 from fashion_ai.catalog.failures import check_room, plain_failure
-from fashion_ai.catalog.filters import (
-    build_where,
-    chroma_where,
-    color_flag,
-    combine_where,
-    compile_where,
-    leaf_clauses,
-)
+from fashion_ai.catalog.filters import build_where, chroma_where, color_flag, combine_where, compile_where, leaf_clauses
 from fashion_ai.catalog.hnsw import SPACE, IndexSettings, build_differences, built_with
 from fashion_ai.catalog.locking import lock_folder, unlock_folder
 from fashion_ai.catalog.records import (
@@ -58,8 +51,8 @@ REBUILD_HINT = "rebuild it with `python -m fashion_ai.catalog.index --rebuild`"
 SQLITE_ROW_US, SQLITE_MATCH_US, NEIGHBOUR_US = 0.13, 4.0, 6.0
 MIN_FETCH_LIMIT = 1000
 MAX_FETCH = 12_000
-SIZE_TTL_S = 30.0
-BUSY_RETRIES = 5  # how long the collection's size is trusted for planning (never for an answer)
+SIZE_TTL_S = 30.0  # how long the collection's size is trusted for planning (never for an answer)
+BUSY_RETRIES = 5
 _EMBEDDER_KEY = "embedder"
 _SCHEMA_KEY = "item_schema"
 T = TypeVar("T")
