@@ -7,9 +7,11 @@ filtered as flags, ``{"color_red": True}``: an item has every one of its colours
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 from collections.abc import Callable
+from operator import attrgetter
 from typing import Any
 
 from fashion_ai.catalog.records import Facets, colour_key
@@ -67,15 +69,39 @@ def combine_where(*clauses: dict | None) -> dict | None:
 
 
 # --------------------------------------------------------------------------------------------- evaluation
+# Each clause compiles to a small closure over a record's facets, specialised by the kind of value asked for:
+# the store runs them on thousands of records per filtered query. Chroma's semantics are kept: a value only
+# matches stored values of its own kind (text, number), an absent price matches nothing but $ne / $nin.
 def _number(value: Any) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
-def _same_kind(stored: Any, wanted: Any) -> bool:
-    """Chroma compares a value only with stored values of its own kind (text, flag, number)."""
-    if isinstance(wanted, bool) or isinstance(stored, bool):
-        return isinstance(wanted, bool) and isinstance(stored, bool)
-    return (_number(stored) and _number(wanted)) or (isinstance(stored, str) and isinstance(wanted, str))
+def _text(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+def _never(facets: Facets) -> bool:
+    return False
+
+
+def _always(facets: Facets) -> bool:
+    return True
+
+
+def _negate(test: Predicate) -> Predicate:
+    return lambda f: not test(f)
+
+
+def _colour_term(key: str, op: str, wanted: Any, condition: Any) -> Predicate:
+    if key == "colors":
+        if op not in ("$contains", "$not_contains") or not isinstance(wanted, str):
+            raise ValueError(f"colours are filtered with $contains or $not_contains and a colour, not {condition!r}")
+        flag, positive = colour_key(wanted), op == "$contains"
+    else:
+        if wanted is not True or op not in ("$eq", "$ne"):
+            raise ValueError(f"colour flags are filtered with True, not {condition!r}")
+        flag, positive = key[len(_COLOR_FLAG):], op == "$eq"
+    return (lambda f: flag in f.colors) if positive else (lambda f: flag not in f.colors)
 
 
 def _term(key: str, condition: Any) -> Predicate:
@@ -85,39 +111,35 @@ def _term(key: str, condition: Any) -> Predicate:
         (op, wanted), = condition.items()
     else:
         op, wanted = "$eq", condition
-    if key == "colors":
-        if op not in ("$contains", "$not_contains") or not isinstance(wanted, str):
-            raise ValueError(f"colours are filtered with $contains or $not_contains and a colour, not {condition!r}")
-        flag = colour_key(wanted)
-        return (lambda f: flag in f.colors) if op == "$contains" else (lambda f: flag not in f.colors)
-    if key.startswith(_COLOR_FLAG):
-        flag = key[len(_COLOR_FLAG):]
-        if wanted is not True or op not in ("$eq", "$ne"):
-            raise ValueError(f"colour flags are filtered with True, not {condition!r}")
-        return (lambda f: flag in f.colors) if op == "$eq" else (lambda f: flag not in f.colors)
+    if key == "colors" or key.startswith(_COLOR_FLAG):
+        return _colour_term(key, op, wanted, condition)
     if key not in _STRING_FACETS and key != "price":
         raise ValueError(f"the catalog store filters by {', '.join(_STRING_FACETS)}, colours and price, not {key!r}")
-
-    def stored(facets: Facets) -> Any:
-        return getattr(facets, key)  # price None: the key is absent, as in Chroma
-
+    kind = _number if key == "price" else _text  # what is stored under the key (price may be absent: None)
+    get = attrgetter(key)
     if op in ("$in", "$nin"):
         if not isinstance(wanted, list) or not wanted:
             raise ValueError(f"{op} needs a non-empty list, not {wanted!r}")
-
-        def contained(f: Facets) -> bool:
-            value = stored(f)
-            return value is not None and any(_same_kind(value, w) and value == w for w in wanted)
-        return contained if op == "$in" else (lambda f: not contained(f))
+        values = frozenset(w for w in wanted if kind(w))
+        test: Predicate = lambda f: get(f) in values  # noqa: E731 (None is never in values)
+        return test if op == "$in" else _negate(test)
     if op in ("$eq", "$ne"):
-        def equal(f: Facets) -> bool:
-            value = stored(f)
-            return value is not None and _same_kind(value, wanted) and value == wanted
-        return equal if op == "$eq" else (lambda f: not equal(f))
+        test = (lambda f: get(f) == wanted) if kind(wanted) else _never
+        return test if op == "$eq" else _negate(test)
     if op in _COMPARISONS:
+        if not kind(wanted):
+            return _never
         compare = _COMPARISONS[op]
-        return lambda f: (value := stored(f)) is not None and _same_kind(value, wanted) and compare(value, wanted)
+        return lambda f: (value := get(f)) is not None and compare(value, wanted)
     raise ValueError(f"unknown filter operator {op!r}")
+
+
+def _both(a: Predicate, b: Predicate) -> Predicate:
+    return lambda f: a(f) and b(f)
+
+
+def _either(a: Predicate, b: Predicate) -> Predicate:
+    return lambda f: a(f) or b(f)
 
 
 def compile_where(where: dict) -> Predicate:
@@ -132,7 +154,7 @@ def compile_where(where: dict) -> Predicate:
         if not isinstance(value, list) or not value:
             raise ValueError(f"{key} needs a non-empty list of clauses, not {value!r}")
         parts = [compile_where(part) for part in value]
-        return (lambda f: all(p(f) for p in parts)) if key == "$and" else (lambda f: any(p(f) for p in parts))
+        return functools.reduce(_both if key == "$and" else _either, parts)
     return _term(key, value)
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, dataclass, fields
-from typing import Any
+from dataclasses import asdict, fields
+from typing import Any, NamedTuple
 from urllib.parse import unquote
 
 from fashion_ai.catalog.items import CatalogItem
@@ -31,9 +31,9 @@ def colour_key(color: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", str(color).strip().lower()).strip("_")
 
 
-@dataclass(frozen=True)
-class Facets:
-    """What a shopper filters by, as stored: colours as colour keys, price None when the shop lists none."""
+class Facets(NamedTuple):
+    """What a shopper filters by, as stored: colours as colour keys, price None when the shop lists none.
+    (A named tuple: the store reads thousands per filtered query.)"""
 
     category: str
     gender: str
@@ -65,9 +65,10 @@ def parse_record_id(record: str) -> tuple[str, Facets]:
     if len(parts) != 6:
         raise ValueError(f"not a catalog record id: {record!r}")
     item_id, category, gender, colors, pattern, price = parts
-    return unquote(item_id), Facets(unquote(category), unquote(gender),
-                                    tuple(unquote(c) for c in colors.split(",") if c), unquote(pattern),
-                                    float(price) if price else None)
+    if "%" in record:  # rare: an escaped separator (colours are unquoted one by one below)
+        item_id, category, gender, pattern = unquote(item_id), unquote(category), unquote(gender), unquote(pattern)
+    return item_id, Facets(category, gender, tuple(unquote(c) for c in colors.split(",")) if colors else (), pattern,
+                           float(price) if price else None)
 
 
 def item_to_metadata(item: CatalogItem, clear_absent: bool = False) -> dict[str, Any]:

@@ -11,7 +11,6 @@ store through a Chroma server (``chroma run --path DIR --port N``) and ``url="ht
 from __future__ import annotations
 
 import logging
-import math
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -23,9 +22,10 @@ import numpy as np
 
 from fashion_ai.catalog import CatalogItem
 from fashion_ai.catalog.failures import check_room, plain_failure
-from fashion_ai.catalog.filters import build_where, chroma_where, color_flag, combine_where, compile_where, leaf_clauses
+from fashion_ai.catalog.filters import build_where, chroma_where, color_flag, combine_where, compile_where
 from fashion_ai.catalog.hnsw import SPACE, IndexSettings, build_differences, built_with
 from fashion_ai.catalog.locking import lock_folder, unlock_folder
+from fashion_ai.catalog.planning import FilterPlanner, first_fetch, next_fetch
 from fashion_ai.catalog.records import (
     ITEM_ID_KEY,
     ITEM_SCHEMA_VERSION,
@@ -44,14 +44,6 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_COLLECTION = "catalog"
 REBUILD_HINT = "rebuild it with `python -m fashion_ai.catalog.index --rebuild`"
-# A filtered query first reads as many neighbours (ids only) as the HNSW search weighs anyway (ef_search), at least
-# twice the results wanted; then as many as the share of matches seen so far says it needs, unless Chroma's own
-# filter would cost less. That filter scans the collection's rows in SQLite and looks up every item each clause
-# selects: measured ~0.13 us per row plus ~4 us per item per clause, against ~6 us per neighbour read.
-SQLITE_ROW_US, SQLITE_MATCH_US, NEIGHBOUR_US = 0.13, 4.0, 6.0
-MIN_FETCH_LIMIT = 1000
-MAX_FETCH = 12_000
-SIZE_TTL_S = 30.0  # how long the collection's size is trusted for planning (never for an answer)
 BUSY_RETRIES = 5
 _EMBEDDER_KEY = "embedder"
 _SCHEMA_KEY = "item_schema"
@@ -91,7 +83,8 @@ class CatalogStore:
         self._write_lock = threading.RLock()
         self._url = url
         self._lock_key = ""
-        self._size = (0, -SIZE_TTL_S)  # (items, when counted) for planning filtered queries
+        self._planner = FilterPlanner(self.count, lambda limit, offset: self._read(
+            lambda col: col.get(include=[], limit=limit, offset=offset)["ids"], "searching"))
         client_settings = Settings(anonymized_telemetry=False)
         if url:
             parsed = urlparse(url)
@@ -225,7 +218,7 @@ class CatalogStore:
         if where is None:
             return _scored(self._knn(vector, n, ["metadatas", "distances"]))
         passes = compile_where(where)
-        fetch, limit = min(MAX_FETCH, max(2 * n, self.settings.ef_search)), None
+        fetch, plan = first_fetch(n, self.settings.ef_search), None
         while True:
             result = self._knn(vector, fetch, ["distances"])
             found = list(zip(result["ids"][0], result["distances"][0], strict=True))
@@ -237,13 +230,12 @@ class CatalogStore:
                         break
             if len(hits) >= n or len(found) < fetch:  # enough, or every item was seen
                 break
-            if limit is None:  # first round: what would Chroma's filter cost, in neighbours read?
-                limit = self._fetch_limit(where, [parse_record_id(rid)[1] for rid, _ in found])
-            needed = math.ceil(1.5 * n * len(found) / max(len(hits), 1))
-            if fetch >= limit or needed > limit:
+            plan = plan or self._planner.plan(where)
+            next_round = next_fetch(plan, fetch, len(found), len(hits), n)
+            if next_round is None:
                 logger.info("filter %s: %d of the nearest %d pass; Chroma filters", where, len(hits), fetch)
                 return self._query_chroma_filtered(vector, n, where)
-            fetch = min(limit, max(2 * fetch, needed))
+            fetch = next_round
         hits = hits[:n]
         if not hits:
             return [], True
@@ -251,21 +243,6 @@ class CatalogStore:
         metas = {rid: meta for rid, meta in zip(got["ids"], got["metadatas"] or [], strict=False) if meta is not None}
         return ([(metadata_to_item(metas[rid]), 1.0 - float(dist)) for rid, dist in hits if rid in metas],
                 len(metas) == len(hits))
-
-    def _fetch_limit(self, where: dict, sample: list) -> int:
-        """How many neighbours may be read before Chroma's own filter is the cheaper way (see SQLITE_ROW_US)."""
-        size = self._planning_size()
-        shares = sum(sum(map(compile_where(leaf), sample)) / max(len(sample), 1) for leaf in leaf_clauses(where))
-        chroma_us = size * (SQLITE_ROW_US + SQLITE_MATCH_US * shares)
-        return max(MIN_FETCH_LIMIT, min(MAX_FETCH, int(chroma_us / NEIGHBOUR_US)))
-
-    def _planning_size(self) -> int:
-        """The collection's size as last counted (at most SIZE_TTL_S ago): for choosing how to filter only."""
-        size, counted_at = self._size
-        if time.monotonic() - counted_at > SIZE_TTL_S:
-            size = self.count()
-            self._size = (size, time.monotonic())
-        return size
 
     def _knn(self, vector: np.ndarray, n: int, include: list[str], where: dict | None = None) -> dict:
         def ask(col: Any) -> dict:

@@ -16,8 +16,7 @@ import numpy as np
 import pytest
 from chromadb.config import Settings
 
-from fashion_ai.catalog import CatalogItem
-from fashion_ai.catalog import store as store_module
+from fashion_ai.catalog import CatalogItem, planning
 from fashion_ai.catalog.filters import build_where, chroma_where, combine_where, compile_where
 from fashion_ai.catalog.hnsw import IndexSettings, built_with
 from fashion_ai.catalog.records import Facets, item_to_metadata, metadata_to_item, parse_record_id, record_id
@@ -125,7 +124,7 @@ def test_filtered_queries_match_chromas_own_filter_exactly(shop, where, monkeypa
     monkeypatch.setattr(CatalogStore, "_query_chroma_filtered",
                         lambda self, *args: fallbacks.append(1) or original(self, *args))
     for name in ("MAX_FETCH", "MIN_FETCH_LIMIT"):
-        monkeypatch.setattr(store_module, name, 40)  # too few neighbours may be read: Chroma filters
+        monkeypatch.setattr(planning, name, 40)  # too few neighbours may be read: Chroma filters
     monkeypatch.setattr(store, "settings", IndexSettings(ef_search=20))
     got = store.query(vector, 30, where)
     assert [(item.id, score) for item, score in got] == wanted
@@ -147,6 +146,29 @@ def test_a_changed_item_keeps_one_record_and_its_new_facets(shop):
         assert item.id not in {i.id for i, _ in store.query(vector, 300, build_where(max_price=1000))}
     finally:
         store.upsert([item], random_units(len(items), seed=5, dim=DIM)[5:6])
+
+
+@pytest.mark.parametrize("fetched, seen, hits, expected", [
+    (256, 256, 30, 1024),  # 30 of 256 pass, 60 wanted: 1.5 * 60 / (30/256) = 768, but at least 4x what was read
+    (256, 256, 3, 7680),  # rare here: as many as the query's own neighbourhood says
+    (256, 256, 0, 1800),  # none here: the catalog's share (5%) is the guess
+    (2000, 2000, 0, 8000),
+    (8000, 8000, 1, 10_000),  # never past the limit...
+    (10_000, 10_000, 0, None),  # ...and at the limit Chroma's filter is the cheaper way
+])
+def test_how_many_neighbours_a_filtered_query_reads(fetched, seen, hits, expected):
+    plan = planning.FetchPlan(limit=10_000, share=0.05)
+    assert planning.next_fetch(plan, fetched, seen, hits, 60) == expected
+
+
+def test_the_plan_prices_chromas_filter_from_a_sample(shop):
+    store, items = shop
+    size, sample = store._planner.sample()
+    assert size == len(items) and len(sample) == len(items)  # a small catalog is sampled whole
+    plan = store._planner.plan(build_where(gender="women", category="dress"))
+    passes = compile_where(build_where(gender="women", category="dress"))
+    assert plan.share == pytest.approx(sum(passes(Facets.of(i)) for i in items) / len(items))
+    assert plan.limit == planning.MIN_FETCH_LIMIT  # 240 items: Chroma's filter is cheap, reading 1000 is all
 
 
 # --------------------------------------------------------------------------------------------- HNSW settings
