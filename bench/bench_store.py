@@ -206,29 +206,81 @@ def start_server(folder: Path) -> tuple[subprocess.Popen, str]:
     raise RuntimeError("chroma run did not answer within 60 s")
 
 
-def build_store(store: CatalogStore, world: SyntheticWorld, vectors: np.ndarray, count: int, batch: int) -> float:
-    """Seconds the store's add() took for the whole catalog (making the items is not timed)."""
-    spent = 0.0
-    for start in range(0, count, batch):
+def build_both(store: CatalogStore, raw, world: SyntheticWorld, vectors: np.ndarray, count: int,
+               batch: int) -> dict[str, float]:
+    """Seconds each took: the store's add() and Chroma's own add() of the very same records (ids, vectors,
+    metadata made beforehand), a batch of each in turn. Making the items is not timed."""
+    spent = {"store": 0.0, "raw": 0.0}
+    for k, start in enumerate(range(0, count, batch)):
         items = world.items(start, min(batch, count - start))
         chunk = np.asarray(vectors[start:start + len(items)])
-        began = time.perf_counter()
-        store.add(items, chunk)
-        spent += time.perf_counter() - began
-    return spent
-
-
-def build_raw(collection, world: SyntheticWorld, vectors: np.ndarray, count: int, batch: int) -> float:
-    """Seconds Chroma's own add() took for the same records (ids, vectors, metadata made beforehand)."""
-    spent = 0.0
-    for start in range(0, count, batch):
-        items = world.items(start, min(batch, count - start))
         ids, metas = [record_id(i) for i in items], [item_to_metadata(i) for i in items]
-        chunk = np.asarray(vectors[start:start + len(items)])
-        began = time.perf_counter()
-        collection.add(ids=ids, embeddings=chunk, metadatas=metas)
-        spent += time.perf_counter() - began
-    return spent
+        writes = {"store": lambda items=items, chunk=chunk: store.add(items, chunk),
+                  "raw": lambda ids=ids, chunk=chunk, metas=metas: raw.add(ids=ids, embeddings=chunk, metadatas=metas)}
+        for who in (("store", "raw") if k % 2 == 0 else ("raw", "store")):  # each goes first every other batch
+            if who == "raw" and raw is None:
+                continue
+            began = time.perf_counter()
+            writes[who]()
+            spent[who] += time.perf_counter() - began
+    return spent if raw is not None else {"store": spent["store"]}
+
+
+def run_pair(store: CatalogStore, raw, queries: np.ndarray, wheres: list, truth: list[list[int]], n: int,
+             limit: int, raw_limit: int) -> tuple[dict, dict | None]:
+    """The store's and raw Chroma's answers to the same queries, one after the other for each query."""
+    def ask_store(vector, where):
+        return [item_index(item.id) for item, _ in store.query(vector, n, where)]
+
+    def ask_raw(vector, where):
+        got = raw.query(query_embeddings=vector[None], n_results=n, include=["metadatas", "distances"],
+                        where=chroma_where(where) if where else None)
+        return [item_index(i) for i in got["ids"][0]]
+
+    times: dict[str, list[float]] = {"store": [], "raw": []}
+    recalls: dict[str, list[float]] = {"store": [], "raw": []}
+    for i in range(min(limit, len(wheres))):
+        for who, ask in (("store", ask_store), ("raw", ask_raw))[::1 if i % 2 == 0 else -1]:  # each first in turn
+            if who == "raw" and (raw is None or i >= raw_limit):
+                continue
+            started = time.perf_counter()
+            found = ask(queries[i], wheres[i])
+            times[who].append(time.perf_counter() - started)
+            if (value := recall(found, truth[i])) is not None:
+                recalls[who].append(value)
+    return summary(times["store"], recalls["store"]), (summary(times["raw"], recalls["raw"]) if times["raw"] else None)
+
+
+RSS_PROBE = """
+import sys, numpy as np, chromadb
+from chromadb.config import Settings
+def rss():
+    return next(int(l.split()[1]) * 1024 for l in open("/proc/self/status") if l.startswith("VmRSS:"))
+client = chromadb.PersistentClient(path=sys.argv[1], settings=Settings(anonymized_telemetry=False))
+collection = client.get_collection(sys.argv[2])
+before = rss()
+dim = len(collection.get(limit=1, include=["embeddings"])["embeddings"][0])
+collection.query(query_embeddings=np.ones((1, dim), np.float32), n_results=60, include=["metadatas"])
+print(rss() - before)
+"""
+
+
+def index_rss(folder: Path, name: str) -> int:
+    """Memory an index takes once loaded: RSS growth of a fresh process that opens it and queries it once."""
+    done = subprocess.run([sys.executable, "-c", RSS_PROBE, str(folder), name], capture_output=True, text=True,
+                          timeout=1800, check=True)
+    return int(done.stdout.strip().splitlines()[-1])
+
+
+def open_raw(url: str, folder: Path, settings: IndexSettings, fresh: bool = False):
+    client = raw_client(url, folder)
+    if fresh:
+        try:
+            client.delete_collection("bench-raw")
+        except Exception:  # not there yet
+            pass
+    return client.get_or_create_collection("bench-raw", configuration=settings.configuration(),
+                                           embedding_function=None)
 
 
 def raw_client(url: str, folder: Path):
@@ -308,49 +360,39 @@ def main(argv: list[str] | None = None) -> int:
     report: dict = {"items": count, "queries": args.queries, "settings": settings.describe(), "via": url or "embedded",
                     "selectivity": selectivity, "exact_numpy": summary(exact_times, [])}
     try:
-        # 2-4. The store, then raw Chroma on the same records.
+        # 2. Build both, batch by batch in turn (the same moment for both: the machine's load is shared).
         rss0 = rss_bytes(owner)
         store = CatalogStore(path=None if url else workdir / "store", url=url, collection="bench-store",
                              embedder_name="bench", settings=settings)
-        batch = store._max_batch
-        if store.count() != count:
+        raw = None if args.skip_raw else open_raw(url, workdir / "raw", settings)
+        if store.count() != count or (raw is not None and raw.count() != count):
             store.reset()
-            print(f"store: building {count} items in batches of {batch} ...", flush=True)
-            report["store_build_items_per_s"] = round(count / build_store(store, world, vectors, count, batch))
-        store_rows = {kind: run_queries(lambda v, w, n=asked(kind): [item_index(i.id) for i, _ in store.query(v, n, w)],
-                                        queries, wheres, truth[kind], args.queries) for kind, wheres in kinds.items()}
+            raw = None if args.skip_raw else open_raw(url, workdir / "raw", settings, fresh=True)
+            print(f"building {count} items in batches of {store._max_batch} ...", flush=True)
+            spent = build_both(store, raw, world, vectors, count, store._max_batch)
+            report.update({f"{who}_build_items_per_s": round(count / seconds) for who, seconds in spent.items()})
+        # 3. Queries, the store's and raw Chroma's in turn, query by query.
+        for kind, wheres in kinds.items():
+            raw_limit = args.queries if kind.startswith("unfiltered") else args.raw_filtered_queries
+            store_row, raw_row = run_pair(store, raw, queries, wheres, truth[kind], asked(kind), args.queries,
+                                          raw_limit)
+            report.setdefault("store", {})[kind] = store_row
+            if raw_row:
+                report.setdefault("raw", {})[kind] = raw_row
+            print(f"  {kind}: store {store_row}" + (f", raw {raw_row}" if raw_row else ""), flush=True)
         report["store_count_ms"] = run_queries(lambda v, w: [store.count()], queries, [None] * 20, [[]] * 20, 20)
-        report["store"] = store_rows
-        report["store_rss_bytes_per_item"] = round((rss_bytes(owner) - rss0) / count)
-        report["store_disk_bytes_per_item"] = round(disk_bytes(workdir / ("server" if url else "store")) / count)
-        print("store:", json.dumps(store_rows), flush=True)
-        if not args.skip_raw:
-            rss1 = rss_bytes(owner)
-            client = raw_client(url, workdir / "raw")
-            raw = client.get_or_create_collection("bench-raw", configuration=settings.configuration(),
-                                                  embedding_function=None)
-            if raw.count() != count:
-                client.delete_collection("bench-raw")
-                raw = client.create_collection("bench-raw", configuration=settings.configuration(),
-                                               embedding_function=None)
-                print(f"raw Chroma: building {count} items ...", flush=True)
-                report["raw_build_items_per_s"] = round(count / build_raw(raw, world, vectors, count, batch))
-
-            def raw_ask(vector, where, n=N_RESULTS):
-                got = raw.query(query_embeddings=vector[None], n_results=n, include=["metadatas", "distances"],
-                                where=chroma_where(where) if where else None)
-                return [item_index(i) for i in got["ids"][0]]
-
-            report["raw"] = {kind: run_queries(lambda v, w, n=asked(kind): raw_ask(v, w, n), queries, wheres, truth[kind],
-                                               args.queries if kind == "unfiltered" else args.raw_filtered_queries)
-                             for kind, wheres in kinds.items()}
-            report["raw_rss_bytes_per_item"] = round((rss_bytes(owner) - rss1) / count)
-            if not url:
-                report["raw_disk_bytes_per_item"] = round(disk_bytes(workdir / "raw") / count)
-            print("raw:", json.dumps(report["raw"]), flush=True)
-            if args.sweep_ef and not url:
-                report["raw_ef_sweep"] = sweep_ef(workdir / "raw", "bench-raw", queries,
-                                                  truth["unfiltered"], [int(x) for x in args.sweep_ef.split(",")])
+        # 4. Memory (each index loaded in a fresh process, or the server's growth) and disk.
+        if url:
+            report["server_rss_bytes_per_item_both_indexes"] = round((rss_bytes(owner) - rss0) / count)
+            report["server_disk_bytes_per_item_both_indexes"] = round(disk_bytes(workdir / "server") / count)
+        else:
+            for who, folder, name in (("store", "store", "bench-store"), ("raw", "raw", "bench-raw")):
+                if (workdir / folder).is_dir() and (who == "store" or raw is not None):
+                    report[f"{who}_rss_bytes_per_item"] = round(index_rss(workdir / folder, name) / count)
+                    report[f"{who}_disk_bytes_per_item"] = round(disk_bytes(workdir / folder) / count)
+        if args.sweep_ef and raw is not None and not url:
+            report["raw_ef_sweep"] = sweep_ef(workdir / "raw", "bench-raw", queries, truth["unfiltered"],
+                                              [int(x) for x in args.sweep_ef.split(",")])
     finally:
         if server:
             server.terminate()
@@ -386,9 +428,13 @@ def print_table(report: dict) -> None:
     exact = report["exact_numpy"]
     print(f"{'numpy exact, unfiltered':<28}{1:>7.3f}{exact['p50_ms']:>10.1f}{exact['p95_ms']:>8.1f}{'':>8}{1:>10.3f}")
     for what in ("build_items_per_s", "rss_bytes_per_item", "disk_bytes_per_item"):
-        print(f"{what.replace('_', ' ')}: store {report.get('store_' + what, 'reused')}, "
-              f"raw Chroma {report.get('raw_' + what, '-')}")
-
+        if f"store_{what}" in report or f"raw_{what}" in report:
+            print(f"{what.replace('_', ' ')}: store {report.get('store_' + what, '-')}, "
+                  f"raw Chroma {report.get('raw_' + what, '-')}")
+    for what in ("server_rss_bytes_per_item_both_indexes", "server_disk_bytes_per_item_both_indexes"):
+        if what in report:
+            print(f"{what.replace('_', ' ')}: {report[what]}")
+    print(f"store count() p50: {report['store_count_ms']['p50_ms']} ms")
 
 if __name__ == "__main__":
     raise SystemExit(main())

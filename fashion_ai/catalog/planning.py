@@ -29,10 +29,12 @@ SAMPLE_TTL_S = 30.0  # how long a sample (and the size) is trusted: for planning
 
 @dataclass(frozen=True)
 class FetchPlan:
-    """What a filter is worth reading for: at most `limit` neighbours; `share` of the catalog passes it."""
+    """What a filter is worth reading for: at most `limit` neighbours; `share` of the catalog, about `matches`
+    items, pass it."""
 
     limit: int
     share: float
+    matches: float = math.inf
 
 
 def first_fetch(n: int, ef_search: int) -> int:
@@ -42,8 +44,8 @@ def first_fetch(n: int, ef_search: int) -> int:
 
 def next_fetch(plan: FetchPlan, fetched: int, seen: int, hits: int, n: int) -> int | None:
     """How many neighbours to read next after `hits` of the nearest `seen` passed; None: let Chroma filter."""
-    if fetched >= plan.limit:
-        return None
+    if fetched >= plan.limit or plan.matches < n:  # read all it is worth, or so few match that Chroma's filter
+        return None                                # finds them sooner than the neighbours would
     share = hits / seen if hits else plan.share  # the query's own neighbourhood says most, when it says anything
     needed = math.ceil(1.5 * n / share) if share > 0 else plan.limit
     return min(plan.limit, max(4 * fetched, needed))
@@ -72,8 +74,8 @@ class FilterPlanner:
     def plan(self, where: dict) -> FetchPlan:
         size, facets = self.sample()
         if not facets:
-            return FetchPlan(MIN_FETCH_LIMIT, 0.0)
+            return FetchPlan(MIN_FETCH_LIMIT, 0.0, 0.0)
         share = sum(map(compile_where(where), facets)) / len(facets)
         selected = sum(sum(map(compile_where(leaf), facets)) / len(facets) for leaf in leaf_clauses(where))
         chroma_us = size * (SQLITE_ROW_US + SQLITE_MATCH_US * selected)
-        return FetchPlan(max(MIN_FETCH_LIMIT, min(MAX_FETCH, int(chroma_us / NEIGHBOUR_US))), share)
+        return FetchPlan(max(MIN_FETCH_LIMIT, min(MAX_FETCH, int(chroma_us / NEIGHBOUR_US))), share, share * size)

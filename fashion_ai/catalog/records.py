@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, fields
+from dataclasses import fields
 from typing import Any, NamedTuple
 from urllib.parse import unquote
 
@@ -74,7 +74,7 @@ def parse_record_id(record: str) -> tuple[str, Facets]:
 def item_to_metadata(item: CatalogItem, clear_absent: bool = False) -> dict[str, Any]:
     """The record's metadata; clear_absent=True writes None for absent facets (an upsert then deletes them)."""
     facets = Facets.of(item)
-    values = {name: value for name, value in asdict(item).items() if name != "id"}
+    values = {name: getattr(item, name) for name in _ITEM_FIELDS if name != "id"}  # asdict's deep copy: 3x slower
     meta: dict[str, Any] = {ITEM_ID_KEY: item.id, ITEM_KEY: json.dumps(values, separators=(",", ":")),
                             "category": facets.category, "gender": facets.gender, "pattern": facets.pattern,
                             "colors": list(facets.colors) or None, "price": facets.price}

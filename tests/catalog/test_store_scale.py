@@ -157,8 +157,10 @@ def test_a_changed_item_keeps_one_record_and_its_new_facets(shop):
     (10_000, 10_000, 0, None),  # ...and at the limit Chroma's filter is the cheaper way
 ])
 def test_how_many_neighbours_a_filtered_query_reads(fetched, seen, hits, expected):
-    plan = planning.FetchPlan(limit=10_000, share=0.05)
+    plan = planning.FetchPlan(limit=10_000, share=0.05, matches=5000)
     assert planning.next_fetch(plan, fetched, seen, hits, 60) == expected
+    rare = planning.FetchPlan(limit=10_000, share=0.0001, matches=50)  # fewer match than are wanted: Chroma's
+    assert planning.next_fetch(rare, fetched, seen, hits, 60) is None
 
 
 def test_the_plan_prices_chromas_filter_from_a_sample(shop):
@@ -168,6 +170,7 @@ def test_the_plan_prices_chromas_filter_from_a_sample(shop):
     plan = store._planner.plan(build_where(gender="women", category="dress"))
     passes = compile_where(build_where(gender="women", category="dress"))
     assert plan.share == pytest.approx(sum(passes(Facets.of(i)) for i in items) / len(items))
+    assert plan.matches == pytest.approx(plan.share * len(items))
     assert plan.limit == planning.MIN_FETCH_LIMIT  # 240 items: Chroma's filter is cheap, reading 1000 is all
 
 
