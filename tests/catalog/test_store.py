@@ -51,7 +51,7 @@ def test_items_round_trip_with_every_field(store):
                     material="leather", extra={"brand": "Acme", "sku": "A-1"})
     items = demo + [odd]
     store.upsert(items, random_units(len(items)))
-    assert store.count() == len(items)
+    assert store.count() == len(items) and not store.is_empty()
     assert store.all_items() == sorted(items, key=lambda item: item.id)
     # Order as asked; unknown ids are left out; None fields come back as None, not as "".
     got = store.get_items(["odd-1", "nope", demo[3].id])
@@ -73,7 +73,7 @@ def test_query_scores_are_cosine_similarities_best_first(store):
 
 
 def test_query_on_an_empty_store_returns_nothing(store):
-    assert store.count() == 0
+    assert store.count() == 0 and store.is_empty()
     assert store.query(unit(0), n=5) == []
     assert store.all_items() == []
 
