@@ -37,9 +37,11 @@ class FetchPlan:
     matches: float = math.inf
 
 
-def first_fetch(n: int, ef_search: int) -> int:
-    """The neighbours a filtered query reads first: what the HNSW search weighs anyway, at least 2n."""
-    return min(MAX_FETCH, max(2 * n, ef_search))
+def first_fetch(n: int, ef_search: int, size: int | None = None) -> int:
+    """The neighbours a filtered query reads first: what the HNSW search weighs anyway, at least 2n; in a small
+    collection (size as last known) one more than all of it, so that one read sees every item."""
+    fetch = min(MAX_FETCH, max(2 * n, ef_search))
+    return size + 1 if size is not None and size < 2 * fetch else fetch
 
 
 def next_fetch(plan: FetchPlan, fetched: int, seen: int, hits: int, n: int) -> int | None:
@@ -59,6 +61,10 @@ class FilterPlanner:
         self._lock = threading.Lock()
         self._sample: tuple[int, list[Facets]] = (0, [])
         self._taken_at = -SAMPLE_TTL_S
+
+    def known_size(self) -> int | None:
+        """The collection's size as last sampled (no look-up), None before the first sample."""
+        return self._sample[0] if self._taken_at >= 0 else None
 
     def sample(self) -> tuple[int, list[Facets]]:
         """(collection size, facets of up to SAMPLE_WINDOWS x SAMPLE_WINDOW records)."""

@@ -222,7 +222,7 @@ class CatalogStore:
         if where is None:
             return _scored(self._knn(vector, n, ["metadatas", "distances"]))
         passes = compile_where(where)
-        fetch, plan = first_fetch(n, self.settings.ef_search), None
+        fetch, plan = first_fetch(n, self.settings.ef_search, self._planner.known_size()), None
         while True:
             result = self._knn(vector, fetch, ["distances"])
             found = list(zip(result["ids"][0], result["distances"][0], strict=True))

@@ -163,6 +163,11 @@ def test_how_many_neighbours_a_filtered_query_reads(fetched, seen, hits, expecte
     assert planning.next_fetch(rare, fetched, seen, hits, 60) is None
 
 
+@pytest.mark.parametrize("size, expected", [(None, 256), (100_000, 256), (500, 501), (40, 41)])
+def test_a_small_collection_is_read_whole_at_once(size, expected):
+    assert planning.first_fetch(60, 256, size) == expected
+
+
 def test_the_plan_prices_chromas_filter_from_a_sample(shop):
     store, items = shop
     size, sample = store._planner.sample()
