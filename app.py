@@ -29,6 +29,10 @@ INTRO = ("Upload a garment to read its attributes, describe what you are looking
          "let the stylist pick what goes with a piece you own, or talk it through with the stylist chat.")
 MODEL_QUEUE = "model"  # every call that runs a model shares one queue: one CPU/GPU, no oversubscription
 MODEL_CONCURRENCY = 1
+# Searches and outfits embed a few words and query the index (milliseconds): their own queue, several at a time,
+# so a crowd's searches never wait behind photo work (the store's queries run concurrently).
+SEARCH_QUEUE = "search"
+SEARCH_CONCURRENCY = 4
 
 
 # --------------------------------------------------------------------------------------------- the app
@@ -54,14 +58,15 @@ def build_demo(config: AppConfig | None = None) -> gr.Blocks:
             service.store(report)  # first: which catalog serves is known once the index is open
             return f"{banner_text()} · {service.indexed} catalog items"
 
-    queue = {"concurrency_id": MODEL_QUEUE, "concurrency_limit": MODEL_CONCURRENCY}  # all model work in one queue
+    queue = {"concurrency_id": MODEL_QUEUE, "concurrency_limit": MODEL_CONCURRENCY}  # all photo work in one queue
+    light = {"concurrency_id": SEARCH_QUEUE, "concurrency_limit": SEARCH_CONCURRENCY}
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
         gr.Markdown(f"# {TITLE}\n{INTRO}")
         # Saying what serves means loading it (or asking the Hub): the page load does it, not the import.
         banner = gr.Markdown("Checking which models serve …", elem_classes="fa-banner", elem_id="banner")
         attributes_tab.build(service, facets.example_photos, [str(p.path) for p in load_example_photos()], max_bytes,
-                             queue)
-        search_tab.build(service, facets, max_bytes, queue)
+                             queue, light)
+        search_tab.build(service, facets, max_bytes, queue, light)
         stylist_tab.build(service, facets.example_photos, max_bytes, queue)
         chat_tab.build(service, facets.example_photos, max_bytes, queue)
         demo.load(status, outputs=[banner], api_name="status", **queue)

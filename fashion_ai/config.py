@@ -39,6 +39,11 @@ DEFAULT_MAX_UPLOAD_MB = 10
 DEFAULT_MAX_IMAGE_PIXELS = 40_000_000
 DEFAULT_MAX_QUERY_CHARS = 300
 DEFAULT_RESULTS = 12
+# The catalog index's HNSW graph (Chroma), chosen by measurement for catalogs up to 1M items: see README
+# "Catalogs of a million items". Neighbours and construction effort are fixed when an index is built.
+DEFAULT_HNSW_MAX_NEIGHBORS = 32
+DEFAULT_HNSW_EF_CONSTRUCTION = 200
+DEFAULT_HNSW_EF_SEARCH = 256
 PROFILES = ("auto", "demo", "hub")
 DEMO_BANNER = "Offline demo models, trained on the synthetic catalog"
 
@@ -89,13 +94,20 @@ class AppConfig:
                                                                                       "decoded"})
     max_query_chars: int = field(default=DEFAULT_MAX_QUERY_CHARS, metadata={"help": "longest text query"})
     results: int = field(default=DEFAULT_RESULTS, metadata={"help": "items shown per search"})
+    hnsw_max_neighbors: int = field(default=DEFAULT_HNSW_MAX_NEIGHBORS, metadata={
+        "help": "links per item in the catalog index's HNSW graph (fixed when the index is built)"})
+    hnsw_ef_construction: int = field(default=DEFAULT_HNSW_EF_CONSTRUCTION, metadata={
+        "help": "candidates weighed per link when the index is built (fixed when the index is built)"})
+    hnsw_ef_search: int = field(default=DEFAULT_HNSW_EF_SEARCH, metadata={
+        "help": "candidates weighed per search (at least the results asked for; may change on an existing index)"})
 
     def __post_init__(self) -> None:
         self.profile = self.profile.strip().lower()
         if self.profile not in PROFILES:
             raise ValueError(f"profile must be one of {', '.join(PROFILES)}, not {self.profile!r} "
                              f"(set {ENV_PREFIX}PROFILE)")
-        for name in ("max_upload_mb", "max_image_pixels", "max_query_chars", "results"):
+        for name in ("max_upload_mb", "max_image_pixels", "max_query_chars", "results", "hnsw_max_neighbors",
+                     "hnsw_ef_construction", "hnsw_ef_search"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive (set {ENV_PREFIX}{name.upper()})")
         if not 0 <= self.port <= 65535:

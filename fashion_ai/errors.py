@@ -21,3 +21,11 @@ class IndexMissingError(FashionAIError):
 
 class ModelUnavailableError(FashionAIError, RuntimeError):
     """A model could not be loaded (not cached and the Hub unreachable, or files missing)."""
+
+
+class StoreUnavailableError(FashionAIError):
+    """The catalog index cannot be used now (its server is gone, its disk is full); what was indexed is kept."""
+
+
+class IndexLockedError(StoreUnavailableError):
+    """Another process has the embedded catalog index open."""

@@ -109,7 +109,7 @@ def test_photo_inputs_reach_the_frontend_as_images_with_their_settings(live_app)
     # The photo inputs are gr.Image with their own preprocessing; the frontend must get them as ordinary images.
     config = httpx.get(live_app.url.rstrip("/") + "/config").json()
     photos = {c["props"].get("elem_id"): c for c in config["components"] if c["type"] == "image"}
-    assert set(photos) == {"attr-photo", "search-photo", "style-photo"}
+    assert set(photos) == {"attr-photo", "search-photo", "style-photo", "chat-api-photo"}
     assert photos["attr-photo"]["props"]["label"] == "Garment photo"
     assert config["max_file_size"] == live_app.config.max_upload_mb * 2**20
 
@@ -306,6 +306,47 @@ def test_concurrent_requests_each_get_their_own_answer(client, by_id, catalog_it
         assert [i.category for i in items_in(gallery, by_id)[:3]] == [wanted[query]] * 3, query
     cards, garments, note, raw = attributes.result(timeout=120)
     assert garments[0]["category"] == "bag"
+
+
+def test_searches_have_their_own_queue_and_photo_work_keeps_one(live_app):
+    import app as app_module
+
+    queues = {fn.api_name: (fn.concurrency_id, fn.concurrency_limit) for fn in live_app.demo.fns.values() if fn.api_name}
+    light = (app_module.SEARCH_QUEUE, app_module.SEARCH_CONCURRENCY)
+    model = (app_module.MODEL_QUEUE, app_module.MODEL_CONCURRENCY)
+    assert {name: queues[name.lstrip("/")] for name in ENDPOINTS} == {
+        "/search": light, "/complete_outfit": light, "/search_garment": light, "/status": model, "/attributes": model,
+        "/search_photo": model, "/stylist": model, "/chat_turn": model}
+    assert app_module.SEARCH_CONCURRENCY > 1 and app_module.MODEL_CONCURRENCY == 1
+
+
+def test_searches_are_answered_while_photo_work_is_stuck(client, live_app, catalog_items, monkeypatch, by_id):
+    """A photo that takes forever holds the model queue, not the searches: they are answered meanwhile."""
+    import threading
+
+    release, started = threading.Event(), threading.Event()
+    service = live_app.demo.service
+    extract = service.extract
+
+    def stuck(image):
+        started.set()
+        assert release.wait(120)
+        return extract(image)
+
+    monkeypatch.setattr(service, "extract", stuck)
+    photo, _ = catalog_photo(catalog_items, "shoe")
+    job = client.submit(handle_file(str(photo)), api_name="/attributes")
+    try:
+        assert started.wait(60)
+        searches = [client.submit(query=q, api_name=f) for q in ("a red dress", "sneakers", "a navy coat")
+                    for f in QUERY_ENDPOINTS]
+        for search in searches:
+            gallery, _ = search.result(timeout=60)  # would wait for `release`, that is forever, in a shared queue
+            assert items_in(gallery, by_id)
+        assert not job.done()
+    finally:
+        release.set()
+    assert job.result(timeout=120)[1][0]["category"] == "shoe"
 
 
 # --------------------------------------------------------------------------------------------- bad inputs

@@ -117,3 +117,46 @@ def test_search_with_a_photo_and_with_an_edited_garment(service):
     edited = service.search_garment(Garment(category="skirt", colors=["pink"], pattern="striped"))
     assert {hit.item.category for hit in edited.hits} == {"skirt"}
     assert edited.hits[0].item.colors[0] == "pink" and edited.hits[0].item.pattern == "striped"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_an_unreachable_index_server_leaves_photos_working(tmp_path):
+    from fashion_ai.errors import StoreUnavailableError
+
+    url = f"http://127.0.0.1:{_free_port()}"  # nothing listens there
+    service = FashionService(AppConfig(profile="demo", data_dir=str(tmp_path), chroma_url=url))
+    for search in (service.search, service.complete_outfit):
+        with pytest.raises(StoreUnavailableError, match=f"server at {url} cannot be reached"):
+            search("a red dress")
+    dress = next(item for item in load_catalog(service.catalog_folder()) if item.category == "dress")
+    assert service.extract(service.read_photo(dress.image_path)).result.garments[0].category == "dress"
+
+
+def test_an_index_another_process_holds_leaves_photos_working(tmp_path):
+    import subprocess
+    import sys
+
+    from fashion_ai.config import PROJECT_ROOT
+    from fashion_ai.errors import IndexLockedError
+
+    holder = subprocess.Popen([sys.executable, "-c", "import sys; from fashion_ai.catalog.locking import lock_folder; "
+                               "from pathlib import Path; p = Path(sys.argv[1]); p.mkdir(parents=True); lock_folder(p); "
+                               "print('held', flush=True); sys.stdin.readline()", str(tmp_path / "chroma")],
+                              cwd=PROJECT_ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        service = FashionService(AppConfig(profile="demo", data_dir=str(tmp_path)))
+        with pytest.raises(IndexLockedError, match=rf"in use by another process \(pid {holder.pid}\)"):
+            service.search("a red dress")
+        dress = next(item for item in load_catalog(service.catalog_folder()) if item.category == "dress")
+        assert service.extract(service.read_photo(dress.image_path)).result.garments
+    finally:
+        holder.communicate("\n", timeout=60)
+    assert service.search("a red dress")  # the other process is gone: the index opens and is built

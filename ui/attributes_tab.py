@@ -33,8 +33,9 @@ def note_on(extraction) -> str:
             f"{' (it was not strict JSON)' if not result.valid_json else ''}{': ' + md(fixes) if fixes else '.'}")
 
 
-def build(service: FashionService, examples: list[str], real_photos: list[str], max_bytes: int, queue: dict[str, Any]) -> None:
-    """The tab's layout and events (inside a gr.Blocks)."""
+def build(service: FashionService, examples: list[str], real_photos: list[str], max_bytes: int,
+          queue: dict[str, Any], light: dict[str, Any]) -> None:
+    """The tab's layout and events (inside a gr.Blocks); photo work in `queue`, text searches in `light`."""
 
     @on_gpu
     def extract_attributes(photo, progress=gr.Progress(track_tqdm=True)):
@@ -103,4 +104,4 @@ def build(service: FashionService, examples: list[str], real_photos: list[str], 
     gr.on([attr_btn.click, attr_photo.upload], extract_attributes, inputs=[attr_photo],
           outputs=[attr_cards, attr_json, attr_note, attr_raw], api_name="attributes", **queue)
     attr_json.change(fill_editors, inputs=[attr_json], outputs=editors, api_visibility="private")
-    like_btn.click(search_garment, inputs=editors, outputs=[like_gallery, like_list], api_name="search_garment", **queue)
+    like_btn.click(search_garment, inputs=editors, outputs=[like_gallery, like_list], api_name="search_garment", **light)

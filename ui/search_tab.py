@@ -16,8 +16,9 @@ SEARCH_EXAMPLES = ("a red dress for a summer wedding", "navy wool coat for work"
                    "men's striped shirt under $60", "a boho outfit for the beach")
 
 
-def build(service: FashionService, facets: CatalogFacets, max_bytes: int, queue: dict[str, Any]) -> None:
-    """The tab's layout and events (inside a gr.Blocks)."""
+def build(service: FashionService, facets: CatalogFacets, max_bytes: int, queue: dict[str, Any],
+          light: dict[str, Any]) -> None:
+    """The tab's layout and events (inside a gr.Blocks); photo work in `queue`, text searches in `light`."""
 
     def filters_of(gender, category, color, max_price):
         return service.filters(gender, category, color, max_price, facets.price_ceiling)
@@ -87,8 +88,8 @@ def build(service: FashionService, facets: CatalogFacets, max_bytes: int, queue:
 
     filters = [gender_dd, category_dd, color_dd, price_slider]
     gr.on([search_btn.click, query_box.submit], search, inputs=[query_box, *filters],
-          outputs=[results_gallery, results_list], api_name="search", **queue)
+          outputs=[results_gallery, results_list], api_name="search", **light)
     gr.on([search_btn.click, query_box.submit], complete_outfit, inputs=[query_box, *filters],
-          outputs=[outfit_gallery, outfit_list], api_name="complete_outfit", **queue)
+          outputs=[outfit_gallery, outfit_list], api_name="complete_outfit", **light)
     gr.on([photo_btn.click, search_photo_in.upload], search_photo, inputs=[search_photo_in, query_box, *filters],
           outputs=[results_gallery, results_list], api_name="search_photo", **queue)

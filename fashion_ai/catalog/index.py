@@ -1,7 +1,9 @@
 """Indexing the catalog: item photos through the CLIP image tower into the vector store.
 
-Resumable by construction: items are upserted by id one batch at a time, and ids already in the store are
-skipped, so re-running adds nothing twice and a killed run goes on where it stopped.
+Resumable by construction: items are added one committed batch at a time, and ids already in the store are
+skipped (looked up once, and not at all in an empty store), so re-running adds nothing twice and a killed run
+goes on where it stopped. A rebuild fills a new collection while the old one serves, then swaps it in: readers
+see the old index or the new one, never a half-built one.
 
 CLI: ``python -m fashion_ai.catalog.index [--catalog DIR] [--profile demo|hub] [--rebuild] ...``
 """
@@ -18,6 +20,7 @@ from pathlib import Path
 from PIL import Image
 
 from fashion_ai.catalog import CATALOG_FILE, CatalogItem, item_text, load_catalog
+from fashion_ai.catalog.hnsw import IndexSettings
 from fashion_ai.catalog.store import DEFAULT_COLLECTION, CatalogStore
 from fashion_ai.config import AppConfig, load_config
 from fashion_ai.errors import FashionAIError, IndexMissingError
@@ -62,16 +65,20 @@ def _unique(items: Sequence[CatalogItem]) -> dict[str, CatalogItem]:
 
 
 def build_text_index(items: Sequence[CatalogItem], text_embedder: TextEmbedder, text_store: CatalogStore,
-                     batch_size: int = 256) -> int:
+                     batch_size: int = 256, rebuild: bool = False) -> int:
     """Embed the texts (title, caption, attributes) of the items not yet in the text store; returns how many.
 
-    Resumable like the photo index: upserted by id, batch by batch, items already there skipped."""
+    Resumable like the photo index: added batch by batch, items already there skipped; rebuild=True embeds all
+    into a new collection swapped in at the end, as build_index does."""
+    target = text_store.staging() if rebuild else text_store
     unique = _unique(items)
-    present = text_store.existing_ids(list(unique))
+    present = set() if rebuild or target.is_empty() else target.existing_ids(list(unique))
     todo = [item for item_id, item in unique.items() if item_id not in present]
     for start in range(0, len(todo), batch_size):
         batch = todo[start:start + batch_size]
-        text_store.upsert(batch, text_embedder.embed([item_text(item) for item in batch]))
+        target.add(batch, text_embedder.embed([item_text(item) for item in batch]))
+    if rebuild:
+        text_store.replace_with(target)
     if todo:
         logger.info("embedded the texts of %d items; the text index holds %d", len(todo), text_store.count())
     return len(todo)
@@ -80,18 +87,18 @@ def build_text_index(items: Sequence[CatalogItem], text_embedder: TextEmbedder, 
 def build_index(items: Sequence[CatalogItem], embedder: Embedder, store: CatalogStore,
                 batch_size: int = DEFAULT_BATCH_SIZE, progress: Progress | None = None,
                 rebuild: bool = False) -> IndexReport:
-    """Embed the photos of the items not yet in the store and upsert them, batch by batch.
+    """Embed the photos of the items not yet in the store and add them, batch by batch.
 
     progress(done, total) is called once before the first batch and after each committed batch, counting
-    catalog items (those already indexed count as done). rebuild=True empties the store first.
+    catalog items (those already indexed count as done). rebuild=True embeds everything into a new collection
+    and swaps it in at the end (the old index serves until then; a killed rebuild leaves it as it was).
     """
     if batch_size <= 0:
         raise ValueError(f"batch_size must be positive, not {batch_size}")
-    if rebuild:
-        store.reset()
+    target = store.staging() if rebuild else store
     unique = _unique(items)
     duplicates = len(items) - len(unique)
-    present = store.existing_ids(list(unique))
+    present = set() if rebuild or target.is_empty() else target.existing_ids(list(unique))
     todo = [item for item_id, item in unique.items() if item_id not in present]
     total, done = len(unique), len(unique) - len(todo)
     added = failed = 0
@@ -109,11 +116,13 @@ def build_index(items: Sequence[CatalogItem], embedder: Embedder, store: Catalog
                 readable.append(item)
                 images.append(image)
         if readable:
-            store.upsert(readable, embedder.embed_images(images))  # committed before the next batch starts
+            target.add(readable, embedder.embed_images(images))  # committed before the next batch starts
             added += len(readable)
         done += len(batch)
         if progress:
             progress(done, total)
+    if rebuild:
+        store.replace_with(target)
     report = IndexReport(added=added, skipped=len(present) + duplicates + failed, total=store.count(), failed=failed)
     logger.info("indexed %d new items (%d already there, %d unreadable); the store holds %d",
                 added, len(present), failed, report.total)
@@ -130,7 +139,8 @@ def open_store(config: AppConfig, profile: str, embedder: Embedder, reset: bool 
                shipped: bool = False) -> CatalogStore:
     """The profile's store: the Chroma server at config.chroma_url, else the embedded one under data_dir."""
     return CatalogStore(path=None if config.chroma_url else config.chroma_path, url=config.chroma_url,
-                        collection=collection_name(profile, shipped), embedder_name=embedder.name, reset=reset)
+                        collection=collection_name(profile, shipped), embedder_name=embedder.name, reset=reset,
+                        settings=IndexSettings.from_config(config))
 
 
 def open_text_store(config: AppConfig, profile: str, text_embedder: TextEmbedder, reset: bool = False,
@@ -139,7 +149,7 @@ def open_text_store(config: AppConfig, profile: str, text_embedder: TextEmbedder
     keeps one vector per record, so each view is its own collection)."""
     return CatalogStore(path=None if config.chroma_url else config.chroma_path, url=config.chroma_url,
                         collection=collection_name(profile, shipped) + "-text", embedder_name=text_embedder.name,
-                        reset=reset)
+                        reset=reset, settings=IndexSettings.from_config(config))
 
 
 def ensure_text_index(config: AppConfig, profile: str, text_embedder: TextEmbedder, rebuild_if_stale: bool = False,
@@ -229,8 +239,14 @@ def _arg_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", help="folder of the embedded Chroma store (default: FASHION_AI_DATA_DIR)")
     parser.add_argument("--chroma-url", help="http://host:port of a Chroma server instead of the embedded store")
     parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, help="photos embedded per batch")
-    parser.add_argument("--rebuild", action="store_true", help="drop the index and embed everything again")
+    parser.add_argument("--rebuild", action="store_true",
+                        help="embed everything again into a new index, swapped in when done (the old one serves "
+                             "until then); needed to apply new --hnsw-max-neighbors / --hnsw-ef-construction")
     parser.add_argument("--limit", type=int, help="import and index only the first N catalog items")
+    for name, what in (("max-neighbors", "links per item"), ("ef-construction", "build effort"),
+                       ("ef-search", "search effort")):
+        parser.add_argument(f"--hnsw-{name}", type=int, help=f"HNSW {what} (default: FASHION_AI_HNSW_"
+                                                             f"{name.replace('-', '_').upper()} or the measured default)")
     return parser
 
 
@@ -244,7 +260,9 @@ def main(argv: list[str] | None = None) -> int:
             raise ValueError("--batch-size and --limit must be positive")
         overrides = {"profile": args.profile, "data_dir": args.data_dir, "chroma_url": args.chroma_url,
                      "catalog_source": args.source, "catalog_limit": args.limit,
-                     "catalog_dir": None if args.source else args.catalog}
+                     "catalog_dir": None if args.source else args.catalog,
+                     "hnsw_max_neighbors": args.hnsw_max_neighbors, "hnsw_ef_construction": args.hnsw_ef_construction,
+                     "hnsw_ef_search": args.hnsw_ef_search}
         config = load_config(None).with_overrides(**{k: v for k, v in overrides.items() if v is not None})
         # 2. The catalog (imported first when it comes from a dataset), read before any model loads when it can be.
         from fashion_ai.models.registry import ModelRegistry
@@ -259,7 +277,12 @@ def main(argv: list[str] | None = None) -> int:
             items = items[:args.limit]
         # 3. Embedder and store (one collection per embedder source).
         embedder = models.embedder()
-        store = open_store(config, models.embedder_source, embedder, reset=args.rebuild)
+        try:
+            store = open_store(config, models.embedder_source, embedder)
+        except IndexMissingError:
+            if not args.rebuild:
+                raise
+            store = open_store(config, models.embedder_source, embedder, reset=True)  # unusable anyway
         # 4. Index with a progress bar.
         from tqdm import tqdm
 
@@ -268,10 +291,11 @@ def main(argv: list[str] | None = None) -> int:
                 bar.total = total
                 bar.update(done - bar.n)
 
-            report = build_index(items, embedder, store, batch_size=args.batch_size, progress=progress)
+            report = build_index(items, embedder, store, batch_size=args.batch_size, progress=progress,
+                                 rebuild=args.rebuild)
         # 5. The item texts, for the text model (fast: no photos).
-        text_store = open_text_store(config, models.embedder_source, models.text(), reset=args.rebuild)
-        build_text_index(items, models.text(), text_store)
+        text_store = open_text_store(config, models.embedder_source, models.text())
+        build_text_index(items, models.text(), text_store, rebuild=args.rebuild)
     except SystemExit as exc:  # --help
         return int(exc.code or 0)
     except (FashionAIError, ValueError, FileNotFoundError) as exc:
@@ -280,6 +304,8 @@ def main(argv: list[str] | None = None) -> int:
     failed = f", {report.failed} with unreadable images" if report.failed else ""
     print(f"indexed {report.added} new items ({report.skipped} skipped{failed}); "
           f"{store.location} [{store.name}] holds {report.total} items")
+    if store.stale_settings and not args.rebuild:
+        print(f"note: {store.stale_settings}")
     return 0
 
 

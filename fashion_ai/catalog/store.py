@@ -1,188 +1,378 @@
 """The catalog's vector store: CLIP image embeddings of the items in a Chroma collection, with their metadata.
 
-One process owns an embedded store's folder: Chroma's PersistentClient is thread-safe but not process-safe
-(a second process on the same folder can hang or corrupt it). Several processes or machines share one store
-through a Chroma server (`chroma run --path DIR --port N`) and ``url="http://host:port"``.
+Queries run concurrently (Chroma is thread-safe in one process and releases the GIL while it searches); writes
+take a lock. A filtered query asks Chroma for ids and distances only, filters by the facets the record ids carry
+(records.py) and fetches the metadata of the n it keeps: Chroma's own filter goes through SQLite, at a cost that
+grows with the collection, so the store hands a filter to Chroma only when the nearest few thousand hold too
+few matches. One process owns an embedded store's folder (locking.py); several processes or machines share one
+store through a Chroma server (``chroma run --path DIR --port N``) and ``url="http://host:port"``.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import math
-import re
 import threading
-from collections.abc import Sequence
-from dataclasses import fields
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 import numpy as np
 
 from fashion_ai.catalog import CatalogItem
+from fashion_ai.catalog.failures import check_room, plain_failure
+from fashion_ai.catalog.filters import build_where, chroma_where, color_flag, combine_where, compile_where
+from fashion_ai.catalog.hnsw import SPACE, IndexSettings, build_differences, built_with
+from fashion_ai.catalog.locking import lock_folder, unlock_folder
+from fashion_ai.catalog.planning import FilterPlanner, first_fetch, next_fetch
+from fashion_ai.catalog.records import (
+    ITEM_ID_KEY,
+    ITEM_SCHEMA_VERSION,
+    item_to_metadata,
+    metadata_to_item,
+    parse_record_id,
+    record_id,
+)
 from fashion_ai.config import DEFAULT_DATA_DIR
-from fashion_ai.errors import IndexMissingError
-from fashion_ai.schema import normalize_value
+from fashion_ai.errors import IndexMissingError, StoreUnavailableError
+
+__all__ = ["DEFAULT_COLLECTION", "CatalogStore", "build_where", "color_flag", "combine_where", "item_to_metadata",
+           "metadata_to_item"]
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_COLLECTION = "catalog"
 REBUILD_HINT = "rebuild it with `python -m fashion_ai.catalog.index --rebuild`"
-# Bump when the metadata layout below changes: an old collection then asks for a rebuild instead of misreading.
-ITEM_SCHEMA_VERSION = 1
+BUSY_RETRIES = 5
 _EMBEDDER_KEY = "embedder"
 _SCHEMA_KEY = "item_schema"
-_COLOR_FLAG = "color_"
-_ANY = frozenset({"", "any", "all", "none"})
-_ITEM_FIELDS = tuple(f.name for f in fields(CatalogItem))
+T = TypeVar("T")
 
 
-def color_flag(color: str) -> str:
-    """The boolean metadata key that marks an item as having a colour (Chroma's where cannot search lists)."""
-    return _COLOR_FLAG + re.sub(r"[^a-z0-9]+", "_", color.strip().lower()).strip("_")
-
-
-def item_to_metadata(item: CatalogItem) -> dict[str, str | int | float | bool]:
-    """Flatten an item into Chroma metadata (scalars only); `metadata_to_item` reverses it."""
-    meta: dict[str, str | int | float | bool] = {}
-    for name in _ITEM_FIELDS:
-        value = getattr(item, name)
-        if value is None:
-            continue
-        if name == "colors":
-            meta["colors"] = ",".join(value)
-            for color in value:
-                meta[color_flag(color)] = True
-        elif name == "extra":
-            if value:
-                meta["extra"] = json.dumps(value, sort_keys=True)
-        elif name == "price":
-            meta["price"] = float(value)
-        else:
-            meta[name] = value
-    return meta
-
-
-def metadata_to_item(meta: dict[str, Any]) -> CatalogItem:
-    """Rebuild the catalog item stored by `item_to_metadata`; absent optional fields come back as None."""
-    values: dict[str, Any] = {name: meta.get(name) for name in _ITEM_FIELDS}
-    values["colors"] = [c for c in str(meta.get("colors") or "").split(",") if c]
-    values["extra"] = json.loads(meta["extra"]) if meta.get("extra") else {}
-    values["price"] = float(meta["price"]) if meta.get("price") is not None else None
-    for name in ("id", "title", "caption", "category", "gender", "pattern", "season", "url", "image_path"):
-        values[name] = str(values[name]) if values[name] is not None else ""
-    return CatalogItem(**values)
-
-
-def _is_set(value: Any) -> bool:
-    return value is not None and not (isinstance(value, str) and value.strip().lower() in _ANY)
-
-
-def build_where(gender: str | None = None, category: str | None = None, color: str | None = None,
-                max_price: float | None = None) -> dict | None:
-    """A Chroma where filter for the shop's facets, or None when nothing is set.
-
-    Empty, None and "any" values are ignored; so is a max_price that is not a positive number. Women's and men's
-    searches include unisex items. Category and colour accept shopper words ("sneakers", "gray").
-    """
-    clauses: list[dict] = []
-    if _is_set(gender):
-        wanted = gender.strip().lower()
-        clauses.append({"gender": {"$in": [wanted, "unisex"]}} if wanted in ("women", "men") else {"gender": wanted})
-    if _is_set(category):
-        text = category.strip().lower()
-        clauses.append({"category": normalize_value("category", text) or text})
-    if _is_set(color):
-        text = color.strip().lower()
-        clauses.append({color_flag(normalize_value("colors", text) or text): True})
-    if max_price is not None and not isinstance(max_price, str) and math.isfinite(max_price) and max_price > 0:
-        clauses.append({"price": {"$lte": float(max_price)}})
-    return combine_where(*clauses)
-
-
-def combine_where(*clauses: dict | None) -> dict | None:
-    """AND together where filters, flattening nested $and (Chroma wants two or more terms in an $and)."""
-    terms: list[dict] = []
-    for clause in clauses:
-        if not clause:
-            continue
-        terms.extend(clause["$and"] if set(clause) == {"$and"} else [clause])
-    if not terms:
-        return None
-    return terms[0] if len(terms) == 1 else {"$and": terms}
-
-
-def _space_of(collection: Any) -> str:
-    # The raw JSON: the parsed `configuration` warns about collections made without an embedding function.
-    config = getattr(collection, "configuration_json", None) or {}
-    for index in ("hnsw", "spann"):
-        sub = config.get(index) if isinstance(config, dict) else None
-        if isinstance(sub, dict) and sub.get("space"):
-            return str(sub["space"])
-    return str((collection.metadata or {}).get("hnsw:space", "l2"))
+def _scored(result: dict) -> tuple[list[tuple[CatalogItem, float]], bool]:
+    """A query's items with cosine similarity, and whether each had its metadata (a record seen while it is
+    deleted, or while its collection is dropped for a rebuilt one, has none)."""
+    pairs = list(zip(result["metadatas"][0], result["distances"][0], strict=True))
+    return [(metadata_to_item(meta), 1.0 - float(dist)) for meta, dist in pairs if meta is not None], \
+        all(meta is not None for meta, _ in pairs)
 
 
 class CatalogStore:
     """Catalog items and their image embeddings in one Chroma collection (cosine space).
 
-    Thread-safe inside one process. An embedded store's folder must be used by one process only; share a store
-    between processes through a Chroma server (``url``).
+    Thread-safe inside one process. An embedded store's folder is locked for one process; share a store between
+    processes through a Chroma server (``url``).
     """
 
     def __init__(self, path: str | Path | None = None, url: str = "", collection: str = DEFAULT_COLLECTION,
-                 embedder_name: str = "", reset: bool = False):
+                 embedder_name: str = "", reset: bool = False, settings: IndexSettings | None = None):
         """Open (or create) the collection; reset=True drops it first (a rebuild).
 
-        Raises IndexMissingError when the collection was built by another embedder or in a non-cosine space.
+        Raises IndexMissingError when the collection was built by another embedder, by another version of the
+        store, or in a non-cosine space; IndexLockedError when another process has the folder open.
         An empty embedder_name skips the embedder check (read-only tools that do not embed).
         """
         import chromadb
         from chromadb.config import Settings
 
-        settings = Settings(anonymized_telemetry=False)
+        self.name = collection
+        self.embedder_name = embedder_name
+        self.settings = settings or IndexSettings()
+        self.stale_settings = ""  # HNSW settings fixed at build that differ from self.settings, for a report
+        self._write_lock = threading.RLock()
+        self._url = url
+        self._lock_key = ""
+        self._planner = FilterPlanner(self.count, lambda limit, offset: self._read(
+            lambda col: col.get(include=[], limit=limit, offset=offset)["ids"], "searching"))
+        client_settings = Settings(anonymized_telemetry=False)
         if url:
             parsed = urlparse(url)
             if parsed.scheme not in ("http", "https") or not parsed.hostname:
                 raise ValueError(f"Chroma url must look like http://host:port, not {url!r}")
             port = parsed.port or (443 if parsed.scheme == "https" else 8000)
-            self.client = chromadb.HttpClient(host=parsed.hostname, port=port, ssl=parsed.scheme == "https",
-                                              settings=settings)
             self.location = url
+            self.client = self._call(lambda: chromadb.HttpClient(host=parsed.hostname, port=port,
+                                                                 ssl=parsed.scheme == "https",
+                                                                 settings=client_settings), "connecting")
         else:
             folder = Path(path) if path is not None else Path(DEFAULT_DATA_DIR) / "chroma"
             folder.mkdir(parents=True, exist_ok=True)
-            self.client = chromadb.PersistentClient(path=str(folder), settings=settings)
             self.location = str(folder)
-        self.name = collection
-        self.embedder_name = embedder_name
-        self._lock = threading.RLock()
-        self._max_batch = max(1, int(self.client.get_max_batch_size()))
+            self._lock_key = lock_folder(folder)
+            self.client = chromadb.PersistentClient(path=str(folder), settings=client_settings)
+        self._max_batch = max(1, int(self._call(self.client.get_max_batch_size, "connecting")))
         if reset:
             self.reset()
         else:
             self._collection = self._open()
 
-    def _open(self) -> Any:
+    # ------------------------------------------------------------------------------------------- opening
+    def _open(self, create: bool = True) -> Any:
         meta = {_EMBEDDER_KEY: self.embedder_name, _SCHEMA_KEY: ITEM_SCHEMA_VERSION}
-        with self._lock:
-            col = self.client.get_or_create_collection(self.name, configuration={"hnsw": {"space": "cosine"}},
-                                                       metadata=meta, embedding_function=None)
+        if create:
+            col = self._call(lambda: self.client.get_or_create_collection(
+                self.name, configuration=self.settings.configuration(), metadata=meta, embedding_function=None),
+                "opening the index")
+        else:
+            col = self._call(lambda: self.client.get_collection(self.name, embedding_function=None), "opening the index")
         stored = col.metadata or {}
+        built = built_with(col)
         where = f"the catalog index {self.name!r} at {self.location}"
-        if _space_of(col) != "cosine":
-            raise IndexMissingError(f"{where} uses the {_space_of(col)!r} distance, not cosine: {REBUILD_HINT}.")
+        if built["space"] != SPACE:
+            raise IndexMissingError(f"{where} uses the {built['space']!r} distance, not cosine: {REBUILD_HINT}.")
         if stored.get(_SCHEMA_KEY) != ITEM_SCHEMA_VERSION:
             raise IndexMissingError(f"{where} was written by another version of Fashion AI: {REBUILD_HINT}.")
         built_by = stored.get(_EMBEDDER_KEY, "")
         if self.embedder_name and built_by != self.embedder_name:
             raise IndexMissingError(f"{where} was built with the embedder {built_by!r}, not {self.embedder_name!r}: "
                                     f"{REBUILD_HINT}.")
+        differences = build_differences(col, self.settings)
+        self.stale_settings = (f"{where} was built with HNSW {', '.join(differences)}; the configured settings take "
+                               f"effect when you {REBUILD_HINT}") if differences else ""
+        if self.stale_settings:
+            logger.warning("%s", self.stale_settings)
+        if built["ef_search"] != self.settings.ef_search:
+            # Stored now; Chroma uses it when it next loads the index (this process's first query, or a restart).
+            self._call(lambda: col.modify(configuration={"hnsw": {"ef_search": self.settings.ef_search}}),
+                       "updating the index settings")
+            logger.info("%s: ef_search %s -> %d", where, built["ef_search"], self.settings.ef_search)
         return col
+
+    def close(self) -> None:
+        """Give back the folder lock (an embedded store); the store must not be used afterwards."""
+        if self._lock_key:
+            unlock_folder(self._lock_key)
+            self._lock_key = ""
+
+    # ------------------------------------------------------------------------------------------- errors
+    def _call(self, fn: Callable[[], T], doing: str) -> T:
+        """fn(), with a vanished server, a full disk or a broken index said in one plain sentence (and SQLite's
+        passing "database is locked", seen while Chroma saves an index, retried)."""
+        for attempt in range(BUSY_RETRIES + 1):
+            try:
+                return fn()
+            except Exception as exc:
+                if "database is locked" in str(exc) and attempt < BUSY_RETRIES:
+                    time.sleep(0.05 * (attempt + 1))
+                    continue
+                failure = plain_failure(exc, self.location, doing)
+                if failure is not None:
+                    raise failure from exc
+                raise
+        raise AssertionError("unreachable")
+
+    def _read(self, fn: Callable[[Any], T], doing: str) -> T:
+        """fn(collection); when the collection was swapped for a rebuilt one (see replace_with), the new one."""
+        collection = self._collection
+        try:
+            return fn(collection)
+        except Exception as exc:
+            if self._reopen_if_swapped(collection):
+                return self._call(lambda: fn(self._collection), doing)
+            failure = plain_failure(exc, self.location, doing)
+            if failure is not None:
+                raise failure from exc
+            raise
+
+    def _reopen_if_swapped(self, collection: Any) -> bool:
+        """True when the collection under this store's name is no longer `collection` (now open instead)."""
+        from chromadb.errors import NotFoundError
+
+        with self._write_lock:
+            if self._collection is not collection:
+                return True  # another thread already found the new one
+            for attempt in range(5):
+                try:
+                    current = self.client.get_collection(self.name, embedding_function=None)
+                except NotFoundError:  # a swap renames two collections: give it a moment
+                    time.sleep(0.05 * (attempt + 1))
+                    continue
+                except Exception:  # the server is gone, or worse: not a swap
+                    return False
+                if current.id == collection.id:
+                    return False
+                self._collection = self._open(create=False)
+                logger.info("the index %r at %s was rebuilt elsewhere; reading the new one", self.name, self.location)
+                return True
+            return False
+
+    # ------------------------------------------------------------------------------------------- reads
+    def count(self) -> int:
+        """How many items the store holds (Chroma counts the collection's rows: ~7 ms at 100k items)."""
+        return int(self._read(lambda col: col.count(), "counting the catalog"))
+
+    def is_empty(self) -> bool:
+        """Whether the store holds no item (one row looked up, whatever the size)."""
+        return not self._read(lambda col: col.get(limit=1, include=[])["ids"], "reading the catalog")
+
+    def query(self, embedding: np.ndarray, n: int, where: dict | None = None) -> list[tuple[CatalogItem, float]]:
+        """The n items nearest to an embedding that pass the filter, with cosine similarity, best first."""
+        if n <= 0:
+            return []
+        vector = np.asarray(embedding, dtype=np.float32).reshape(1, -1)
+        collection = self._collection
+        found, whole = self._query(vector, n, where)
+        # Records without metadata: the collection was swapped for a rebuilt one meanwhile (maybe by another
+        # process, while the old one is being dropped): ask the one serving now.
+        if not whole and (self._collection is not collection or self._reopen_if_swapped(collection)):
+            found, _ = self._query(vector, n, where)
+        return found
+
+    def _query(self, vector: np.ndarray, n: int, where: dict | None) -> tuple[list[tuple[CatalogItem, float]], bool]:
+        """query()'s answer, and whether every record found still had its metadata when it was read."""
+        if where is None:
+            return _scored(self._knn(vector, n, ["metadatas", "distances"]))
+        passes = compile_where(where)
+        fetch, plan = first_fetch(n, self.settings.ef_search, self._planner.known_size()), None
+        while True:
+            result = self._knn(vector, fetch, ["distances"])
+            found = list(zip(result["ids"][0], result["distances"][0], strict=True))
+            hits = []
+            for rid, dist in found:
+                if passes(parse_record_id(rid)[1]):
+                    hits.append((rid, dist))
+                    if len(hits) == n:
+                        break
+            if len(hits) >= n or len(found) < fetch:  # enough, or every item was seen
+                break
+            plan = plan or self._planner.plan(where)
+            next_round = next_fetch(plan, fetch, len(found), len(hits), n)
+            if next_round is None:
+                logger.info("filter %s: %d of the nearest %d pass; Chroma filters", where, len(hits), fetch)
+                return self._query_chroma_filtered(vector, n, where)
+            fetch = next_round
+        hits = hits[:n]
+        if not hits:
+            return [], True
+        got = self._read(lambda col: col.get(ids=[rid for rid, _ in hits], include=["metadatas"]), "searching")
+        metas = {rid: meta for rid, meta in zip(got["ids"], got["metadatas"] or [], strict=False) if meta is not None}
+        return ([(metadata_to_item(metas[rid]), 1.0 - float(dist)) for rid, dist in hits if rid in metas],
+                len(metas) == len(hits))
+
+    def _knn(self, vector: np.ndarray, n: int, include: list[str], where: dict | None = None) -> dict:
+        def ask(col: Any) -> dict:
+            result = col.query(query_embeddings=vector, n_results=n, where=where, include=include)
+            if any(result.get(field) is None for field in include):  # seen while a collection is being dropped
+                raise RuntimeError(f"Chroma answered without the {include} asked for")
+            return result
+
+        try:
+            return self._read(ask, "searching")
+        except StoreUnavailableError:
+            raise
+        except Exception as exc:
+            if "dimension" in str(exc).lower():
+                raise IndexMissingError(f"the catalog index {self.name!r} holds embeddings of another size than "
+                                        f"the loaded embedder's: {REBUILD_HINT}.") from exc
+            raise
+
+    def _query_chroma_filtered(self, vector: np.ndarray, n: int, where: dict) -> tuple[list, bool]:
+        return _scored(self._knn(vector, n, ["metadatas", "distances"], where=chroma_where(where)))
+
+    def _record_ids_of(self, ids: Sequence[str]) -> list[str]:
+        """The record ids of the items with these ids (at most one batch of them)."""
+        return self._read(lambda col: col.get(where={ITEM_ID_KEY: {"$in": list(ids)}}, include=[])["ids"],
+                          "reading the catalog")
+
+    def existing_ids(self, ids: Sequence[str]) -> set[str]:
+        """The subset of ids already in the store."""
+        wanted = set(ids)
+        if not wanted:
+            return set()
+        if len(wanted) > self._max_batch:  # many: read every record id once rather than batch by batch
+            records = self._read(lambda col: col.get(include=[])["ids"], "reading the catalog")
+        else:
+            records = self._record_ids_of(sorted(wanted))
+        return {parse_record_id(rid)[0] for rid in records} & wanted
+
+    def get_items(self, ids: Sequence[str]) -> list[CatalogItem]:
+        """The stored items with these ids, in the order asked; unknown ids are left out."""
+        by_id: dict[str, CatalogItem] = {}
+        unique = list(dict.fromkeys(ids))
+        for start in range(0, len(unique), self._max_batch):
+            chunk = unique[start:start + self._max_batch]
+            got = self._read(lambda col, chunk=chunk: col.get(where={ITEM_ID_KEY: {"$in": chunk}},
+                                                               include=["metadatas"]), "reading the catalog")
+            by_id.update((item.id, item) for item in map(metadata_to_item, got["metadatas"]))
+        return [by_id[i] for i in unique if i in by_id]
+
+    def embeddings(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """The stored vectors of the items with these ids (unknown ids are left out)."""
+        found: dict[str, np.ndarray] = {}
+        unique = list(dict.fromkeys(ids))
+        for start in range(0, len(unique), self._max_batch):
+            chunk = unique[start:start + self._max_batch]
+            got = self._read(lambda col, chunk=chunk: col.get(where={ITEM_ID_KEY: {"$in": chunk}},
+                                                               include=["metadatas", "embeddings"]), "reading the catalog")
+            for meta, vector in zip(got["metadatas"], got["embeddings"], strict=True):
+                found[str(meta[ITEM_ID_KEY])] = np.asarray(vector, dtype=np.float32)
+        return found
+
+    def get_where(self, where: dict | None, limit: int = 1000) -> list[CatalogItem]:
+        """Up to `limit` stored items that pass the filter, unranked (Chroma's own filter: for rare look-ups)."""
+        got = self._read(lambda col: col.get(where=chroma_where(where) if where else None, limit=limit,
+                                             include=["metadatas"]), "reading the catalog")
+        return [metadata_to_item(meta) for meta in got["metadatas"]]
+
+    def all_items(self) -> list[CatalogItem]:
+        """Every stored item, sorted by id."""
+        items: list[CatalogItem] = []
+        offset = 0
+        while True:
+            got = self._read(lambda col, offset=offset: col.get(limit=self._max_batch, offset=offset,
+                                                                 include=["metadatas"]), "reading the catalog")
+            items.extend(metadata_to_item(meta) for meta in got["metadatas"])
+            if len(got["ids"]) < self._max_batch:
+                break
+            offset += self._max_batch
+        return sorted(items, key=lambda item: item.id)
+
+    # ------------------------------------------------------------------------------------------- writes
+    def _check(self, items: Sequence[CatalogItem], embeddings: np.ndarray) -> np.ndarray:
+        vectors = np.asarray(embeddings, dtype=np.float32)
+        if vectors.ndim != 2 or len(vectors) != len(items):
+            raise ValueError(f"expected one embedding per item: {len(items)} items, embeddings of shape {vectors.shape}")
+        if len({item.id for item in items}) != len(items):
+            raise ValueError("item ids must be unique within one upsert")
+        return vectors
+
+    def _check_room(self, items: int, dim: int) -> None:
+        if not self._url:  # a server's disk is its own: it answers for it
+            check_room(Path(self.location), items, dim)
+
+    def add(self, items: Sequence[CatalogItem], embeddings: np.ndarray) -> None:
+        """Insert items known not to be in the store (a fresh build): no look-ups, the largest batches Chroma takes.
+
+        An item already stored under the same facets is left as it was; use upsert to replace items."""
+        vectors = self._check(items, embeddings)
+        with self._write_lock:
+            for start in range(0, len(items), self._max_batch):
+                chunk = items[start:start + self._max_batch]
+                self._check_room(len(chunk), vectors.shape[1])
+                self._call(lambda chunk=chunk, start=start: self._collection.add(
+                    ids=[record_id(item) for item in chunk], embeddings=vectors[start:start + len(chunk)],
+                    metadatas=[item_to_metadata(item) for item in chunk]), "indexing")
+
+    def upsert(self, items: Sequence[CatalogItem], embeddings: np.ndarray) -> None:
+        """Insert or replace items with their image embeddings (one row per item), in batches Chroma accepts."""
+        vectors = self._check(items, embeddings)
+        with self._write_lock:
+            for start in range(0, len(items), self._max_batch):
+                chunk = items[start:start + self._max_batch]
+                records = [record_id(item) for item in chunk]
+                # An item whose facets changed has a new record id: its old record goes.
+                self._check_room(len(chunk), vectors.shape[1])
+                stale = sorted(set(self._record_ids_of([item.id for item in chunk])) - set(records))
+                if stale:
+                    self._call(lambda stale=stale: self._collection.delete(ids=stale), "indexing")
+                self._call(lambda chunk=chunk, start=start, records=records: self._collection.upsert(
+                    ids=records, embeddings=vectors[start:start + len(chunk)],
+                    metadatas=[item_to_metadata(item, clear_absent=True) for item in chunk]), "indexing")
 
     def reset(self) -> None:
         """Drop every item: delete the collection and create it again, empty."""
-        with self._lock:
+        with self._write_lock:
             try:
                 self.client.delete_collection(self.name)
                 logger.info("deleted collection %r at %s", self.name, self.location)
@@ -190,96 +380,23 @@ class CatalogStore:
                 logger.debug("nothing to delete for %r: %s", self.name, exc)
             self._collection = self._open()
 
-    def count(self) -> int:
-        """How many items the store holds."""
-        with self._lock:
-            return int(self._collection.count())
+    def staging(self) -> CatalogStore:
+        """An empty store beside this one (``<name>-next``) to build a new index in while this one serves;
+        replace_with() then swaps it in."""
+        return CatalogStore(path=None if self._url else self.location, url=self._url, collection=f"{self.name}-next",
+                            embedder_name=self.embedder_name, reset=True, settings=self.settings)
 
-    def existing_ids(self, ids: Sequence[str]) -> set[str]:
-        """The subset of ids already in the store."""
-        found: set[str] = set()
-        unique = list(dict.fromkeys(ids))
-        with self._lock:
-            for start in range(0, len(unique), self._max_batch):
-                found.update(self._collection.get(ids=unique[start:start + self._max_batch], include=[])["ids"])
-        return found
+    def replace_with(self, staging: CatalogStore) -> None:
+        """Serve the staging store's index under this store's name, and drop the old one.
 
-    def upsert(self, items: Sequence[CatalogItem], embeddings: np.ndarray) -> None:
-        """Insert or replace items with their image embeddings (one row per item), in batches Chroma accepts."""
-        vectors = np.asarray(embeddings, dtype=np.float32)
-        if vectors.ndim != 2 or len(vectors) != len(items):
-            raise ValueError(f"expected one embedding per item: {len(items)} items, embeddings of shape {vectors.shape}")
-        ids = [item.id for item in items]
-        if len(set(ids)) != len(ids):
-            raise ValueError("item ids must be unique within one upsert")
-        with self._lock:
-            # Chroma's upsert merges metadata with what is stored, so a stale colour flag would survive a
-            # change of colours: replace existing rows instead.
-            stale = sorted(self.existing_ids(ids))
-            for start in range(0, len(stale), self._max_batch):
-                self._collection.delete(ids=stale[start:start + self._max_batch])
-            for start in range(0, len(items), self._max_batch):
-                chunk = items[start:start + self._max_batch]
-                self._collection.add(ids=[item.id for item in chunk],
-                                     embeddings=vectors[start:start + self._max_batch],
-                                     metadatas=[item_to_metadata(item) for item in chunk])
-
-    def query(self, embedding: np.ndarray, n: int, where: dict | None = None) -> list[tuple[CatalogItem, float]]:
-        """The n items nearest to an embedding that pass the filter, with cosine similarity, best first."""
-        if n <= 0:
-            return []
-        vector = np.asarray(embedding, dtype=np.float32).reshape(1, -1)
-        with self._lock:
-            size = self._collection.count()
-            if size == 0:
-                return []
-            try:
-                result = self._collection.query(query_embeddings=vector, n_results=min(n, size), where=where,
-                                                include=["metadatas", "distances"])
-            except Exception as exc:
-                if "dimension" in str(exc).lower():
-                    raise IndexMissingError(f"the catalog index {self.name!r} holds embeddings of another size than "
-                                            f"the loaded embedder's: {REBUILD_HINT}.") from exc
-                raise
-        metas = result["metadatas"][0] if result.get("metadatas") else []
-        distances = result["distances"][0] if result.get("distances") else []
-        return [(metadata_to_item(meta), 1.0 - float(dist)) for meta, dist in zip(metas, distances, strict=True)]
-
-    def embeddings(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
-        """The stored vectors of these ids (unknown ids are left out)."""
-        found: dict[str, np.ndarray] = {}
-        unique = list(dict.fromkeys(ids))
-        for start in range(0, len(unique), self._max_batch):
-            got = self._collection.get(ids=unique[start:start + self._max_batch], include=["embeddings"])
-            for item_id, vector in zip(got["ids"], got["embeddings"], strict=True):
-                found[item_id] = np.asarray(vector, dtype=np.float32)
-        return found
-
-    def get_where(self, where: dict | None, limit: int = 1000) -> list[CatalogItem]:
-        """Up to `limit` stored items that pass the filter (no ranking)."""
-        got = self._collection.get(where=where, limit=limit, include=["metadatas"])
-        return [metadata_to_item(meta) for meta in got["metadatas"]]
-
-    def get_items(self, ids: Sequence[str]) -> list[CatalogItem]:
-        """The stored items with these ids, in the order asked; unknown ids are left out."""
-        by_id: dict[str, CatalogItem] = {}
-        unique = list(dict.fromkeys(ids))
-        with self._lock:
-            for start in range(0, len(unique), self._max_batch):
-                got = self._collection.get(ids=unique[start:start + self._max_batch], include=["metadatas"])
-                for item_id, meta in zip(got["ids"], got["metadatas"], strict=True):
-                    by_id[item_id] = metadata_to_item(meta)
-        return [by_id[i] for i in unique if i in by_id]
-
-    def all_items(self) -> list[CatalogItem]:
-        """Every stored item, sorted by id."""
-        items: list[CatalogItem] = []
-        with self._lock:
-            offset = 0
-            while True:
-                got = self._collection.get(limit=self._max_batch, offset=offset, include=["metadatas"])
-                items.extend(metadata_to_item(meta) for meta in got["metadatas"])
-                if len(got["ids"]) < self._max_batch:
-                    break
-                offset += self._max_batch
-        return sorted(items, key=lambda item: item.id)
+        Readers never see a half-built index: until the swap they read the old collection (renaming keeps its
+        id), afterwards the new one; a reader elsewhere finds the new one when the old one is gone."""
+        with self._write_lock:
+            old, new = self._collection, staging._collection
+            retired = f"{self.name}-old-{int(time.time() * 1000)}"
+            self._call(lambda: old.modify(name=retired), "swapping in the rebuilt index")
+            self._call(lambda: new.modify(name=self.name), "swapping in the rebuilt index")
+            self._collection, self.stale_settings = new, staging.stale_settings
+            self._call(lambda: self.client.delete_collection(retired), "dropping the old index")
+            logger.info("swapped in the rebuilt index %r at %s (%d items)", self.name, self.location, new.count())
+        staging.close()

@@ -120,7 +120,7 @@ def match_terms(item: CatalogItem, terms: Mapping[str, list[str]], weights: Mapp
 
 def require_items(store: CatalogStore) -> None:
     """IndexMissingError when the store holds nothing to search."""
-    if store.count() == 0:
+    if store.is_empty():
         raise IndexMissingError(EMPTY_INDEX_MESSAGE)
 
 

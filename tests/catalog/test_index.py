@@ -10,7 +10,7 @@ from PIL import Image
 from fashion_ai.catalog import load_catalog
 from fashion_ai.catalog.index import IndexReport, build_index, collection_name, ensure_index, main, open_store
 from fashion_ai.catalog.store import CatalogStore
-from fashion_ai.config import PROJECT_ROOT, AppConfig
+from fashion_ai.config import DEFAULT_HNSW_EF_CONSTRUCTION, DEFAULT_HNSW_MAX_NEIGHBORS, PROJECT_ROOT, AppConfig
 from fashion_ai.demo_world import write_catalog
 from fashion_ai.errors import IndexMissingError
 from fashion_ai.models.clip.embeddings import Embedder
@@ -121,6 +121,16 @@ def test_rebuild_embeds_everything_again(items, embedder, store):
     assert embedder.images_embedded == 10
 
 
+def test_a_fresh_build_looks_nothing_up_and_a_resumed_one_once(items, embedder, store, monkeypatch):
+    looked_up = []
+    original = CatalogStore.existing_ids
+    monkeypatch.setattr(CatalogStore, "existing_ids", lambda self, ids: looked_up.append(len(ids)) or original(self, ids))
+    build_index(items[:20], embedder, store, batch_size=4)
+    assert looked_up == []  # an empty store holds none of them
+    report = build_index(items, embedder, store, batch_size=4)
+    assert looked_up == [CATALOG_SIZE] and report.added == CATALOG_SIZE - 20
+
+
 def test_bad_batch_size_is_refused(items, embedder, store):
     with pytest.raises(ValueError, match="batch_size"):
         build_index(items, embedder, store, batch_size=0)
@@ -184,6 +194,22 @@ def test_cli_indexes_with_the_profiles_embedder(tmp_path, catalog_dir, saved_cli
     assert "holds 5 items" in capsys.readouterr().out
 
 
+def test_cli_reports_an_index_built_with_other_hnsw_settings(tmp_path, catalog_dir, saved_clip_dir, monkeypatch,
+                                                           capsys):
+    monkeypatch.setenv("FASHION_AI_DEMO_EMBEDDER_DIR", str(saved_clip_dir))
+    args = ["--catalog", str(catalog_dir), "--profile", "demo", "--data-dir", str(tmp_path), "--limit", "6"]
+    assert main(args + ["--hnsw-max-neighbors", "8", "--hnsw-ef-construction", "40"]) == 0
+    assert "note:" not in capsys.readouterr().out
+    assert main(args) == 0  # the defaults now: the index says what differs and how to apply it
+    out = capsys.readouterr().out
+    differs = f"max_neighbors 8, not {DEFAULT_HNSW_MAX_NEIGHBORS}, ef_construction 40, not {DEFAULT_HNSW_EF_CONSTRUCTION}"
+    assert "note:" in out and differs in out and "--rebuild" in out
+    assert main(args + ["--rebuild"]) == 0
+    assert "note:" not in capsys.readouterr().out
+    assert main(args) == 0
+    assert "note:" not in capsys.readouterr().out  # rebuilt with the defaults
+
+
 @pytest.mark.parametrize("args, message", [
     (["--catalog", "{tmp}/nowhere"], "no catalog at"),
     (["--batch-size", "0"], "--batch-size"),
@@ -192,6 +218,7 @@ def test_cli_indexes_with_the_profiles_embedder(tmp_path, catalog_dir, saved_cli
     (["--batch-size", "many"], "invalid int value"),
     (["--profile", "cloud"], "profile must be one of"),
     (["--chroma-url", "localhost:8000"], "http://host:port"),
+    (["--hnsw-max-neighbors", "0"], "hnsw_max_neighbors must be positive"),
     (["--catalog", "{catalog}"], "empty-embedder could not be loaded"),  # the demo embedder folder is empty
 ])
 def test_cli_errors_are_one_line_and_exit_1(args, message, tmp_path, catalog_dir, monkeypatch, capsys):

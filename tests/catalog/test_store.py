@@ -51,7 +51,7 @@ def test_items_round_trip_with_every_field(store):
                     material="leather", extra={"brand": "Acme", "sku": "A-1"})
     items = demo + [odd]
     store.upsert(items, random_units(len(items)))
-    assert store.count() == len(items)
+    assert store.count() == len(items) and not store.is_empty()
     assert store.all_items() == sorted(items, key=lambda item: item.id)
     # Order as asked; unknown ids are left out; None fields come back as None, not as "".
     got = store.get_items(["odd-1", "nope", demo[3].id])
@@ -73,7 +73,7 @@ def test_query_scores_are_cosine_similarities_best_first(store):
 
 
 def test_query_on_an_empty_store_returns_nothing(store):
-    assert store.count() == 0
+    assert store.count() == 0 and store.is_empty()
     assert store.query(unit(0), n=5) == []
     assert store.all_items() == []
 
@@ -142,22 +142,33 @@ def test_upsert_rejects_mismatched_inputs(store):
     assert store.count() == 0
 
 
-def test_upsert_batches_under_the_clients_limit(tmp_path, monkeypatch):
+@pytest.mark.parametrize("method", ["add", "upsert"])
+def test_writes_batch_under_the_clients_limit(tmp_path, monkeypatch, method):
     monkeypatch.setattr(chromadb.api.client.Client, "get_max_batch_size", lambda self: 7)
     sizes = []
-    original_add = Collection.add
+    original = getattr(Collection, method)
 
-    def spy_add(self, *args, **kwargs):
+    def spy(self, *args, **kwargs):
         sizes.append(len(kwargs["ids"]))
-        return original_add(self, *args, **kwargs)
+        return original(self, *args, **kwargs)
 
-    monkeypatch.setattr(Collection, "add", spy_add)
+    monkeypatch.setattr(Collection, method, spy)
     store = CatalogStore(tmp_path / "chroma")
     items = [make_item(f"item-{i:02d}") for i in range(23)]
-    store.upsert(items, random_units(23))
+    getattr(store, method)(items, random_units(23))
     assert sizes == [7, 7, 7, 2]
     assert store.count() == 23 and len(store.all_items()) == 23  # all_items pages under the limit too
-    assert store.existing_ids([item.id for item in items]) == {item.id for item in items}
+    assert store.existing_ids([item.id for item in items]) == {item.id for item in items}  # > 7 ids: one read
+    assert store.existing_ids(["item-03", "nope"]) == {"item-03"}
+
+
+def test_a_fresh_add_looks_nothing_up(store, monkeypatch):
+    calls = []
+    for name in ("get", "query", "delete"):
+        original = getattr(Collection, name)
+        monkeypatch.setattr(Collection, name, lambda self, *a, _o=original, _n=name, **k: calls.append(_n) or _o(self, *a, **k))
+    store.add([make_item(f"item-{i}") for i in range(5)], random_units(5))
+    assert calls == [] and store.count() == 5
 
 
 def test_reopening_with_another_embedder_asks_for_a_rebuild(tmp_path):

@@ -164,3 +164,13 @@ def test_the_mix_checkpoint_is_asked_first_whether_there_is_clothing(monkeypatch
     else:
         assert extraction.result.garments == [] and _MixScorer.asked == ["answer en " + PRESENCE_QUESTION]
         assert extraction.presence.value == "no" and extraction.guesses == []
+
+
+def test_a_checkpoint_without_yes_and_no_is_not_asked_and_reads_the_garment():
+    from fashion_ai.models.paligemma.tiny import build_tiny_paligemma
+
+    processor, model = build_tiny_paligemma()  # its vocabulary is the schema's words: "yes" and "no" are unknown
+    extractor = QuestionExtractor(processor, model)
+    extraction = extractor.extract(PHOTO)
+    assert not extractor.can_ask_presence() and extraction.presence is None
+    assert PRESENCE_QUESTION not in json.loads(extraction.raw) and len(extraction.result.garments) == 1

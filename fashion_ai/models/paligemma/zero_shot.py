@@ -67,15 +67,25 @@ class QuestionExtractor:
         yes, no = scorer(ANSWER_PREFIX + PRESENCE_QUESTION, ["yes", "no"])
         return presence_guess(yes, no)
 
+    def can_ask_presence(self) -> bool:
+        """Whether the tokenizer knows "yes" and "no" (a checkpoint without them cannot tell the answers apart:
+        it is not asked, as CLIP is not asked prompts it cannot read)."""
+        tokenizer = getattr(self.processor, "tokenizer", None)
+        unknown = getattr(tokenizer, "unk_token_id", None)
+        return tokenizer is None or unknown is None or all(unknown not in tokenizer(word, add_special_tokens=False)["input_ids"]
+                                      for word in ("yes", "no"))
+
     def extract(self, image) -> Extraction:
         """No garment when the model answers that there is none; else one garment per photo: the category first,
         then the questions that fit it."""
         scorer = ContinuationScorer(self.processor, self.model, image)
-        presence = self.ask_presence(scorer)
-        said = {PRESENCE_QUESTION: {"yes": round(presence.probability_of("yes"), 3),
-                                    "no": round(presence.probability_of("no"), 3)}}
-        if says_no_garment(presence, MIX_NO_GARMENT_THRESHOLD):
-            return Extraction(json.dumps(said, indent=1), ParseResult([], valid_json=True), [], presence)
+        presence, said = None, {}
+        if self.can_ask_presence():
+            presence = self.ask_presence(scorer)
+            said[PRESENCE_QUESTION] = {"yes": round(presence.probability_of("yes"), 3),
+                                       "no": round(presence.probability_of("no"), 3)}
+            if says_no_garment(presence, MIX_NO_GARMENT_THRESHOLD):
+                return Extraction(json.dumps(said, indent=1), ParseResult([], valid_json=True), [], presence)
         guesses = {"category": self.ask(scorer, "category")}
         category = guesses["category"].value
         for name in fields_for(category)[1:]:

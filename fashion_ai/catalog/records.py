@@ -1,0 +1,98 @@
+"""How a catalog item is stored in Chroma: a record id that carries the item's facets, and compact metadata.
+
+The record id is ``<item id>~<category>~<gender>~<colours>~<pattern>~<price>~<material>~<style>~<occasion>~
+<season>``: a query that asks Chroma for ids
+and distances only (no metadata, the cheap part of a query) can still be filtered by the shop's facets, so a
+filtered search never goes through Chroma's SQLite filter, whose cost grows with the collection (README,
+"Catalogs of a million items"). The metadata holds the item as one JSON string plus the facets as keys Chroma can
+filter by (for the rare query the store hands to Chroma's own filter) and the item id (to find a record by it).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import fields
+from typing import Any, NamedTuple
+from urllib.parse import unquote
+
+from fashion_ai.catalog.items import CatalogItem
+
+# Bump when the layout below changes: an old collection then asks for a rebuild instead of misreading.
+ITEM_SCHEMA_VERSION = 3
+ITEM_ID_KEY = "item_id"
+ITEM_KEY = "item"
+FACET_KEYS = ("category", "gender", "colors", "pattern", "price", "material", "style", "occasion", "season")
+_TEXT_EXTRAS = ("material", "style", "occasion", "season")  # after price in a record id: filtered by refusals and wishes
+_SEP = "~"
+_ITEM_FIELDS = tuple(f.name for f in fields(CatalogItem))
+
+
+def colour_key(color: str) -> str:
+    """A colour as the store keys it ("Light Blue" -> "light_blue")."""
+    return re.sub(r"[^a-z0-9]+", "_", str(color).strip().lower()).strip("_")
+
+
+class Facets(NamedTuple):
+    """What a shopper filters by, as stored: colours as colour keys, price None when the shop lists none.
+    (A named tuple: the store reads thousands per filtered query.)"""
+
+    category: str
+    gender: str
+    colors: tuple[str, ...]
+    pattern: str
+    price: float | None
+    material: str = ""
+    style: str = ""
+    occasion: str = ""
+    season: str = ""
+
+    @classmethod
+    def of(cls, item: CatalogItem) -> Facets:
+        return cls(item.category or "", item.gender or "", tuple(colour_key(c) for c in item.colors if colour_key(c)),
+                   item.pattern or "", None if item.price is None else float(item.price),
+                   *(getattr(item, name) or "" for name in _TEXT_EXTRAS))
+
+
+def _quote(text: str) -> str:
+    return text.replace("%", "%25").replace(_SEP, "%7E").replace(",", "%2C")
+
+
+def record_id(item: CatalogItem) -> str:
+    """The Chroma id of an item's record: its id and facets (see the module's docstring)."""
+    facets = Facets.of(item)
+    price = "" if facets.price is None else repr(facets.price)
+    return _SEP.join([_quote(item.id), _quote(facets.category), _quote(facets.gender),
+                      ",".join(_quote(c) for c in facets.colors), _quote(facets.pattern), price,
+                      *(_quote(getattr(facets, name)) for name in _TEXT_EXTRAS)])
+
+
+def parse_record_id(record: str) -> tuple[str, Facets]:
+    """(item id, facets) of a record id made by record_id; ValueError for any other id."""
+    parts = record.split(_SEP)
+    if len(parts) != 10:
+        raise ValueError(f"not a catalog record id: {record!r}")
+    item_id, category, gender, colors, pattern, price, *extras = parts
+    if "%" in record:  # rare: an escaped separator (colours are unquoted one by one below)
+        item_id, category, gender, pattern = unquote(item_id), unquote(category), unquote(gender), unquote(pattern)
+        extras = [unquote(extra) for extra in extras]
+    return item_id, Facets(category, gender, tuple(unquote(c) for c in colors.split(",")) if colors else (), pattern,
+                           float(price) if price else None, *extras)
+
+
+def item_to_metadata(item: CatalogItem, clear_absent: bool = False) -> dict[str, Any]:
+    """The record's metadata; clear_absent=True writes None for absent facets (an upsert then deletes them)."""
+    facets = Facets.of(item)
+    values = {name: getattr(item, name) for name in _ITEM_FIELDS if name != "id"}  # asdict's deep copy: 3x slower
+    meta: dict[str, Any] = {ITEM_ID_KEY: item.id, ITEM_KEY: json.dumps(values, separators=(",", ":")),
+                            "category": facets.category, "gender": facets.gender, "pattern": facets.pattern,
+                            "colors": list(facets.colors) or None, "price": facets.price,
+                            **{name: getattr(facets, name) for name in _TEXT_EXTRAS}}
+    return meta if clear_absent else {key: value for key, value in meta.items() if value is not None}
+
+
+def metadata_to_item(meta: dict[str, Any]) -> CatalogItem:
+    """The catalog item stored by item_to_metadata."""
+    values = json.loads(meta[ITEM_KEY])
+    return CatalogItem(id=str(meta[ITEM_ID_KEY]),
+                       **{name: values[name] for name in _ITEM_FIELDS if name != "id" and name in values})
