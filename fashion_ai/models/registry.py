@@ -123,11 +123,15 @@ class ModelRegistry:
         self._text_loader = text_loader
         self._models: dict[str, object] = {}
         self._serving: dict[str, Serving] = {}
-        # One lock per model: reading a photo while the catalog embedder loads must not wait for it.
-        self._locks = {role: threading.Lock() for role in ROLES}
+        # One lock for all loading: transformers' lazy imports are not thread-safe (two models loading at once,
+        # e.g. the warm-up's and a first visitor's, fail with "cannot import name ... from transformers"). It is
+        # re-entrant (CLIP zero-shot loads the embedder inside its own load); a loaded model is read without it.
+        self._loading = threading.RLock()
 
     def _load(self, role: str, alternatives: Sequence[Sequence[ModelRef]], loader: Callable[[str], object]):
-        with self._locks[role]:
+        if role in self._models:
+            return self._models[role]
+        with self._loading:
             if role in self._models:
                 return self._models[role]
             why = ""
@@ -177,7 +181,7 @@ class ModelRegistry:
     def _clip_extractor(self) -> Extractor:
         """CLIP zero-shot follows the embedder: the same model (and source) reads attributes and searches."""
         embedder = self.embedder()
-        with self._locks["extractor"]:
+        with self._loading:
             if "extractor" not in self._models:
                 from fashion_ai.models.clip.zero_shot import ClipAttributeExtractor
 

@@ -119,3 +119,23 @@ def test_a_failed_demo_model_is_a_plain_error(tmp_path):
     registry = ModelRegistry(AppConfig(profile="demo", demo_embedder_dir=str(tmp_path / "gone")))
     with pytest.raises(ModelUnavailableError, match="gone"):
         registry.embedder()
+
+
+def test_models_loading_at_once_in_a_fresh_process_all_load():
+    """The warm-up and first visitors load models at once; transformers' lazy imports must not race."""
+    import subprocess
+    import sys
+
+    from fashion_ai.config import PROJECT_ROOT
+
+    code = ("import threading; from fashion_ai.config import load_config; "
+            "from fashion_ai.models.registry import ModelRegistry; "
+            "r = ModelRegistry(load_config(None).with_overrides(profile='demo')); errors = []\n"
+            "def load(fn):\n"
+            "    try: fn()\n"
+            "    except Exception as exc: errors.append(repr(exc))\n"
+            "threads = [threading.Thread(target=load, args=(fn,)) for fn in (r.embedder, r.extractor, r.text)]\n"
+            "[t.start() for t in threads]; [t.join() for t in threads]; print(errors)")
+    done = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300,
+                          env={**__import__("os").environ, "HF_HUB_OFFLINE": "1"})
+    assert done.returncode == 0 and done.stdout.strip().splitlines()[-1] == "[]", done.stdout + done.stderr[-2000:]
