@@ -140,6 +140,13 @@ def main(argv: list[str] | None = None) -> int:
                 os.environ["OMP_NUM_THREADS"] = str(args.threads)
             proc, url, started_s, _ = start_app(Path(tempfile.mkdtemp(prefix="bench-load-")), dict(os.environ))
             print(f"app started in {started_s:.1f} s at {url}", flush=True)
+        # The crowd comes once the app is ready (models and index loaded): this measures serving, not a cold start
+        # (bench_app.py measures that).
+        from gradio_client import Client
+
+        ready = time.perf_counter()
+        Client(url, verbose=False).predict(api_name="/status")
+        print(f"ready after another {time.perf_counter() - ready:.1f} s", flush=True)
         report = run_load(url, args.clients, args.calls, args.mix, photos)
     finally:
         if proc is not None:
