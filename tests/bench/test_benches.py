@@ -68,8 +68,9 @@ def _check_store_report(report: dict, raw: bool = True) -> None:
     for kind, row in report["store"].items():
         assert row["recall_at_10"] >= 0.99, (kind, row)  # small catalog: HNSW finds what numpy finds
         assert row["p50_ms"] > 0 and row["queries"] > 0
-        if raw:  # the store's filtered answers are as right as Chroma's own filter's
-            assert row["recall_at_10"] >= report["raw"][kind]["recall_at_10"] - 1e-9, kind
+        if raw:  # the store's filtered answers are as right as Chroma's own filter's (both read an approximate
+            # HNSW graph: one neighbour in a hundred may differ, as CI saw once on "price")
+            assert row["recall_at_10"] >= report["raw"][kind]["recall_at_10"] - 0.01, kind
     disk = "store_disk_bytes_per_item" if report["via"] == "embedded" else "server_disk_bytes_per_item_both_indexes"
     assert report["store_build_items_per_s"] > 0 and report[disk] > 0
     assert 0 < report["selectivity"]["all four facets"] < report["selectivity"]["category"] < 1
