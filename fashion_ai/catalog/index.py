@@ -11,6 +11,7 @@ CLI: ``python -m fashion_ai.catalog.index [--catalog DIR] [--profile demo|hub] [
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 import sys
 from collections.abc import Callable, Sequence
@@ -64,6 +65,26 @@ def _unique(items: Sequence[CatalogItem]) -> dict[str, CatalogItem]:
     return unique
 
 
+def _missing(items: Sequence[CatalogItem], target: CatalogStore, rebuild: bool
+             ) -> tuple[dict[str, CatalogItem], set[str], list[CatalogItem]]:
+    """(the items by id, the ids the target already holds, the items to embed); a rebuild's new collection and
+    an empty one hold none, so a fresh build looks nothing up."""
+    unique = _unique(items)
+    present = set() if rebuild or target.is_empty() else target.existing_ids(list(unique))
+    return unique, present, [item for item_id, item in unique.items() if item_id not in present]
+
+
+def _open_or_rebuild(open_fn: Callable[..., CatalogStore], rebuild_if_stale: bool) -> CatalogStore:
+    """open_fn(); when its index cannot serve (another model's, another layout), open_fn(reset=True) if allowed."""
+    try:
+        return open_fn()
+    except IndexMissingError as exc:
+        if not rebuild_if_stale:
+            raise
+        logger.warning("%s; rebuilding it now", exc)
+        return open_fn(reset=True)
+
+
 def build_text_index(items: Sequence[CatalogItem], text_embedder: TextEmbedder, text_store: CatalogStore,
                      batch_size: int = 256, rebuild: bool = False) -> int:
     """Embed the texts (title, caption, attributes) of the items not yet in the text store; returns how many.
@@ -71,9 +92,7 @@ def build_text_index(items: Sequence[CatalogItem], text_embedder: TextEmbedder, 
     Resumable like the photo index: added batch by batch, items already there skipped; rebuild=True embeds all
     into a new collection swapped in at the end, as build_index does."""
     target = text_store.staging() if rebuild else text_store
-    unique = _unique(items)
-    present = set() if rebuild or target.is_empty() else target.existing_ids(list(unique))
-    todo = [item for item_id, item in unique.items() if item_id not in present]
+    _, present, todo = _missing(items, target, rebuild)
     for start in range(0, len(todo), batch_size):
         batch = todo[start:start + batch_size]
         target.add(batch, text_embedder.embed([item_text(item) for item in batch]))
@@ -96,10 +115,8 @@ def build_index(items: Sequence[CatalogItem], embedder: Embedder, store: Catalog
     if batch_size <= 0:
         raise ValueError(f"batch_size must be positive, not {batch_size}")
     target = store.staging() if rebuild else store
-    unique = _unique(items)
+    unique, present, todo = _missing(items, target, rebuild)
     duplicates = len(items) - len(unique)
-    present = set() if rebuild or target.is_empty() else target.existing_ids(list(unique))
-    todo = [item for item_id, item in unique.items() if item_id not in present]
     total, done = len(unique), len(unique) - len(todo)
     added = failed = 0
     if progress:
@@ -155,13 +172,8 @@ def open_text_store(config: AppConfig, profile: str, text_embedder: TextEmbedder
 def ensure_text_index(config: AppConfig, profile: str, text_embedder: TextEmbedder, rebuild_if_stale: bool = False,
                       shipped: bool = False) -> CatalogStore:
     """Open the text store and embed the texts it lacks (rebuilt when the text model changed, like the photos')."""
-    try:
-        store = open_text_store(config, profile, text_embedder, shipped=shipped)
-    except IndexMissingError as exc:
-        if not rebuild_if_stale:
-            raise
-        logger.warning("%s; rebuilding it now", exc)
-        store = open_text_store(config, profile, text_embedder, reset=True, shipped=shipped)
+    store = _open_or_rebuild(functools.partial(open_text_store, config, profile, text_embedder, shipped=shipped),
+                             rebuild_if_stale)
     folder = Path(config.catalog_dir) if shipped else catalog_folder(config, profile)
     try:
         items = load_catalog(folder)
@@ -200,13 +212,8 @@ def ensure_index(config: AppConfig, profile: str, embedder: Embedder, progress: 
     Without a local catalog, an already filled store (e.g. on a shared Chroma server) is used as it is.
     shipped=True indexes config.catalog_dir (the shipped catalog) whatever the profile's own catalog is.
     """
-    try:
-        store = open_store(config, profile, embedder, shipped=shipped)
-    except IndexMissingError as exc:
-        if not rebuild_if_stale:
-            raise
-        logger.warning("%s; rebuilding it now", exc)
-        store = open_store(config, profile, embedder, reset=True, shipped=shipped)
+    store = _open_or_rebuild(functools.partial(open_store, config, profile, embedder, shipped=shipped),
+                             rebuild_if_stale)
     try:
         items = load_catalog(Path(config.catalog_dir) if shipped else prepare_catalog(config, profile))
     except FileNotFoundError as exc:

@@ -286,28 +286,24 @@ class CatalogStore:
             records = self._record_ids_of(sorted(wanted))
         return {parse_record_id(rid)[0] for rid in records} & wanted
 
+    def _get_by_item_ids(self, ids: Sequence[str], include: list[str]) -> list[dict]:
+        """Chroma's get() answers for the records of these item ids, a batch at a time (unknown ids find none)."""
+        unique = list(dict.fromkeys(ids))
+        return [self._read(lambda col, chunk=unique[start:start + self._max_batch]: col.get(
+                    where={ITEM_ID_KEY: {"$in": chunk}}, include=include), "reading the catalog")
+                for start in range(0, len(unique), self._max_batch)]
+
     def get_items(self, ids: Sequence[str]) -> list[CatalogItem]:
         """The stored items with these ids, in the order asked; unknown ids are left out."""
-        by_id: dict[str, CatalogItem] = {}
-        unique = list(dict.fromkeys(ids))
-        for start in range(0, len(unique), self._max_batch):
-            chunk = unique[start:start + self._max_batch]
-            got = self._read(lambda col, chunk=chunk: col.get(where={ITEM_ID_KEY: {"$in": chunk}},
-                                                               include=["metadatas"]), "reading the catalog")
-            by_id.update((item.id, item) for item in map(metadata_to_item, got["metadatas"]))
-        return [by_id[i] for i in unique if i in by_id]
+        by_id = {item.id: item for got in self._get_by_item_ids(ids, ["metadatas"])
+                 for item in map(metadata_to_item, got["metadatas"])}
+        return [by_id[i] for i in dict.fromkeys(ids) if i in by_id]
 
     def embeddings(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
         """The stored vectors of the items with these ids (unknown ids are left out)."""
-        found: dict[str, np.ndarray] = {}
-        unique = list(dict.fromkeys(ids))
-        for start in range(0, len(unique), self._max_batch):
-            chunk = unique[start:start + self._max_batch]
-            got = self._read(lambda col, chunk=chunk: col.get(where={ITEM_ID_KEY: {"$in": chunk}},
-                                                               include=["metadatas", "embeddings"]), "reading the catalog")
-            for meta, vector in zip(got["metadatas"], got["embeddings"], strict=True):
-                found[str(meta[ITEM_ID_KEY])] = np.asarray(vector, dtype=np.float32)
-        return found
+        return {str(meta[ITEM_ID_KEY]): np.asarray(vector, dtype=np.float32)
+                for got in self._get_by_item_ids(ids, ["metadatas", "embeddings"])
+                for meta, vector in zip(got["metadatas"], got["embeddings"], strict=True)}
 
     def get_where(self, where: dict | None, limit: int = 1000) -> list[CatalogItem]:
         """Up to `limit` stored items that pass the filter, unranked (Chroma's own filter: for rare look-ups)."""

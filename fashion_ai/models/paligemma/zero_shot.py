@@ -52,6 +52,7 @@ class QuestionExtractor:
         self.processor = processor
         self.model = model
         self.name = name
+        self._asks_presence = self._knows_yes_and_no()
 
     @staticmethod
     def ask(scorer: ContinuationScorer, name: str, category: str | None = None) -> FieldGuess:
@@ -70,6 +71,9 @@ class QuestionExtractor:
     def can_ask_presence(self) -> bool:
         """Whether the tokenizer knows "yes" and "no" (a checkpoint without them cannot tell the answers apart:
         it is not asked, as CLIP is not asked prompts it cannot read)."""
+        return self._asks_presence
+
+    def _knows_yes_and_no(self) -> bool:
         tokenizer = getattr(self.processor, "tokenizer", None)
         unknown = getattr(tokenizer, "unk_token_id", None)
         return tokenizer is None or unknown is None or all(unknown not in tokenizer(word, add_special_tokens=False)["input_ids"]
