@@ -27,7 +27,7 @@ from fashion_ai.profiles import DEMO, HUB, catalog_folder, catalog_source
 from fashion_ai.retrieval.outfits import plan_outfit
 from fashion_ai.retrieval.query import ShopperQuery, clean_query, clean_text, edited, garment_query
 from fashion_ai.retrieval.reading import QueryReader
-from fashion_ai.retrieval.search import SearchContext, SearchFilters, SearchResult, find_items
+from fashion_ai.retrieval.search import W_IMAGE, W_PHOTO, SearchContext, SearchFilters, SearchResult, find_items
 from fashion_ai.retrieval.stylist import DEFAULT_PICKS, DEFAULT_STYLIST_PROMPT, StylistPick, style_outfit
 from fashion_ai.schema import CATEGORIES, COLORS, Garment
 
@@ -274,7 +274,8 @@ class FashionService:
         base = garment_query(garment) if garment else ShopperQuery(text="")
         wish = edited(base, ctx.reader.read(text)) if text else base
         vector = ctx.embedder.embed_images([image])[0]
-        result = find_items(text or base.text, ctx, filters, n=self.config.results, photo_vector=vector, query=wish)
+        result = find_items(text or base.text, ctx, filters, n=self.config.results, photo_vector=vector, query=wish,
+                            w_image=W_IMAGE if text else W_PHOTO)
         return PhotoSearch(result, garment)
 
     def search_garment(self, garment: Garment, filters: SearchFilters | None = None) -> SearchResult:

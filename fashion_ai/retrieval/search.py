@@ -45,6 +45,9 @@ EMPTY_INDEX_MESSAGE = ("The catalog index is empty: build it with `python -m fas
 W_IMAGE = 0.35
 W_TEXT = 0.35
 W_PRICE = 0.3
+# A photo alone: the words are only the extractor's reading of it (which may miss a colour), so the photo weighs
+# twice as much as in a text search, and an uploaded catalog photo finds its own item first.
+W_PHOTO = 2 * W_IMAGE
 # Soft matches: every attribute the shopper named counts about as much as looking the part; colour and pattern,
 # which a photo shows beyond doubt, a little more.
 ATTRIBUTE_WEIGHTS: dict[str, float] = {"category": 0.5, "colors": 0.35, "pattern": 0.3, "material": 0.25,
@@ -206,7 +209,7 @@ def rank(pool: dict[str, CatalogItem], query: ShopperQuery, image_sim: dict[str,
 
 def find_items(text: str, ctx: SearchContext, filters: SearchFilters | None = None, n: int = DEFAULT_RESULTS,
                photo_vector: np.ndarray | None = None, query: ShopperQuery | None = None,
-               steer: Steer | None = None) -> SearchResult:
+               steer: Steer | None = None, w_image: float = W_IMAGE) -> SearchResult:
     """The n items that best fit the words (and photo), best first, with what was understood.
 
     ``query`` replaces reading the words (a garment edited by the shopper, a photo's attributes edited by words);
@@ -246,7 +249,7 @@ def find_items(text: str, ctx: SearchContext, filters: SearchFilters | None = No
     text_sim = _similarities(ctx.text_store, text_vector, pool, text_found) if text_vector is not None else {}
     # A photo edited by words ("like this but in blue"): the photo's own colour must not outvote the words.
     edited = photo_vector is not None and any(query.wanted.get(f) for f in ("colors", "pattern"))
-    hits = rank(pool, query, image_sim, text_sim, w_image=W_IMAGE / 2 if edited else W_IMAGE,
+    hits = rank(pool, query, image_sim, text_sim, w_image=w_image / 2 if edited else w_image,
                 steer_sim=Steer.similarity(ctx.store, list(pool), liked, rejected))
     logger.info("search %r: %d candidates; understood %s", text, len(pool), query.understood())
     return SearchResult(hits[:n], query, notes)

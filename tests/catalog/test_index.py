@@ -286,3 +286,16 @@ def test_cli_imports_and_indexes_a_product_catalog(tmp_path, products_spec, save
     assert main(["--source", "products:" + str(tmp_path / "missing.parquet"), "--profile", "demo",
                  "--data-dir", str(tmp_path)]) == 1
     assert capsys.readouterr().err.strip().splitlines()[-1].startswith("error: could not import the catalog")
+
+
+def test_a_text_index_of_another_item_text_is_rebuilt(tmp_path, catalog_dir, monkeypatch):
+    from fashion_ai.catalog import index
+    from fashion_ai.models.text import load_text_model
+
+    config, text_model = _config(tmp_path, catalog_dir), load_text_model()
+    assert index.ensure_text_index(config, config.profile, text_model).count() == CATALOG_SIZE
+    monkeypatch.setattr(index, "ITEM_TEXT_VERSION", index.ITEM_TEXT_VERSION + 1)  # item_text() says items otherwise
+    with pytest.raises(IndexMissingError, match="--rebuild"):
+        index.ensure_text_index(config, config.profile, text_model)
+    store = index.ensure_text_index(config, config.profile, text_model, rebuild_if_stale=True)
+    assert store.count() == CATALOG_SIZE and store.embedder_name.endswith(f"v{index.ITEM_TEXT_VERSION})")

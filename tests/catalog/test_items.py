@@ -1,11 +1,14 @@
 """Catalog folders: what is written is read back, and a missing or broken catalog says what to do."""
 
 import json
+import re
+from dataclasses import replace
 
 import pytest
 
-from fashion_ai.catalog import CATALOG_FILE, load_catalog
+from fashion_ai.catalog import CATALOG_FILE, item_text, load_catalog
 from fashion_ai.demo_world import write_catalog
+from fashion_ai.demo_world.generate import generate_item
 
 
 def test_write_and_load_round_trip(tmp_path):
@@ -23,3 +26,17 @@ def test_missing_or_corrupt_catalog_says_what_to_do(tmp_path):
     (tmp_path / CATALOG_FILE).write_text('{"id": "x"}\n')
     with pytest.raises(ValueError, match=":1: not a catalog item"):
         load_catalog(tmp_path)
+
+
+def test_item_text_says_each_attribute_once():
+    item, _ = generate_item(0, seed=11, size=32)
+    text = item_text(item)
+    words = set(re.findall(r"[a-z0-9]+", text.lower()))
+    for value in [item.category, *item.colors, item.pattern, item.season, item.gender, item.material, item.style]:
+        assert value is None or set(re.findall(r"[a-z0-9]+", value)) <= words, value
+    # What the caption says is not said again (tokens cost a cold start); what it does not say is.
+    said_in_caption = [v for v in item.colors if v in item.caption.lower()]
+    assert said_in_caption and all(f"colours: {v}" not in text for v in said_in_caption)
+    bare = replace(item, title="Item 7", caption="")
+    assert item_text(bare).startswith("Item 7. category: ") and f"for: {item.gender}" in item_text(bare)
+
