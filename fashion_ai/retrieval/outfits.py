@@ -130,7 +130,6 @@ def plan_outfit(text: str, ctx: SearchContext, filters: SearchFilters | None = N
 
     ``query`` replaces reading the words (a conversation's wish); ``steer`` keeps pinned pieces, leaves out excluded
     items, caps slots' prices, moves the dress code, and ranks toward liked items and away from rejected ones."""
-    require_items(ctx.store)
     filters = filters or SearchFilters()
     query = query or ctx.reader.read(text)
     steer = steer or Steer()
@@ -204,6 +203,8 @@ def plan_outfit(text: str, ctx: SearchContext, filters: SearchFilters | None = N
         choices[group] = scored
         if reference is None and scored[0].item.colors:
             reference = scored[0].item.garment()  # the others go with the first piece chosen
+    if not choices:
+        require_items(ctx.store)
     picks = _within_budget(choices, query.total_budget, notes) if query.total_budget else {
         group: hits[0] for group, hits in choices.items()}
     logger.info("outfit for %r: %s", text, {g: h.item.id for g, h in picks.items()})
