@@ -24,6 +24,12 @@ SQLITE_ROW_US, SQLITE_MATCH_US, NEIGHBOUR_US = 0.13, 4.0, 6.0
 MIN_FETCH_LIMIT = 1000
 MAX_FETCH = 12_000
 SAMPLE_WINDOWS, SAMPLE_WINDOW = 4, 250  # a sample of the catalog's facets: a few windows at random offsets
+# No match among the neighbours read where the catalog's share promised this many: the filter is against the query
+# (a red-dress query pinned to shoes) and its matches lie far off. When Chroma's filter is cheaper than the most
+# neighbours the store ever reads, it goes to it at once rather than reading on in steps (at 100k items: 127 ms ->
+# 76 ms for a category, Chroma's filter alone 69 ms); a costlier one (several wide clauses, e.g. an outfit slot's
+# audience and price) still reads on, which found enough sooner (165 ms, Chroma's filter 300 ms).
+AGAINST_EXPECTED = 10  # the chance of no match by luck alone: e^-10
 SAMPLE_TTL_S = 30.0  # how long a sample (and the size) is trusted: for planning only, never for an answer
 
 
@@ -48,6 +54,8 @@ def next_fetch(plan: FetchPlan, fetched: int, seen: int, hits: int, n: int) -> i
     """How many neighbours to read next after `hits` of the nearest `seen` passed; None: let Chroma filter."""
     if fetched >= plan.limit or plan.matches < n:  # read all it is worth, or so few match that Chroma's filter
         return None                                # finds them sooner than the neighbours would
+    if not hits and plan.share * seen >= AGAINST_EXPECTED and plan.limit < MAX_FETCH:
+        return None
     share = hits / seen if hits else plan.share  # the query's own neighbourhood says most, when it says anything
     needed = math.ceil(1.5 * n / share) if share > 0 else plan.limit
     return min(plan.limit, max(4 * fetched, needed))

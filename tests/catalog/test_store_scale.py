@@ -152,8 +152,9 @@ def test_a_changed_item_keeps_one_record_and_its_new_facets(shop):
 @pytest.mark.parametrize("fetched, seen, hits, expected", [
     (256, 256, 30, 1024),  # 30 of 256 pass, 60 wanted: 1.5 * 60 / (30/256) = 768, but at least 4x what was read
     (256, 256, 3, 7680),  # rare here: as many as the query's own neighbourhood says
-    (256, 256, 0, 1800),  # none here: the catalog's share (5%) is the guess
-    (2000, 2000, 0, 8000),
+    (256, 100, 0, 1800),  # none among a few: the catalog's share (5%) is the guess
+    (256, 256, 0, None),  # none where 13 were due: a filter against the query, Chroma's filter at once
+    (1000, 1000, 12, 7500),
     (8000, 8000, 1, 10_000),  # never past the limit...
     (10_000, 10_000, 0, None),  # ...and at the limit Chroma's filter is the cheaper way
 ])
@@ -162,6 +163,11 @@ def test_how_many_neighbours_a_filtered_query_reads(fetched, seen, hits, expecte
     assert planning.next_fetch(plan, fetched, seen, hits, 60) == expected
     rare = planning.FetchPlan(limit=10_000, share=0.0001, matches=50)  # fewer match than are wanted: Chroma's
     assert planning.next_fetch(rare, fetched, seen, hits, 60) is None
+
+
+def test_a_filter_against_the_query_reads_on_only_when_chroma_filter_costs_more():
+    costly = planning.FetchPlan(limit=planning.MAX_FETCH, share=0.05, matches=5000)  # several wide clauses
+    assert planning.next_fetch(costly, 256, 256, 0, 60) == 1800
 
 
 @pytest.mark.parametrize("size, expected", [(None, 256), (100_000, 256), (500, 501), (40, 41)])
