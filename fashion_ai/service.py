@@ -42,6 +42,7 @@ PRICE_STEP = 50  # the slider's top is the highest price rounded up to this: "up
 NO_GARMENT = ("The model could not make out a garment in this photo. Try a clear photo of one garment on a plain "
               "background.")
 UNPRICED_NOTE = "items without a listed price are left out under a price cap"
+PHOTO_CATEGORY_SURE = 0.9  # the extractor's probability above which a photo search keeps to the category read
 
 
 class NoGarmentError(FashionAIError):
@@ -272,6 +273,10 @@ class FashionService:
         garment = extraction.result.garments[0] if extraction.result.garments else None
         ctx = self.context()
         base = garment_query(garment) if garment else ShopperQuery(text="")
+        category = extraction.guesses[0].get("category") if extraction.guesses else None
+        # A photo alone whose category the extractor was unsure of: look-alikes of any kind, that one first (a
+        # misread category would otherwise leave the photo's own item out of the search).
+        base.category_is_soft = not text and category is not None and category.probability < PHOTO_CATEGORY_SURE
         wish = edited(base, ctx.reader.read(text)) if text else base
         vector = ctx.embedder.embed_images([image])[0]
         result = find_items(text or base.text, ctx, filters, n=self.config.results, photo_vector=vector, query=wish,

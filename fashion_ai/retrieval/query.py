@@ -82,6 +82,7 @@ class ShopperQuery:
     near: dict[str, str] = field(default_factory=dict)  # shopper word -> "field:value" read by the text model
     unsold: list[str] = field(default_factory=list)  # garment words no schema category covers ("bikini")
     notes: list[str] = field(default_factory=list)
+    category_is_soft: bool = False  # a photo's unsure category: preferred in the ranking, not required
 
     def first(self, name: str) -> str | None:
         values = self.wanted.get(name)

@@ -132,7 +132,7 @@ def hard_where(query: ShopperQuery, filters: SearchFilters | None = None) -> dic
     """The store filter of a query: named category, refusals, price bounds, audience, and the pinned facets."""
     clauses: list[dict | None] = [(filters or SearchFilters()).where()]
     categories = query.wanted.get("category")
-    if categories:
+    if categories and not query.category_is_soft:
         clauses.append({"category": categories[0]} if len(categories) == 1 else {"category": {"$in": categories}})
     for name, values in query.refused.items():
         if name == "colors":
@@ -155,7 +155,7 @@ def soft_where(query: ShopperQuery) -> dict | None:
     if colours:
         flags = [{color_flag(c): True} for c in colours]
         clauses.append(flags[0] if len(flags) == 1 else {"$or": flags})
-    for name in ("pattern", "material", "style", "occasion", "season"):
+    for name in ("pattern", "material", "style", "occasion", "season") + (("category",) if query.category_is_soft else ()):
         if query.wanted.get(name):
             clauses.append({name: {"$in": query.wanted[name]}})
     return combine_where(*clauses)
@@ -190,7 +190,8 @@ def rank(pool: dict[str, CatalogItem], query: ShopperQuery, image_sim: dict[str,
     prices = sorted(item.price for item in pool.values() if item.price is not None)
     hits = []
     for item_id, item in pool.items():
-        bonus, parts = match_terms(item, {k: v for k, v in query.wanted.items() if k not in HARD_FIELDS}, weights)
+        hard = () if query.category_is_soft else HARD_FIELDS
+        bonus, parts = match_terms(item, {k: v for k, v in query.wanted.items() if k not in hard}, weights)
         score = w_image * image.get(item_id, 0.0) + W_TEXT * text.get(item_id, 0.0) + bonus
         if query.price_preference and item.price is not None and len(prices) > 1:
             cheapness = 1.0 - np.searchsorted(prices, item.price) / (len(prices) - 1)

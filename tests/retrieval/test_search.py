@@ -168,6 +168,26 @@ def test_search_with_a_photo_and_words_that_change_it(embedder, store):
     assert blue.hits[0].item.id == "blue-dress"
 
 
+def test_a_photo_whose_category_was_unsure_finds_look_alikes_of_any_kind(embedder, store):
+    """The extractor read "dress", unsure: its own item (a skirt, the nearest photo) is found too, after the dresses
+    (still preferred) and before a top; read surely, only dresses come."""
+    photo = np.eye(128, dtype=np.float32)[5]
+    items = [make_item("the-skirt", "skirt", ("red",)), make_item("dress-a", "dress", ("red",)),
+             make_item("dress-b", "dress", ("red",)), make_item("top-c", "top", ("red",))]
+    fill(store, items, at_cosine(photo, [0.99, 0.8, 0.75, 0.8]))
+    ctx = SearchContext(embedder, store, lexicon_reader())
+    from fashion_ai.retrieval.query import garment_query
+    from fashion_ai.schema import Garment
+
+    sure = garment_query(Garment(category="dress", colors=["red"]))
+    assert [h.item.id for h in find_items(sure.text, ctx, photo_vector=photo, query=sure).hits] == ["dress-a",
+                                                                                                     "dress-b"]
+    unsure = garment_query(Garment(category="dress", colors=["red"]))
+    unsure.category_is_soft = True
+    hits = [h.item.id for h in find_items(unsure.text, ctx, photo_vector=photo, query=unsure).hits]
+    assert hits == ["dress-a", "dress-b", "the-skirt", "top-c"]
+
+
 def test_search_over_an_indexed_demo_catalog(embedder, store, tmp_path):
     write_catalog(tmp_path / "catalog", 24, seed=9, size=64)
     build_index(load_catalog(tmp_path / "catalog"), embedder, store)
