@@ -188,10 +188,11 @@ def rank(pool: dict[str, CatalogItem], query: ShopperQuery, image_sim: dict[str,
     similarity, scaled alike, when a conversation steers)."""
     image, text, steered = scaled(image_sim), scaled(text_sim), scaled(steer_sim or {})
     prices = sorted(item.price for item in pool.values() if item.price is not None)
+    hard = () if query.category_is_soft else HARD_FIELDS
+    terms = {k: v for k, v in query.wanted.items() if k not in hard}
     hits = []
     for item_id, item in pool.items():
-        hard = () if query.category_is_soft else HARD_FIELDS
-        bonus, parts = match_terms(item, {k: v for k, v in query.wanted.items() if k not in hard}, weights)
+        bonus, parts = match_terms(item, terms, weights)
         score = w_image * image.get(item_id, 0.0) + W_TEXT * text.get(item_id, 0.0) + bonus
         if query.price_preference and item.price is not None and len(prices) > 1:
             cheapness = 1.0 - np.searchsorted(prices, item.price) / (len(prices) - 1)
