@@ -2,10 +2,11 @@
 
 Queries run concurrently (Chroma is thread-safe in one process and releases the GIL while it searches); writes
 take a lock. A filtered query asks Chroma for ids and distances only, filters by the facets the record ids carry
-(records.py) and fetches the metadata of the n it keeps: Chroma's own filter goes through SQLite, at a cost that
-grows with the collection, so the store hands a filter to Chroma only when the nearest few thousand hold too
-few matches. One process owns an embedded store's folder (locking.py); several processes or machines share one
-store through a Chroma server (``chroma run --path DIR --port N``) and ``url="http://host:port"``.
+(records.py) and fetches the metadata of the n it keeps (recent hits are remembered: cache.py): Chroma's own
+filter goes through SQLite, at a cost that grows with the collection, so the store hands a filter to Chroma only
+when the nearest few thousand hold too few matches. One process owns an embedded store's folder (locking.py);
+several processes or machines share one store through a Chroma server (``chroma run --path DIR --port N``) and
+``url="http://host:port"``.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from urllib.parse import urlparse
 import numpy as np
 
 from fashion_ai.catalog import CatalogItem
+from fashion_ai.catalog.cache import RecordCache
 from fashion_ai.catalog.failures import check_room, plain_failure
 from fashion_ai.catalog.filters import build_where, chroma_where, color_flag, combine_where, compile_where
 from fashion_ai.catalog.hnsw import SPACE, IndexSettings, build_differences, built_with
@@ -83,6 +85,7 @@ class CatalogStore:
         self._write_lock = threading.RLock()
         self._url = url
         self._lock_key = ""
+        self._cache = RecordCache()
         self._planner = FilterPlanner(self.count, lambda limit, offset: self._read(
             lambda col: col.get(include=[], limit=limit, offset=offset)["ids"], "searching"))
         client_settings = Settings(anonymized_telemetry=False)
@@ -230,7 +233,7 @@ class CatalogStore:
             found = list(zip(result["ids"][0], result["distances"][0], strict=True))
             hits = []
             for rid, dist in found:
-                if passes(parse_record_id(rid)[1]):
+                if passes(self._cache.facets(rid)):
                     hits.append((rid, dist))
                     if len(hits) == n:
                         break
@@ -245,10 +248,22 @@ class CatalogStore:
         hits = hits[:n]
         if not hits:
             return [], True
-        got = self._read(lambda col: col.get(ids=[rid for rid, _ in hits], include=["metadatas"]), "searching")
-        metas = {rid: meta for rid, meta in zip(got["ids"], got["metadatas"] or [], strict=False) if meta is not None}
-        return ([(metadata_to_item(metas[rid]), 1.0 - float(dist)) for rid, dist in hits if rid in metas],
-                len(metas) == len(hits))
+        items = self._items_of([rid for rid, _ in hits])
+        return [(items[rid], 1.0 - float(dist)) for rid, dist in hits if rid in items], len(items) == len(hits)
+
+    def _items_of(self, records: list[str]) -> dict[str, CatalogItem]:
+        """The items of these records: remembered ones, the rest in one get (a record being deleted has none)."""
+        collection = self._collection
+        items = self._cache.items(collection.id.hex, records)
+        missing = [rid for rid in records if rid not in items]
+        if missing:
+            got = self._read(lambda col: col.get(ids=missing, include=["metadatas"]), "searching")
+            fetched = {rid: metadata_to_item(meta) for rid, meta in zip(got["ids"], got["metadatas"] or [],
+                                                                         strict=False) if meta is not None}
+            if self._collection is collection:  # not a rebuilt one's items under the old collection's name
+                self._cache.remember(collection.id.hex, fetched)
+            items.update(fetched)
+        return items
 
     def _knn(self, vector: np.ndarray, n: int, include: list[str], where: dict | None = None) -> dict:
         def ask(col: Any) -> dict:
@@ -360,11 +375,14 @@ class CatalogStore:
                 # An item whose facets changed has a new record id: its old record goes.
                 self._check_room(len(chunk), vectors.shape[1])
                 stale = sorted(set(self._record_ids_of([item.id for item in chunk])) - set(records))
-                if stale:
-                    self._call(lambda stale=stale: self._collection.delete(ids=stale), "indexing")
-                self._call(lambda chunk=chunk, start=start, records=records: self._collection.upsert(
-                    ids=records, embeddings=vectors[start:start + len(chunk)],
-                    metadatas=[item_to_metadata(item, clear_absent=True) for item in chunk]), "indexing")
+                try:
+                    if stale:
+                        self._call(lambda stale=stale: self._collection.delete(ids=stale), "indexing")
+                    self._call(lambda chunk=chunk, start=start, records=records: self._collection.upsert(
+                        ids=records, embeddings=vectors[start:start + len(chunk)],
+                        metadatas=[item_to_metadata(item, clear_absent=True) for item in chunk]), "indexing")
+                finally:  # searches read the new metadata from now on, even of a batch half written
+                    self._cache.forget(item.id for item in chunk)
 
     def reset(self) -> None:
         """Drop every item: delete the collection and create it again, empty."""
@@ -375,6 +393,7 @@ class CatalogStore:
             except Exception as exc:  # absent collection: chromadb raises NotFoundError or ValueError by version
                 logger.debug("nothing to delete for %r: %s", self.name, exc)
             self._collection = self._open()
+            self._cache.forget()
 
     def staging(self) -> CatalogStore:
         """An empty store beside this one (``<name>-next``) to build a new index in while this one serves;
