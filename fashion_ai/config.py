@@ -25,6 +25,8 @@ DEFAULT_EXTRACTOR = "auto"
 EXTRACTORS = ("auto", "paligemma", "clip")
 DEFAULT_DECODING = "constrained"
 DECODINGS = ("constrained", "free")
+DEFAULT_MODEL_WORKER = "auto"
+MODEL_WORKERS = ("auto", "process", "inline")
 DEFAULT_DEMO_EXTRACTOR_DIR = str(ASSETS_DIR / "models" / "extractor")
 DEFAULT_DEMO_EMBEDDER_DIR = str(ASSETS_DIR / "models" / "embedder")
 DEFAULT_CATALOG_DIR = str(ASSETS_DIR / "catalog")
@@ -67,6 +69,10 @@ class AppConfig:
     decoding: str = field(default=DEFAULT_DECODING, metadata={"help": "constrained (every value from the schema, "
                                                                       "JSON that always parses, unsure fields left "
                                                                       "out) or free (greedy generation, repaired)"})
+    model_worker: str = field(default=DEFAULT_MODEL_WORKER, metadata={
+        "help": "where the PaliGemma extractor runs: process (a child process at a lower CPU priority, so searches "
+                "never wait behind a photo), inline (the app's process), or auto (process, except on ZeroGPU, whose "
+                "GPU is attached to the app's own calls)"})
     clip_id: str = field(default=DEFAULT_CLIP_ID, metadata={"help": "hub CLIP checkpoint (hub profile)"})
     text_model_id: str = field(default=DEFAULT_TEXT_MODEL_ID, metadata={
         "help": "sentence-transformers model that reads shoppers' words and item texts (hub profile; the demo "
@@ -112,7 +118,7 @@ class AppConfig:
                 raise ValueError(f"{name} must be positive (set {ENV_PREFIX}{name.upper()})")
         if not 0 <= self.port <= 65535:
             raise ValueError(f"port must be between 1 and 65535, or 0 for the platform's (set {ENV_PREFIX}PORT)")
-        for name, allowed in (("extractor", EXTRACTORS), ("decoding", DECODINGS)):
+        for name, allowed in (("extractor", EXTRACTORS), ("decoding", DECODINGS), ("model_worker", MODEL_WORKERS)):
             value = getattr(self, name).strip().lower()
             if value not in allowed:
                 raise ValueError(f"{name} must be one of {', '.join(allowed)}, not {value!r} "

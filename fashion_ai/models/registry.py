@@ -175,6 +175,11 @@ class ModelRegistry:
             available = self.profiles.available if self.config.profile == "auto" else (lambda ref: True)
 
             def loader(config: AppConfig, source: str) -> Extractor:
+                from fashion_ai.models.worker import ExtractorProcess, use_worker
+
+                if use_worker(config):
+                    return ExtractorProcess(config, source, {ref: available(ref) for refs in
+                                                             paligemma_alternatives(config) for ref in refs})
                 return load_paligemma_extractor(config, source, available)
         return self._load("extractor", alternatives, lambda source: loader(self.config, source))
 

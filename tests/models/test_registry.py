@@ -42,7 +42,8 @@ def test_hub_profile_loads_base_plus_adapter_and_logs_precision_and_memory(tiny_
     apply_lora(base, r=4, alpha=8, targets=["q_proj", "v_proj"]).save_pretrained(tmp_path / "adapter")
     processor.save_pretrained(tmp_path / "adapter")  # pushed beside the adapter, as train_space.py push does
     config = AppConfig(profile="hub", paligemma_id=str(tiny_paligemma_dir), adapter_id=str(tmp_path / "adapter"),
-                       clip_id=str(tiny_clip_dir), load_in_4bit=True, extractor="paligemma")
+                       clip_id=str(tiny_clip_dir), load_in_4bit=True, extractor="paligemma",
+                       model_worker="inline")  # the model is inspected here, in this process
     caplog.set_level("INFO", logger="fashion_ai.models")
     registry = ModelRegistry(config)
     extractor, embedder = registry.extractor(), registry.embedder()
@@ -60,7 +61,8 @@ def test_hub_profile_loads_base_plus_adapter_and_logs_precision_and_memory(tiny_
 
 
 def test_without_an_adapter_the_mix_checkpoint_answers_zero_shot(tiny_paligemma_dir, tiny_clip_dir):
-    config = AppConfig(profile="hub", mix_id=str(tiny_paligemma_dir), clip_id=str(tiny_clip_dir), extractor="paligemma")
+    config = AppConfig(profile="hub", mix_id=str(tiny_paligemma_dir), clip_id=str(tiny_clip_dir), extractor="paligemma",
+                       model_worker="inline")
     registry = ModelRegistry(config)
     assert isinstance(registry.extractor(), QuestionExtractor)
     assert registry.serving()[-1].line() == f"Attributes: {tiny_paligemma_dir} (zero-shot)"

@@ -1,0 +1,133 @@
+"""The PaliGemma extractor in a process of its own, so searches never wait behind a photo.
+
+A decode loop is Python between small tensor ops: in the app's process it holds the GIL nearly all the time, and
+every search thread (embed a few words, ask the index: milliseconds of work) waits its turn for it, 5 ms at a time.
+Spawned (safe with CUDA) and at a lower CPU priority, the model gets an interpreter of its own; the app's process
+keeps the words model, the index and the web server. A child that dies (killed, out of memory) is said in one plain
+message and a new one starts with the next photo.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from fashion_ai.config import AppConfig
+from fashion_ai.errors import ModelUnavailableError
+from fashion_ai.profiles import ModelRef
+
+if TYPE_CHECKING:
+    from fashion_ai.models.extraction import Extraction, Extractor
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+MODEL_NICENESS = 10  # below the web server's priority: on a shared CPU, a search goes first
+STOPPED = ("The attribute model's process stopped ({why}); a new one starts with the next photo. Please try again "
+           "in a moment.")
+
+# The child's own state: a worker process serves one extractor, loaded by its first call (set by _start).
+_settings: tuple[AppConfig, str, dict[ModelRef, bool]] | None = None
+_extractor: Extractor | None = None
+
+
+def use_worker(config: AppConfig, environ: dict[str, str] | None = None) -> bool:
+    """Whether the PaliGemma extractor runs in a child process: as configured; auto is yes except on ZeroGPU."""
+    if config.model_worker != "auto":
+        return config.model_worker == "process"
+    environ = os.environ if environ is None else environ
+    return environ.get("SPACES_ZERO_GPU", "").strip().lower() not in ("1", "true", "yes")
+
+
+@dataclass
+class RemoteModel:
+    """What the app's process knows of the model in the child: its one-line summary."""
+
+    fashion_ai_summary: str
+
+
+class ExtractorProcess:
+    """An extractor served by a spawned child process: the same extract(), the model loaded over there."""
+
+    def __init__(self, config: AppConfig, source: str, available: dict[ModelRef, bool]):
+        self._settings = (config, source, available)
+        self._lock = threading.Lock()
+        self._pool: ProcessPoolExecutor | None = None
+        try:
+            self.name, summary, pid = self._call(_describe)  # loads it now: a model that will not load says so here
+        except Exception:
+            self.close()
+            raise
+        self.model = RemoteModel(f"{summary}; in worker process {pid}")
+        logger.info("attribute model %s serves from process %d", self.name, pid)
+
+    def extract(self, image) -> Extraction:
+        """The garments in a photo, read in the child process."""
+        return self._call(_extract, image)
+
+    def pid(self) -> int:
+        """The child's process id (a new child starts if none runs)."""
+        return self._call(os.getpid)
+
+    def close(self) -> None:
+        """Stop the child process (a later call starts a new one)."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _executor(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                                                 initializer=_start, initargs=self._settings)
+            return self._pool
+
+    def _call(self, fn: Callable[..., T], *args: Any) -> T:
+        pool = self._executor()
+        try:
+            return pool.submit(fn, *args).result()
+        except BrokenProcessPool as exc:
+            with self._lock:
+                if self._pool is pool:
+                    self._pool = None
+            pool.shutdown(wait=False, cancel_futures=True)
+            logger.error("the attribute model's process stopped: %s", exc)
+            raise ModelUnavailableError(STOPPED.format(why="it ended unexpectedly, e.g. killed or out of memory")) from exc
+
+
+# --------------------------------------------------------------------------------------------- in the child
+def _start(config: AppConfig, source: str, available: dict[ModelRef, bool]) -> None:
+    global _settings
+    _settings = (config, source, available)
+    if hasattr(os, "nice"):
+        os.nice(MODEL_NICENESS)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s[worker]: %(message)s")
+
+
+def _model() -> Extractor:
+    global _extractor
+    if _extractor is None:
+        from fashion_ai.models.registry import load_paligemma_extractor
+
+        if _settings is None:
+            raise RuntimeError("the worker process was not started with its settings")
+        config, source, available = _settings
+        _extractor = load_paligemma_extractor(config, source, lambda ref: available.get(ref, False))
+    return _extractor
+
+
+def _describe() -> tuple[str, str, int]:
+    extractor = _model()
+    return extractor.name, getattr(extractor.model, "fashion_ai_summary", ""), os.getpid()
+
+
+def _extract(image) -> Extraction:
+    return _model().extract(image)
