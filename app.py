@@ -10,6 +10,7 @@ turns shoppers' clicks into library calls and library errors into plain messages
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from typing import Any
 
@@ -80,6 +81,9 @@ def launch(demo: gr.Blocks, config: AppConfig, **overrides: Any):
     The address is passed explicitly (launch's arguments beat Gradio's variables), so it is resolved here in the
     platform's favour: see fashion_ai.config.listen_address."""
     host, port = listen_address(config)
+    # Gradio asks matplotlib for its backend around every event; left to choose, matplotlib imports pyplot to
+    # answer, which held the first event after start for 0.9 s in the event loop, every shopper's call behind it.
+    os.environ.setdefault("MPLBACKEND", "agg")
     kwargs: dict[str, Any] = dict(
         server_name=host, server_port=port, max_file_size=f"{config.max_upload_mb}mb",
         theme=gr.themes.Soft(primary_hue="rose", secondary_hue="slate"), css=CSS,
