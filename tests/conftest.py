@@ -59,6 +59,7 @@ def live_app() -> Iterator[LiveApp]:
             yield LiveApp(url=demo.local_url, config=config, catalog_dir=Path(config.catalog_dir), demo=demo)
         finally:
             demo.close()
+            demo.service.models.close()  # the model's worker process
 
 
 @pytest.fixture(scope="session")

@@ -95,7 +95,20 @@ def describe_model(model: torch.nn.Module, quant: Any, device: str) -> str:
     if str(device).startswith("cuda") and cuda_available():
         memory += (f", CUDA allocated {torch.cuda.memory_allocated() / 2**20:,.0f} MiB "
                    f"(peak {torch.cuda.max_memory_allocated() / 2**20:,.0f} MiB)")
-    memory += f", process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB"
+    memory += f", process peak RSS {peak_rss_mib():,.0f} MiB"
     return f"{precision} on {device}; {memory}"
+
+
+def peak_rss_mib() -> float:
+    """This process's peak resident memory: Linux's VmHWM where there is one (ru_maxrss also counts what a spawned
+    process's fork held before it ran Python anew: a model worker would report its parent's peak), else rusage."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

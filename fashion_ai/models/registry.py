@@ -196,6 +196,12 @@ class ModelRegistry:
                 self._serving["extractor"] = Serving("extractor", search.source, name, search.why_not_hub)
             return self._models["extractor"]
 
+    def close(self) -> None:
+        """Stop what runs beside this process (the extractor's worker); a later call starts it again."""
+        for model in list(self._models.values()):
+            if hasattr(model, "close"):
+                model.close()
+
     @property
     def embedder_source(self) -> str:
         """hub or demo: the embedder that serves (loaded now if it was not): the catalog index follows it."""
