@@ -371,6 +371,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"building {count} items in batches of {store._max_batch} ...", flush=True)
             spent = build_both(store, raw, world, vectors, count, store._max_batch)
             report.update({f"{who}_build_items_per_s": round(count / seconds) for who, seconds in spent.items()})
+        if not url:  # the in-memory mirror for filters against the query (filled on first need in the app)
+            before, filling = rss_bytes(None), time.perf_counter()
+            store.fill_mirror()
+            report["store_mirror_fill_s"] = round(time.perf_counter() - filling, 1)
+            report["store_mirror_rss_bytes_per_item"] = round((rss_bytes(None) - before) / count)
         # 3. Queries, the store's and raw Chroma's in turn, query by query.
         for kind, wheres in kinds.items():
             raw_limit = args.queries if kind.startswith("unfiltered") else args.raw_filtered_queries
@@ -436,6 +441,9 @@ def print_table(report: dict) -> None:
     for what in ("server_rss_bytes_per_item_both_indexes", "server_disk_bytes_per_item_both_indexes"):
         if what in report:
             print(f"{what.replace('_', ' ')}: {report[what]}")
+    if "store_mirror_fill_s" in report:
+        print(f"store mirror: filled in {report['store_mirror_fill_s']} s, RSS "
+              f"{report['store_mirror_rss_bytes_per_item']} bytes per item")
     print(f"store count() p50: {report['store_count_ms']['p50_ms']} ms, is_empty() p50: "
           f"{report['store_is_empty_ms']['p50_ms']} ms")
 

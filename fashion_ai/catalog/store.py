@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlparse
@@ -27,6 +27,7 @@ from fashion_ai.catalog.failures import check_room, plain_failure
 from fashion_ai.catalog.filters import build_where, chroma_where, color_flag, combine_where, compile_where
 from fashion_ai.catalog.hnsw import SPACE, IndexSettings, build_differences, built_with
 from fashion_ai.catalog.locking import lock_folder, unlock_folder
+from fashion_ai.catalog.mirror import VectorMirror
 from fashion_ai.catalog.planning import FilterPlanner, first_fetch, next_fetch
 from fashion_ai.catalog.records import (
     ITEM_ID_KEY,
@@ -86,6 +87,7 @@ class CatalogStore:
         self._url = url
         self._lock_key = ""
         self._cache = RecordCache()
+        self._mirror = VectorMirror()
         self._planner = FilterPlanner(self.count, lambda limit, offset: self._read(
             lambda col: col.get(include=[], limit=limit, offset=offset)["ids"], "searching"))
         client_settings = Settings(anonymized_telemetry=False)
@@ -195,7 +197,7 @@ class CatalogStore:
                     return False
                 if current.id == collection.id:
                     return False
-                self._collection = self._open(create=False)
+                self._collection, self._mirror = self._open(create=False), VectorMirror()
                 logger.info("the index %r at %s was rebuilt elsewhere; reading the new one", self.name, self.location)
                 return True
             return False
@@ -239,6 +241,10 @@ class CatalogStore:
                         break
             if len(hits) >= n or len(found) < fetch:  # enough, or every item was seen
                 break
+            mirror = self._mirrored()
+            if mirror is not None:  # too few among the neighbours: exact search over the filter's matches
+                hits = mirror.search(vector, n, where)
+                break
             plan = plan or self._planner.plan(where)
             next_round = next_fetch(plan, fetch, len(found), len(hits), n)
             if next_round is None:
@@ -281,6 +287,42 @@ class CatalogStore:
                 raise IndexMissingError(f"the catalog index {self.name!r} holds embeddings of another size than "
                                         f"the loaded embedder's: {REBUILD_HINT}.") from exc
             raise
+
+    def fill_mirror(self, timeout: float | None = None) -> bool:
+        """Fill the in-memory mirror now (it fills on first need otherwise); whether it is ready within timeout.
+        A server's store never mirrors (False)."""
+        self._mirrored()
+        return not self._url and self._mirror.ready.wait(timeout)
+
+    def _mirrored(self) -> VectorMirror | None:
+        """The mirror when it is filled; None (and filling begins, in the background) otherwise, or always for a
+        server's store, which other processes write to."""
+        mirror = self._mirror
+        if self._url or mirror.ready.is_set():
+            return None if self._url else mirror
+        if mirror.claim():
+            threading.Thread(target=self._fill, args=(mirror,), daemon=True, name="mirror-fill").start()
+        return None
+
+    def _fill(self, mirror: VectorMirror) -> None:
+        """Read every record into the mirror, writes held back meanwhile (searches go on)."""
+        try:
+            with self._write_lock:
+                mirror.fill(self._pages(mirror), total=self.count())
+            logger.info("mirrored %d records of %r for filters against the query", len(mirror), self.name)
+        except Exception as exc:  # the old path keeps serving; the next search against a filter tries again
+            logger.warning("could not mirror the catalog %r: %s", self.name, exc)
+            mirror.release()
+
+    def _pages(self, mirror: VectorMirror) -> Iterator[tuple[list[str], np.ndarray]]:
+        offset = 0
+        while mirror is self._mirror:  # a rebuilt collection swapped in meanwhile: this mirror is dropped anyway
+            got = self._read(lambda col, offset=offset: col.get(include=["embeddings"], limit=self._max_batch,
+                                                                 offset=offset), "mirroring the catalog")
+            yield got["ids"], np.asarray(got["embeddings"], dtype=np.float32)
+            if len(got["ids"]) < self._max_batch:
+                return
+            offset += self._max_batch
 
     def _query_chroma_filtered(self, vector: np.ndarray, n: int, where: dict) -> tuple[list, bool]:
         return _scored(self._knn(vector, n, ["metadatas", "distances"], where=chroma_where(where)))
@@ -361,9 +403,11 @@ class CatalogStore:
             for start in range(0, len(items), self._max_batch):
                 chunk = items[start:start + self._max_batch]
                 self._check_room(len(chunk), vectors.shape[1])
-                self._call(lambda chunk=chunk, start=start: self._collection.add(
-                    ids=[record_id(item) for item in chunk], embeddings=vectors[start:start + len(chunk)],
+                records = [record_id(item) for item in chunk]
+                self._call(lambda chunk=chunk, start=start, records=records: self._collection.add(
+                    ids=records, embeddings=vectors[start:start + len(chunk)],
                     metadatas=[item_to_metadata(item) for item in chunk]), "indexing")
+                self._mirror.apply(records, vectors[start:start + len(chunk)], replace=False)
 
     def upsert(self, items: Sequence[CatalogItem], embeddings: np.ndarray) -> None:
         """Insert or replace items with their image embeddings (one row per item), in batches Chroma accepts."""
@@ -378,9 +422,11 @@ class CatalogStore:
                 try:
                     if stale:
                         self._call(lambda stale=stale: self._collection.delete(ids=stale), "indexing")
+                        self._mirror.apply([], vectors[:0], removed=stale)
                     self._call(lambda chunk=chunk, start=start, records=records: self._collection.upsert(
                         ids=records, embeddings=vectors[start:start + len(chunk)],
                         metadatas=[item_to_metadata(item, clear_absent=True) for item in chunk]), "indexing")
+                    self._mirror.apply(records, vectors[start:start + len(chunk)])
                 finally:  # searches read the new metadata from now on, even of a batch half written
                     self._cache.forget(item.id for item in chunk)
 
@@ -392,7 +438,7 @@ class CatalogStore:
                 logger.info("deleted collection %r at %s", self.name, self.location)
             except Exception as exc:  # absent collection: chromadb raises NotFoundError or ValueError by version
                 logger.debug("nothing to delete for %r: %s", self.name, exc)
-            self._collection = self._open()
+            self._collection, self._mirror = self._open(), VectorMirror()
             self._cache.forget()
 
     def staging(self) -> CatalogStore:
@@ -411,7 +457,7 @@ class CatalogStore:
             retired = f"{self.name}-old-{int(time.time() * 1000)}"
             self._call(lambda: old.modify(name=retired), "swapping in the rebuilt index")
             self._call(lambda: new.modify(name=self.name), "swapping in the rebuilt index")
-            self._collection, self.stale_settings = new, staging.stale_settings
+            self._collection, self.stale_settings, self._mirror = new, staging.stale_settings, VectorMirror()
             self._call(lambda: self.client.delete_collection(retired), "dropping the old index")
             logger.info("swapped in the rebuilt index %r at %s (%d items)", self.name, self.location, new.count())
         staging.close()

@@ -19,6 +19,7 @@ from chromadb.config import Settings
 from fashion_ai.catalog import CatalogItem, planning
 from fashion_ai.catalog.filters import build_where, chroma_where, combine_where, compile_where
 from fashion_ai.catalog.hnsw import IndexSettings, built_with
+from fashion_ai.catalog.mirror import VectorMirror
 from fashion_ai.catalog.records import Facets, item_to_metadata, metadata_to_item, parse_record_id, record_id
 from fashion_ai.catalog.store import CatalogStore
 from fashion_ai.config import PROJECT_ROOT
@@ -120,17 +121,31 @@ def test_filtered_queries_match_chromas_own_filter_exactly(shop, where, monkeypa
               for rid, d in zip(raw["ids"][0], raw["distances"][0])]
     assert [(item.id, score) for item, score in store.query(vector, 30, where)] == wanted
     assert [(item.id, score) for item, score in store.query(vector, 300, where)][:30] == wanted
+    # Too few among the neighbours read: the store's in-memory mirror answers (exact search over the filter's
+    # matches) once it is filled, and Chroma's own filter until then (and always for a server's store).
     fallbacks = []
     original = CatalogStore._query_chroma_filtered
     monkeypatch.setattr(CatalogStore, "_query_chroma_filtered",
-                        lambda self, *args: fallbacks.append(1) or original(self, *args))
+                        lambda self, *args: fallbacks.append("chroma") or original(self, *args))
+    original_search = VectorMirror.search
+    monkeypatch.setattr(VectorMirror, "search", lambda self, *args: fallbacks.append("mirror") or
+                        original_search(self, *args))
     for name in ("MAX_FETCH", "MIN_FETCH_LIMIT"):
-        monkeypatch.setattr(planning, name, 40)  # too few neighbours may be read: Chroma filters
+        monkeypatch.setattr(planning, name, 40)  # too few neighbours may be read
     monkeypatch.setattr(store, "settings", IndexSettings(ef_search=20))
+    nearest = store._collection.query(query_embeddings=vector[None], n_results=40, include=[])["ids"][0]
+    too_few = sum(passes(parse_record_id(rid)[1]) for rid in nearest) < 30
+    with pytest.MonkeyPatch.context() as unmirrored:
+        unmirrored.setattr(store, "_mirrored", lambda: None)
+        got = store.query(vector, 30, where)
+    assert [(item.id, score) for item, score in got] == wanted
+    assert fallbacks == (["chroma"] if too_few else [])
+    store._mirrored()  # starts filling it, if it was not
+    assert store._mirror.ready.wait(30)
+    fallbacks.clear()
     got = store.query(vector, 30, where)
     assert [(item.id, score) for item, score in got] == wanted
-    nearest = store._collection.query(query_embeddings=vector[None], n_results=40, include=[])["ids"][0]
-    assert bool(fallbacks) == (sum(passes(parse_record_id(rid)[1]) for rid in nearest) < 30)
+    assert fallbacks == (["mirror"] if too_few else [])
     assert all(item == by_id[item.id] for item, _ in got)
 
 
