@@ -13,13 +13,16 @@ and reaches the mirror. A store shared through a Chroma server has other writers
 
 from __future__ import annotations
 
+import logging
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
 from fashion_ai.catalog.filters import compile_where
 from fashion_ai.catalog.records import Facets, parse_record_id
+
+logger = logging.getLogger(__name__)
 
 _BLANK = Facets("", "", (), "", None)
 _COLOUR_KEYS = ("colors",)
@@ -55,6 +58,33 @@ class VectorMirror:
     def release(self) -> None:
         with self._lock:
             self._started = False
+
+    def fill_in_background(self, read_page: Callable[[int], tuple[list[str], np.ndarray]], page: int,
+                           count: Callable[[], int], lock: threading.RLock, name: str) -> None:
+        """Fill it in a thread of its own, unless one is at it: pages of `page` records read by offset under `lock`
+        (the store's write lock: no write lands between two pages); on failure the next call tries again."""
+        if self.claim():
+            threading.Thread(target=self._fill_from, args=(read_page, page, count, lock, name), daemon=True,
+                             name="mirror-fill").start()
+
+    def _fill_from(self, read_page: Callable[[int], tuple[list[str], np.ndarray]], page: int,
+                   count: Callable[[], int], lock: threading.RLock, name: str) -> None:
+        def pages() -> Iterator[tuple[list[str], np.ndarray]]:
+            offset = 0
+            while True:
+                ids, vectors = read_page(offset)
+                yield ids, vectors
+                if len(ids) < page:
+                    return
+                offset += page
+
+        try:
+            with lock:
+                self.fill(pages(), total=count())
+            logger.info("mirrored %d records of %r for filters against the query", len(self), name)
+        except Exception as exc:  # the store's other paths keep serving; the next filtered search tries again
+            logger.warning("could not mirror the catalog %r: %s", name, exc)
+            self.release()
 
     def fill(self, pages: Iterable[tuple[Sequence[str], np.ndarray]], total: int = 0) -> None:
         """Take every record (pages of ids and vectors, read while no write can happen; `total` of them expected,

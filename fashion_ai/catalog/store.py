@@ -2,9 +2,11 @@
 
 Queries run concurrently (Chroma is thread-safe in one process and releases the GIL while it searches); writes
 take a lock. A filtered query asks Chroma for ids and distances only, filters by the facets the record ids carry
-(records.py) and fetches the metadata of the n it keeps (recent hits are remembered: cache.py): Chroma's own
-filter goes through SQLite, at a cost that grows with the collection, so the store hands a filter to Chroma only
-when the nearest few thousand hold too few matches. One process owns an embedded store's folder (locking.py);
+(records.py) and fetches the metadata of the n it keeps (recent hits are remembered: cache.py). When the nearest
+hold too few matches (a filter against the query), an embedded store searches its in-memory mirror of every
+record exactly (mirror.py); until that is filled, and always for a server's store, it reads on or hands the filter
+to Chroma, whose own filter goes through SQLite at a cost that grows with the collection (planning.py). One
+process owns an embedded store's folder (locking.py);
 several processes or machines share one store through a Chroma server (``chroma run --path DIR --port N``) and
 ``url="http://host:port"``.
 """
@@ -14,7 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlparse
@@ -27,14 +29,13 @@ from fashion_ai.catalog.failures import check_room, plain_failure
 from fashion_ai.catalog.filters import build_where, chroma_where, color_flag, combine_where, compile_where
 from fashion_ai.catalog.hnsw import SPACE, IndexSettings, build_differences, built_with
 from fashion_ai.catalog.locking import lock_folder, unlock_folder
+from fashion_ai.catalog.lookups import ItemLookups
 from fashion_ai.catalog.mirror import VectorMirror
 from fashion_ai.catalog.planning import FilterPlanner, first_fetch, next_fetch
 from fashion_ai.catalog.records import (
-    ITEM_ID_KEY,
     ITEM_SCHEMA_VERSION,
     item_to_metadata,
     metadata_to_item,
-    parse_record_id,
     record_id,
 )
 from fashion_ai.config import DEFAULT_DATA_DIR
@@ -61,7 +62,7 @@ def _scored(result: dict) -> tuple[list[tuple[CatalogItem, float]], bool]:
         all(meta is not None for meta, _ in pairs)
 
 
-class CatalogStore:
+class CatalogStore(ItemLookups):
     """Catalog items and their image embeddings in one Chroma collection (cosine space).
 
     Thread-safe inside one process. An embedded store's folder is locked for one process; share a store between
@@ -300,86 +301,16 @@ class CatalogStore:
         mirror = self._mirror
         if self._url or mirror.ready.is_set():
             return None if self._url else mirror
-        if mirror.claim():
-            threading.Thread(target=self._fill, args=(mirror,), daemon=True, name="mirror-fill").start()
+        mirror.fill_in_background(self._page, self._max_batch, self.count, self._write_lock, self.name)
         return None
 
-    def _fill(self, mirror: VectorMirror) -> None:
-        """Read every record into the mirror, writes held back meanwhile (searches go on)."""
-        try:
-            with self._write_lock:
-                mirror.fill(self._pages(mirror), total=self.count())
-            logger.info("mirrored %d records of %r for filters against the query", len(mirror), self.name)
-        except Exception as exc:  # the old path keeps serving; the next search against a filter tries again
-            logger.warning("could not mirror the catalog %r: %s", self.name, exc)
-            mirror.release()
-
-    def _pages(self, mirror: VectorMirror) -> Iterator[tuple[list[str], np.ndarray]]:
-        offset = 0
-        while mirror is self._mirror:  # a rebuilt collection swapped in meanwhile: this mirror is dropped anyway
-            got = self._read(lambda col, offset=offset: col.get(include=["embeddings"], limit=self._max_batch,
-                                                                 offset=offset), "mirroring the catalog")
-            yield got["ids"], np.asarray(got["embeddings"], dtype=np.float32)
-            if len(got["ids"]) < self._max_batch:
-                return
-            offset += self._max_batch
+    def _page(self, offset: int) -> tuple[list[str], np.ndarray]:
+        got = self._read(lambda col: col.get(include=["embeddings"], limit=self._max_batch, offset=offset),
+                         "mirroring the catalog")
+        return got["ids"], np.asarray(got["embeddings"], dtype=np.float32)
 
     def _query_chroma_filtered(self, vector: np.ndarray, n: int, where: dict) -> tuple[list, bool]:
         return _scored(self._knn(vector, n, ["metadatas", "distances"], where=chroma_where(where)))
-
-    def _record_ids_of(self, ids: Sequence[str]) -> list[str]:
-        """The record ids of the items with these ids (at most one batch of them)."""
-        return self._read(lambda col: col.get(where={ITEM_ID_KEY: {"$in": list(ids)}}, include=[])["ids"],
-                          "reading the catalog")
-
-    def existing_ids(self, ids: Sequence[str]) -> set[str]:
-        """The subset of ids already in the store."""
-        wanted = set(ids)
-        if not wanted:
-            return set()
-        if len(wanted) > self._max_batch:  # many: read every record id once rather than batch by batch
-            records = self._read(lambda col: col.get(include=[])["ids"], "reading the catalog")
-        else:
-            records = self._record_ids_of(sorted(wanted))
-        return {parse_record_id(rid)[0] for rid in records} & wanted
-
-    def _get_by_item_ids(self, ids: Sequence[str], include: list[str]) -> list[dict]:
-        """Chroma's get() answers for the records of these item ids, a batch at a time (unknown ids find none)."""
-        unique = list(dict.fromkeys(ids))
-        return [self._read(lambda col, chunk=unique[start:start + self._max_batch]: col.get(
-                    where={ITEM_ID_KEY: {"$in": chunk}}, include=include), "reading the catalog")
-                for start in range(0, len(unique), self._max_batch)]
-
-    def get_items(self, ids: Sequence[str]) -> list[CatalogItem]:
-        """The stored items with these ids, in the order asked; unknown ids are left out."""
-        by_id = {item.id: item for got in self._get_by_item_ids(ids, ["metadatas"])
-                 for item in map(metadata_to_item, got["metadatas"])}
-        return [by_id[i] for i in dict.fromkeys(ids) if i in by_id]
-
-    def embeddings(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
-        """The stored vectors of the items with these ids (unknown ids are left out)."""
-        return {str(meta[ITEM_ID_KEY]): np.asarray(vector, dtype=np.float32)
-                for got in self._get_by_item_ids(ids, ["metadatas", "embeddings"])
-                for meta, vector in zip(got["metadatas"], got["embeddings"], strict=True)}
-
-    def get_where(self, where: dict | None, limit: int = 1000) -> list[CatalogItem]:
-        """Up to `limit` stored items that pass the filter, unranked (Chroma's own filter: for rare look-ups)."""
-        got = self._read(lambda col: col.get(where=chroma_where(where) if where else None, limit=limit,
-                                             include=["metadatas"]), "reading the catalog")
-        return [metadata_to_item(meta) for meta in got["metadatas"]]
-
-    def all_items(self) -> list[CatalogItem]:
-        """Every stored item, sorted by id."""
-        items: list[CatalogItem] = []
-        offset = 0
-        while True:
-            got = self._read(lambda col, offset=offset: col.get(limit=self._max_batch, offset=offset,
-                                                                 include=["metadatas"]), "reading the catalog")
-            items.extend(metadata_to_item(meta) for meta in got["metadatas"])
-            if len(got["ids"]) < self._max_batch:
-                break
-            offset += self._max_batch
-        return sorted(items, key=lambda item: item.id)
 
     # ------------------------------------------------------------------------------------------- writes
     def _check(self, items: Sequence[CatalogItem], embeddings: np.ndarray) -> np.ndarray:

@@ -1,0 +1,78 @@
+"""Reads of a catalog store by item id and of the whole catalog (rare next to searches): a part of CatalogStore."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+import numpy as np
+
+from fashion_ai.catalog.filters import chroma_where
+from fashion_ai.catalog.items import CatalogItem
+from fashion_ai.catalog.records import ITEM_ID_KEY, metadata_to_item, parse_record_id
+
+T = TypeVar("T")
+
+
+class ItemLookups:
+    """Look-ups by item id and whole-catalog reads, over the store's `_read` and Chroma's largest batch."""
+
+    _max_batch: int
+
+    def _read(self, fn: Callable[[Any], T], doing: str) -> T:
+        raise NotImplementedError
+
+    def _record_ids_of(self, ids: Sequence[str]) -> list[str]:
+        """The record ids of the items with these ids (at most one batch of them)."""
+        return self._read(lambda col: col.get(where={ITEM_ID_KEY: {"$in": list(ids)}}, include=[])["ids"],
+                          "reading the catalog")
+
+    def existing_ids(self, ids: Sequence[str]) -> set[str]:
+        """The subset of ids already in the store."""
+        wanted = set(ids)
+        if not wanted:
+            return set()
+        if len(wanted) > self._max_batch:  # many: read every record id once rather than batch by batch
+            records = self._read(lambda col: col.get(include=[])["ids"], "reading the catalog")
+        else:
+            records = self._record_ids_of(sorted(wanted))
+        return {parse_record_id(rid)[0] for rid in records} & wanted
+
+    def _get_by_item_ids(self, ids: Sequence[str], include: list[str]) -> list[dict]:
+        """Chroma's get() answers for the records of these item ids, a batch at a time (unknown ids find none)."""
+        unique = list(dict.fromkeys(ids))
+        return [self._read(lambda col, chunk=unique[start:start + self._max_batch]: col.get(
+                    where={ITEM_ID_KEY: {"$in": chunk}}, include=include), "reading the catalog")
+                for start in range(0, len(unique), self._max_batch)]
+
+    def get_items(self, ids: Sequence[str]) -> list[CatalogItem]:
+        """The stored items with these ids, in the order asked; unknown ids are left out."""
+        by_id = {item.id: item for got in self._get_by_item_ids(ids, ["metadatas"])
+                 for item in map(metadata_to_item, got["metadatas"])}
+        return [by_id[i] for i in dict.fromkeys(ids) if i in by_id]
+
+    def embeddings(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """The stored vectors of the items with these ids (unknown ids are left out)."""
+        return {str(meta[ITEM_ID_KEY]): np.asarray(vector, dtype=np.float32)
+                for got in self._get_by_item_ids(ids, ["metadatas", "embeddings"])
+                for meta, vector in zip(got["metadatas"], got["embeddings"], strict=True)}
+
+    def get_where(self, where: dict | None, limit: int = 1000) -> list[CatalogItem]:
+        """Up to `limit` stored items that pass the filter, unranked (Chroma's own filter: for rare look-ups)."""
+        got = self._read(lambda col: col.get(where=chroma_where(where) if where else None, limit=limit,
+                                             include=["metadatas"]), "reading the catalog")
+        return [metadata_to_item(meta) for meta in got["metadatas"]]
+
+    def all_items(self) -> list[CatalogItem]:
+        """Every stored item, sorted by id."""
+        items: list[CatalogItem] = []
+        offset = 0
+        while True:
+            got = self._read(lambda col, offset=offset: col.get(limit=self._max_batch, offset=offset,
+                                                                 include=["metadatas"]), "reading the catalog")
+            items.extend(metadata_to_item(meta) for meta in got["metadatas"])
+            if len(got["ids"]) < self._max_batch:
+                break
+            offset += self._max_batch
+        return sorted(items, key=lambda item: item.id)
+
