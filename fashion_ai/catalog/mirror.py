@@ -143,15 +143,16 @@ class VectorMirror:
     def search(self, vector: np.ndarray, n: int, where: dict) -> list[tuple[str, float]]:
         """The n records nearest to the vector among those that pass the filter: (record id, cosine distance)."""
         compile_where(where)  # a malformed filter says so, whatever the mirror holds
-        with self._lock:
+        with self._lock:  # the rows that pass; the arithmetic below runs unlocked (numpy lets go of the GIL)
             rows = np.flatnonzero(self._mask(where) & self._alive)
-            if not rows.size or n <= 0:
-                return []
-            similarity = self._vectors[rows] @ _unit(vector).reshape(-1)
-            k = min(n, rows.size)
-            best = np.argpartition(-similarity, k - 1)[:k]
-            best = best[np.argsort(-similarity[best], kind="stable")]
-            return [(self._ids[rows[i]], 1.0 - float(similarity[i])) for i in best]
+            vectors, ids = self._vectors, self._ids
+        if not rows.size or n <= 0:
+            return []
+        similarity = vectors[rows] @ _unit(vector).reshape(-1)
+        k = min(n, rows.size)
+        best = np.argpartition(-similarity, k - 1)[:k]
+        best = best[np.argsort(-similarity[best], kind="stable")]
+        return [(ids[rows[i]], 1.0 - float(similarity[i])) for i in best]
 
     def __len__(self) -> int:
         return int(self._alive.sum())
