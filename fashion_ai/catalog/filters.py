@@ -105,6 +105,11 @@ def _colour_term(key: str, op: str, wanted: Any, condition: Any) -> Predicate:
     return (lambda f: flag in f.colors) if positive else (lambda f: flag not in f.colors)
 
 
+def facet_of(key: str) -> str:
+    """The facet a clause on this key reads: colour flags and ``colors`` read the colours, other keys themselves."""
+    return "colors" if key == "colors" or key.startswith(_COLOR_FLAG) else key
+
+
 def _term(key: str, condition: Any) -> Predicate:
     if isinstance(condition, dict):
         if len(condition) != 1:
@@ -112,7 +117,7 @@ def _term(key: str, condition: Any) -> Predicate:
         (op, wanted), = condition.items()
     else:
         op, wanted = "$eq", condition
-    if key == "colors" or key.startswith(_COLOR_FLAG):
+    if facet_of(key) == "colors":
         return _colour_term(key, op, wanted, condition)
     if key not in _STRING_FACETS and key != "price":
         raise ValueError(f"the catalog store filters by {', '.join(_STRING_FACETS)}, colours and price, not {key!r}")

@@ -19,13 +19,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
-from fashion_ai.catalog.filters import compile_where
+from fashion_ai.catalog.filters import compile_where, facet_of
 from fashion_ai.catalog.records import Facets, parse_record_id
 
 logger = logging.getLogger(__name__)
 
 _BLANK = Facets("", "", (), "", None)
-_COLOUR_KEYS = ("colors",)
 
 
 def _unit(vectors: np.ndarray) -> np.ndarray:
@@ -44,8 +43,9 @@ class VectorMirror:
         self._ids: list[str] = []
         self._rows: dict[str, int] = {}
         self._facets: list[Facets] = []
-        self._vectors = np.zeros((0, 0), dtype=np.float32)
-        self._alive = np.zeros(0, dtype=bool)
+        self._buffer = np.zeros((0, 0), dtype=np.float32)  # room for more rows than there are
+        self._alive_buffer = np.zeros(0, dtype=bool)
+        self._vectors, self._alive = self._buffer, self._alive_buffer  # the rows there are
         self._columns: dict[str, tuple[np.ndarray, list]] = {}  # facet -> (code per row, distinct values)
         self._tables: dict[str, np.ndarray] = {}  # a clause -> whether each distinct value passes it
 
@@ -89,26 +89,9 @@ class VectorMirror:
     def fill(self, pages: Iterable[tuple[Sequence[str], np.ndarray]], total: int = 0) -> None:
         """Take every record (pages of ids and vectors, read while no write can happen; `total` of them expected,
         so the vectors go straight into one array) and become ready."""
-        ids: list[str] = []
-        vectors = np.zeros((0, 0), dtype=np.float32)
-        for page_ids, page in pages:
-            if not len(page_ids):
-                continue
-            page = _unit(page)
-            if len(ids) + len(page_ids) > len(vectors):  # the first page, or more records than expected
-                grown = np.empty((max(total, 2 * len(vectors), len(ids) + len(page_ids)), page.shape[1]),
-                                 dtype=np.float32)
-                if ids:
-                    grown[:len(ids)] = vectors[:len(ids)]
-                vectors = grown
-            vectors[len(ids):len(ids) + len(page_ids)] = page
-            ids.extend(page_ids)
         with self._lock:
-            self._ids = ids
-            self._rows = {rid: row for row, rid in enumerate(ids)}
-            self._facets = [parse_record_id(rid)[1] for rid in ids]
-            self._vectors = vectors[:len(ids)]
-            self._alive = np.ones(len(ids), dtype=bool)
+            for page_ids, page in pages:
+                self._append(list(page_ids), page, total)
             self._changed()
         self.ready.set()
 
@@ -123,22 +106,36 @@ class VectorMirror:
                 row = self._rows.pop(rid, None)
                 if row is not None:
                     self._alive[row] = False
-            fresh = []
-            for rid, vector in zip(records, _unit(vectors) if len(records) else [], strict=True):
+            fresh, fresh_vectors = [], []
+            for rid, vector in zip(records, _unit(vectors), strict=True):
                 row = self._rows.get(rid)
                 if row is None:
-                    fresh.append((rid, vector))
+                    fresh.append(rid)
+                    fresh_vectors.append(vector)
                 elif replace:
                     self._vectors[row] = vector
             if fresh:
-                start = len(self._ids)
-                self._ids.extend(rid for rid, _ in fresh)
-                self._rows.update((rid, start + k) for k, (rid, _) in enumerate(fresh))
-                self._facets.extend(parse_record_id(rid)[1] for rid, _ in fresh)
-                added = np.stack([vector for _, vector in fresh])
-                self._vectors = added if not len(self._vectors) else np.concatenate([self._vectors, added])
-                self._alive = np.concatenate([self._alive, np.ones(len(fresh), dtype=bool)])
+                self._append(fresh, np.stack(fresh_vectors))
             self._changed()
+
+    def _append(self, ids: list[str], vectors: np.ndarray, total: int = 0) -> None:
+        """New rows at the end (under the lock); the arrays grow by doubling, so a write never copies them all."""
+        if not ids:
+            return
+        size, needed = len(self._ids), len(self._ids) + len(ids)
+        if needed > len(self._buffer):
+            grown = np.empty((max(total, 2 * len(self._buffer), needed), vectors.shape[1]), dtype=np.float32)
+            grown[:size] = self._buffer[:size] if size else 0.0
+            alive = np.zeros(len(grown), dtype=bool)
+            alive[:size] = self._alive
+            self._buffer, self._alive_buffer = grown, alive
+        self._buffer[size:needed] = _unit(vectors)
+        self._alive_buffer[size:needed] = True
+        self._rows.update((rid, size + k) for k, rid in enumerate(ids))
+        self._ids.extend(ids)
+        self._facets.extend(parse_record_id(rid)[1] for rid in ids)
+        # Views of the live rows: a search holding the old ones (or the old arrays, once grown) reads consistently.
+        self._vectors, self._alive = self._buffer[:needed], self._alive_buffer[:needed]
 
     def search(self, vector: np.ndarray, n: int, where: dict) -> list[tuple[str, float]]:
         """The n records nearest to the vector among those that pass the filter: (record id, cosine distance)."""
@@ -175,7 +172,7 @@ class VectorMirror:
         if key in ("$and", "$or"):
             parts = [self._mask(part) for part in value]
             return np.logical_and.reduce(parts) if key == "$and" else np.logical_or.reduce(parts)
-        name = "colors" if key in _COLOUR_KEYS or key.startswith("color_") else key
+        name = facet_of(key)
         codes, values = self._column(name)
         clause = repr(where)
         if clause not in self._tables:

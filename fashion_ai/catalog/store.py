@@ -6,9 +6,8 @@ take a lock. A filtered query asks Chroma for ids and distances only, filters by
 hold too few matches (a filter against the query), an embedded store searches its in-memory mirror of every
 record exactly (mirror.py); until that is filled, and always for a server's store, it reads on or hands the filter
 to Chroma, whose own filter goes through SQLite at a cost that grows with the collection (planning.py). One
-process owns an embedded store's folder (locking.py);
-several processes or machines share one store through a Chroma server (``chroma run --path DIR --port N``) and
-``url="http://host:port"``.
+process owns an embedded store's folder (locking.py); several processes or machines share one store through a
+Chroma server (``chroma run --path DIR --port N``) and ``url="http://host:port"``.
 """
 
 from __future__ import annotations
