@@ -160,6 +160,8 @@ class FashionService:
                 self._text_store = ensure_text_index(self.config, self.profile, self.models.text(),
                                                      rebuild_if_stale=stale, shipped=self._shipped)
                 logger.info("catalog index ready: %d items (%d embedded now)", report.total, report.added)
+                for each in (store, self._text_store):  # filters against the query wait for it: start now
+                    each.fill_mirror(timeout=0)
                 self._store, self.indexed = store, report.total
             return self._store
 

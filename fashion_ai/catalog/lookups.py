@@ -7,8 +7,9 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from fashion_ai.catalog.filters import chroma_where
+from fashion_ai.catalog.filters import chroma_where, compile_where
 from fashion_ai.catalog.items import CatalogItem
+from fashion_ai.catalog.mirror import VectorMirror
 from fashion_ai.catalog.records import ITEM_ID_KEY, metadata_to_item, parse_record_id
 
 T = TypeVar("T")
@@ -18,6 +19,8 @@ class ItemLookups:
     """Look-ups by item id and whole-catalog reads, over the store's `_read` and Chroma's largest batch."""
 
     _max_batch: int
+    filter_keys: bool
+    _filled_mirror: Callable[[], VectorMirror | None]  # MirroredStore's
 
     def _read(self, fn: Callable[[Any], T], doing: str) -> T:
         raise NotImplementedError
@@ -58,10 +61,29 @@ class ItemLookups:
                 for meta, vector in zip(got["metadatas"], got["embeddings"], strict=True)}
 
     def get_where(self, where: dict | None, limit: int = 1000) -> list[CatalogItem]:
-        """Up to `limit` stored items that pass the filter, unranked (Chroma's own filter: for rare look-ups)."""
-        got = self._read(lambda col: col.get(where=chroma_where(where) if where else None, limit=limit,
-                                             include=["metadatas"]), "reading the catalog")
-        return [metadata_to_item(meta) for meta in got["metadatas"]]
+        """Up to `limit` stored items that pass the filter, unranked (for rare look-ups: Chroma's own filter, or
+        the mirror's for records without facet keys)."""
+        if not where or self.filter_keys:
+            got = self._read(lambda col: col.get(where=chroma_where(where) if where else None, limit=limit,
+                                                 include=["metadatas"]), "reading the catalog")
+            return [metadata_to_item(meta) for meta in got["metadatas"]]
+        mirror = self._filled_mirror()
+        records = mirror.matching(where, limit) if mirror is not None else self._scan(where, limit)
+        return [metadata_to_item(meta) for start in range(0, len(records), self._max_batch)
+                for meta in self._read(lambda col, chunk=records[start:start + self._max_batch]: col.get(
+                    ids=chunk, include=["metadatas"]), "reading the catalog")["metadatas"] if meta is not None]
+
+    def _scan(self, where: dict, limit: int) -> list[str]:
+        """Up to `limit` record ids that pass the filter, read page by page (a server's store without facet keys)."""
+        passes, found, offset = compile_where(where), [], 0
+        while len(found) < limit:
+            page = self._read(lambda col, offset=offset: col.get(include=[], limit=self._max_batch, offset=offset),
+                              "reading the catalog")["ids"]
+            found.extend(rid for rid in page if passes(parse_record_id(rid)[1]))
+            if len(page) < self._max_batch:
+                break
+            offset += self._max_batch
+        return found[:limit]
 
     def all_items(self) -> list[CatalogItem]:
         """Every stored item, sorted by id."""

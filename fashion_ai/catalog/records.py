@@ -6,6 +6,9 @@ and distances only (no metadata, the cheap part of a query) can still be filtere
 filtered search never goes through Chroma's SQLite filter, whose cost grows with the collection (README,
 "Catalogs of a million items"). The metadata holds the item as one JSON string plus the facets as keys Chroma can
 filter by (for the rare query the store hands to Chroma's own filter) and the item id (to find a record by it).
+An embedded store's records leave the facet keys out (``filter_keys=False``): its filters never go to Chroma (the
+mirror answers them, mirror.py), and each key is a SQLite row Chroma reads back with every hit (60 hits with their
+metadata at 30k items: 4.3 ms with the facet keys, 2.2 ms without, 1.2 ms ids only).
 """
 
 from __future__ import annotations
@@ -80,14 +83,17 @@ def parse_record_id(record: str) -> tuple[str, Facets]:
                            float(price) if price else None, *extras)
 
 
-def item_to_metadata(item: CatalogItem, clear_absent: bool = False) -> dict[str, Any]:
-    """The record's metadata; clear_absent=True writes None for absent facets (an upsert then deletes them)."""
-    facets = Facets.of(item)
+def item_to_metadata(item: CatalogItem, clear_absent: bool = False, filter_keys: bool = True) -> dict[str, Any]:
+    """The record's metadata: the item, and its facets as keys for Chroma's filter unless filter_keys=False;
+    clear_absent=True writes None for absent facets (an upsert then deletes them)."""
     values = {name: getattr(item, name) for name in _ITEM_FIELDS if name != "id"}  # asdict's deep copy: 3x slower
-    meta: dict[str, Any] = {ITEM_ID_KEY: item.id, ITEM_KEY: json.dumps(values, separators=(",", ":")),
-                            "category": facets.category, "gender": facets.gender, "pattern": facets.pattern,
-                            "colors": list(facets.colors) or None, "price": facets.price,
-                            **{name: getattr(facets, name) for name in _TEXT_EXTRAS}}
+    meta: dict[str, Any] = {ITEM_ID_KEY: item.id, ITEM_KEY: json.dumps(values, separators=(",", ":"))}
+    if not filter_keys:
+        return meta
+    facets = Facets.of(item)
+    meta |= {"category": facets.category, "gender": facets.gender, "pattern": facets.pattern,
+             "colors": list(facets.colors) or None, "price": facets.price,
+             **{name: getattr(facets, name) for name in _TEXT_EXTRAS}}
     return meta if clear_absent else {key: value for key, value in meta.items() if value is not None}
 
 

@@ -4,8 +4,10 @@ Queries run concurrently (Chroma is thread-safe in one process and releases the 
 take a lock. A filtered query asks Chroma for ids and distances only, filters by the facets the record ids carry
 (records.py) and fetches the metadata of the n it keeps (recent hits are remembered: cache.py). When the nearest
 hold too few matches (a filter against the query), an embedded store searches its in-memory mirror of every
-record exactly (mirror.py); until that is filled, and always for a server's store, it reads on or hands the filter
-to Chroma, whose own filter goes through SQLite at a cost that grows with the collection (planning.py). One
+record exactly (mirror.py; filled in the background, a filtered query waits for it), so its records leave out
+the facet keys only Chroma's own filter reads (each one more SQLite row read back with every hit). A server's
+store, which other processes write to, never mirrors: it reads on or hands the filter to Chroma, whose filter
+goes through SQLite at a cost that grows with the collection (planning.py). One
 process owns an embedded store's folder (locking.py); several processes or machines share one store through a
 Chroma server (``chroma run --path DIR --port N``) and ``url="http://host:port"``.
 """
@@ -29,7 +31,7 @@ from fashion_ai.catalog.filters import build_where, chroma_where, color_flag, co
 from fashion_ai.catalog.hnsw import SPACE, IndexSettings, build_differences, built_with
 from fashion_ai.catalog.locking import lock_folder, unlock_folder
 from fashion_ai.catalog.lookups import ItemLookups
-from fashion_ai.catalog.mirror import VectorMirror
+from fashion_ai.catalog.mirror import MirroredStore, VectorMirror
 from fashion_ai.catalog.planning import FilterPlanner, first_fetch, next_fetch
 from fashion_ai.catalog.records import (
     ITEM_SCHEMA_VERSION,
@@ -50,6 +52,7 @@ REBUILD_HINT = "rebuild it with `python -m fashion_ai.catalog.index --rebuild`"
 BUSY_RETRIES = 5
 _EMBEDDER_KEY = "embedder"
 _SCHEMA_KEY = "item_schema"
+_FILTER_KEYS_KEY = "filter_keys"
 T = TypeVar("T")
 
 
@@ -61,7 +64,7 @@ def _scored(result: dict) -> tuple[list[tuple[CatalogItem, float]], bool]:
         all(meta is not None for meta, _ in pairs)
 
 
-class CatalogStore(ItemLookups):
+class CatalogStore(ItemLookups, MirroredStore):
     """Catalog items and their image embeddings in one Chroma collection (cosine space).
 
     Thread-safe inside one process. An embedded store's folder is locked for one process; share a store between
@@ -69,8 +72,10 @@ class CatalogStore(ItemLookups):
     """
 
     def __init__(self, path: str | Path | None = None, url: str = "", collection: str = DEFAULT_COLLECTION,
-                 embedder_name: str = "", reset: bool = False, settings: IndexSettings | None = None):
-        """Open (or create) the collection; reset=True drops it first (a rebuild).
+                 embedder_name: str = "", reset: bool = False, settings: IndexSettings | None = None,
+                 filter_keys: bool | None = None):
+        """Open (or create) the collection; reset=True drops it first (a rebuild). A new collection's records
+        carry facet keys for Chroma's filter when filter_keys is True (by default: a server's store).
 
         Raises IndexMissingError when the collection was built by another embedder, by another version of the
         store, or in a non-cosine space; IndexLockedError when another process has the folder open.
@@ -83,6 +88,8 @@ class CatalogStore(ItemLookups):
         self.embedder_name = embedder_name
         self.settings = settings or IndexSettings()
         self.stale_settings = ""  # HNSW settings fixed at build that differ from self.settings, for a report
+        self._new_filter_keys = bool(url) if filter_keys is None else filter_keys
+        self.filter_keys = self._new_filter_keys  # the open collection's layout
         self._write_lock = threading.RLock()
         self._url = url
         self._lock_key = ""
@@ -114,7 +121,8 @@ class CatalogStore(ItemLookups):
 
     # ------------------------------------------------------------------------------------------- opening
     def _open(self, create: bool = True) -> Any:
-        meta = {_EMBEDDER_KEY: self.embedder_name, _SCHEMA_KEY: ITEM_SCHEMA_VERSION}
+        meta = {_EMBEDDER_KEY: self.embedder_name, _SCHEMA_KEY: ITEM_SCHEMA_VERSION,
+                _FILTER_KEYS_KEY: self._new_filter_keys}
         if create:
             col = self._call(lambda: self.client.get_or_create_collection(
                 self.name, configuration=self.settings.configuration(), metadata=meta, embedding_function=None),
@@ -132,6 +140,7 @@ class CatalogStore(ItemLookups):
         if self.embedder_name and built_by != self.embedder_name:
             raise IndexMissingError(f"{where} was built with the embedder {built_by!r}, not {self.embedder_name!r}: "
                                     f"{REBUILD_HINT}.")
+        self.filter_keys = bool(stored.get(_FILTER_KEYS_KEY, True))
         differences = build_differences(col, self.settings)
         self.stale_settings = (f"{where} was built with HNSW {', '.join(differences)}; the configured settings take "
                                f"effect when you {REBUILD_HINT}") if differences else ""
@@ -247,6 +256,9 @@ class CatalogStore(ItemLookups):
             # Chroma's filter: exact search over the filter's matches. A thin filter that agrees with the query
             # reads on: the mirror's cost grows with the matches (a colour at 1M: 21 ms read on, 53 ms mirrored).
             mirror = self._mirrored() if next_round is None or not hits else None
+            if mirror is None and next_round is None and not self.filter_keys:  # Chroma cannot filter these records
+                mirror = self._filled_mirror()
+                next_round = None if mirror else min(4 * fetch, (self._planner.known_size() or 4 * fetch) + 1)
             if mirror is not None:
                 hits = mirror.search(vector, n, where)
                 break
@@ -291,26 +303,6 @@ class CatalogStore(ItemLookups):
                                         f"the loaded embedder's: {REBUILD_HINT}.") from exc
             raise
 
-    def fill_mirror(self, timeout: float | None = None) -> bool:
-        """Fill the in-memory mirror now (it fills on first need otherwise); whether it is ready within timeout.
-        A server's store never mirrors (False)."""
-        self._mirrored()
-        return not self._url and self._mirror.ready.wait(timeout)
-
-    def _mirrored(self) -> VectorMirror | None:
-        """The mirror when it is filled; None (and filling begins, in the background) otherwise, or always for a
-        server's store, which other processes write to."""
-        mirror = self._mirror
-        if self._url or mirror.ready.is_set():
-            return None if self._url else mirror
-        mirror.fill_in_background(self._page, self._max_batch, self.count, self._write_lock, self.name)
-        return None
-
-    def _page(self, offset: int) -> tuple[list[str], np.ndarray]:
-        got = self._read(lambda col: col.get(include=["embeddings"], limit=self._max_batch, offset=offset),
-                         "mirroring the catalog")
-        return got["ids"], np.asarray(got["embeddings"], dtype=np.float32)
-
     def _query_chroma_filtered(self, vector: np.ndarray, n: int, where: dict) -> tuple[list, bool]:
         return _scored(self._knn(vector, n, ["metadatas", "distances"], where=chroma_where(where)))
 
@@ -339,7 +331,7 @@ class CatalogStore(ItemLookups):
                 records = [record_id(item) for item in chunk]
                 self._call(lambda chunk=chunk, start=start, records=records: self._collection.add(
                     ids=records, embeddings=vectors[start:start + len(chunk)],
-                    metadatas=[item_to_metadata(item) for item in chunk]), "indexing")
+                    metadatas=[item_to_metadata(item, filter_keys=self.filter_keys) for item in chunk]), "indexing")
                 self._mirror.apply(records, vectors[start:start + len(chunk)], replace=False)
 
     def upsert(self, items: Sequence[CatalogItem], embeddings: np.ndarray) -> None:
@@ -358,7 +350,8 @@ class CatalogStore(ItemLookups):
                         self._mirror.apply([], vectors[:0], removed=stale)
                     self._call(lambda chunk=chunk, start=start, records=records: self._collection.upsert(
                         ids=records, embeddings=vectors[start:start + len(chunk)],
-                        metadatas=[item_to_metadata(item, clear_absent=True) for item in chunk]), "indexing")
+                        metadatas=[item_to_metadata(item, clear_absent=True, filter_keys=self.filter_keys)
+                                   for item in chunk]), "indexing")
                     self._mirror.apply(records, vectors[start:start + len(chunk)])
                 finally:  # searches read the new metadata from now on, even of a batch half written
                     self._cache.forget(item.id for item in chunk)
@@ -378,7 +371,8 @@ class CatalogStore(ItemLookups):
         """An empty store beside this one (``<name>-next``) to build a new index in while this one serves;
         replace_with() then swaps it in."""
         return CatalogStore(path=None if self._url else self.location, url=self._url, collection=f"{self.name}-next",
-                            embedder_name=self.embedder_name, reset=True, settings=self.settings)
+                            embedder_name=self.embedder_name, reset=True, settings=self.settings,
+                            filter_keys=self._new_filter_keys)
 
     def replace_with(self, staging: CatalogStore) -> None:
         """Serve the staging store's index under this store's name, and drop the old one.

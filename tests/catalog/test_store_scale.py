@@ -98,9 +98,36 @@ CLAUSES = [
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory):
     items = odd_shop(240)
-    store = CatalogStore(tmp_path_factory.mktemp("shop") / "chroma", embedder_name="t")
+    # Facet keys in the records (a server's layout), so Chroma's own filter can be the reference.
+    store = CatalogStore(tmp_path_factory.mktemp("shop") / "chroma", embedder_name="t", filter_keys=True)
     store.add(items, random_units(len(items), seed=5, dim=DIM))
     return store, items
+
+
+@pytest.mark.parametrize("where", CLAUSES, ids=lambda w: str(w)[:60])
+def test_an_embedded_stores_records_without_facet_keys_filter_alike(shop, where, tmp_path, monkeypatch):
+    keyed, items = shop
+    slim = CatalogStore(tmp_path / "chroma", embedder_name="t")  # the embedded default: no facet keys
+    slim.add(items, random_units(len(items), seed=5, dim=DIM))
+    assert not slim.filter_keys and keyed.filter_keys
+    record = slim._collection.get(limit=1, include=["metadatas"])["metadatas"][0]
+    assert set(record) == {"item_id", "item"}
+    vector = random_units(1, seed=11, dim=DIM)[0]
+    for name in ("MAX_FETCH", "MIN_FETCH_LIMIT"):
+        monkeypatch.setattr(planning, name, 40)  # too few neighbours may be read: the mirror must answer
+    for store in (keyed, slim):
+        monkeypatch.setattr(store, "settings", IndexSettings(ef_search=20))
+    # The mirror is not filled yet: the filtered query waits for it rather than asking Chroma's filter.
+    assert [(i.id, pytest.approx(s, abs=1e-5)) for i, s in slim.query(vector, 30, where)] == \
+        [(i.id, s) for i, s in keyed.query(vector, 30, where)]
+    assert sorted(i.id for i in slim.get_where(where, limit=500)) == sorted(i.id for i in keyed.get_where(where, 500))
+    assert len(slim.get_where(where, limit=3)) == min(3, len(keyed.get_where(where, 500)))
+    # Served by a Chroma server (no mirror there), such records are read on to the end, and scanned for look-ups.
+    monkeypatch.setattr(slim, "_url", "http://127.0.0.1:9")
+    assert slim._filled_mirror() is None
+    assert [i.id for i, _ in slim.query(vector, 30, where)] == [i.id for i, _ in keyed.query(vector, 30, where)]
+    assert sorted(i.id for i in slim.get_where(where, limit=500)) == sorted(i.id for i in keyed.get_where(where, 500))
+    slim.close()
 
 
 @pytest.mark.parametrize("where", CLAUSES, ids=lambda w: str(w)[:60])
