@@ -15,6 +15,7 @@ Chroma server (``chroma run --path DIR --port N``) and ``url="http://host:port"`
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -32,7 +33,7 @@ from fashion_ai.catalog.hnsw import SPACE, IndexSettings, build_differences, bui
 from fashion_ai.catalog.locking import lock_folder, unlock_folder
 from fashion_ai.catalog.lookups import ItemLookups
 from fashion_ai.catalog.mirror import MirroredStore, VectorMirror
-from fashion_ai.catalog.planning import FilterPlanner, first_fetch, next_fetch
+from fashion_ai.catalog.planning import NEIGHBOUR_US, FilterPlanner, first_fetch, next_fetch
 from fashion_ai.catalog.records import (
     ITEM_SCHEMA_VERSION,
     item_to_metadata,
@@ -253,14 +254,20 @@ class CatalogStore(ItemLookups, MirroredStore):
             plan = plan or self._planner.plan(where)
             next_round = next_fetch(plan, fetch, len(found), len(hits), n)
             # No match among the neighbours (a filter against the query), or reading on would cost more than
-            # Chroma's filter: exact search over the filter's matches. A thin filter that agrees with the query
-            # reads on: the mirror's cost grows with the matches (a colour at 1M: 21 ms read on, 53 ms mirrored).
-            mirror = self._mirrored() if next_round is None or not hits else None
-            if mirror is None and next_round is None and not self.filter_keys:  # Chroma cannot filter these records
-                mirror = self._filled_mirror()
-                next_round = None if mirror else min(4 * fetch, (self._planner.known_size() or 4 * fetch) + 1)
+            # Chroma's filter: exact search over the filter's matches. Otherwise the mirror answers only when it
+            # costs less than the next round would (its cost grows with the rows it multiplies: a colour at 1M
+            # passes 140,000 rows in every category, a filter with a category only that category's).
+            mirror, found_all = self._mirrored(), None
             if mirror is not None:
-                hits = mirror.search(vector, n, where)
+                budget = math.inf if next_round is None or not hits else NEIGHBOUR_US * next_round
+                if mirror.worth_asking(where, plan.share, budget):
+                    found_all = mirror.search(vector, n, where, budget_us=budget)
+            elif next_round is None and not self.filter_keys:  # Chroma cannot filter these records
+                mirror = self._filled_mirror()
+                found_all = mirror.search(vector, n, where) if mirror else None
+                next_round = min(4 * fetch, (self._planner.known_size() or 4 * fetch) + 1)
+            if found_all is not None:
+                hits = found_all
                 break
             if next_round is None:
                 logger.info("filter %s: %d of the nearest %d pass; Chroma filters", where, len(hits), fetch)

@@ -83,3 +83,25 @@ def test_a_store_mirrors_its_own_writes_and_a_servers_store_never_mirrors(tmp_pa
     shared._url, shared._mirror = "http://127.0.0.1:8000", VectorMirror()
     assert shared._mirrored() is None
     assert shared._mirror.claim()  # nobody had claimed it: no filling began
+
+
+def test_the_mirror_reads_a_pinned_category_in_place_and_declines_what_costs_more_than_reading_on():
+    mirror = VectorMirror()
+    catalog = [make_item(f"i{k}", category=("dress", "bag", "shoe")[k % 3], colors=[("red", "navy")[k % 2]])
+               for k in range(3000)]
+    vectors = random_units(len(catalog), seed=4)
+    records = [record_id(item) for item in catalog]
+    mirror.fill([(records, vectors)])
+    query = random_units(1, seed=8)[0]
+    for where in ({"category": "bag"}, {"$and": [{"category": "bag"}, {"color_red": True}]}, {"color_navy": True}):
+        passes = compile_where(where)
+        exact = sorted((k for k in range(len(catalog)) if passes(parse_record_id(records[k])[1])),
+                       key=lambda k: -float(vectors[k] @ query))[:20]
+        assert [rid for rid, _ in mirror.search(query, 20, where)] == [records[k] for k in exact]
+    # A thousand bags multiplied in place (8 floats each: 0.64 us) fits a budget of 1 us; a colour passes half of
+    # every row, 3000 rows multiplied or 1500 gathered (1.9 us at the least), and does not.
+    assert mirror.search(query, 20, {"category": "bag"}, budget_us=1.0) is not None
+    assert mirror.search(query, 20, {"color_navy": True}, budget_us=1.0) is None
+    assert mirror.worth_asking({"$and": [{"category": "bag"}, {"color_red": True}]}, 0.5, budget_us=0.0)
+    assert not mirror.worth_asking({"color_navy": True}, 0.5, budget_us=1.0)
+    assert mirror.worth_asking({"color_navy": True}, 0.5, budget_us=float("inf"))

@@ -155,8 +155,13 @@ def test_filtered_queries_match_chromas_own_filter_exactly(shop, where, monkeypa
     monkeypatch.setattr(CatalogStore, "_query_chroma_filtered",
                         lambda self, *args: fallbacks.append("chroma") or original(self, *args))
     original_search = VectorMirror.search
-    monkeypatch.setattr(VectorMirror, "search", lambda self, *args: fallbacks.append("mirror") or
-                        original_search(self, *args))
+
+    def search(self, *args, **kwargs):
+        found = original_search(self, *args, **kwargs)
+        fallbacks.extend(["mirror"] if found is not None else [])
+        return found
+
+    monkeypatch.setattr(VectorMirror, "search", search)
     for name in ("MAX_FETCH", "MIN_FETCH_LIMIT"):
         monkeypatch.setattr(planning, name, 40)  # too few neighbours may be read
     monkeypatch.setattr(store, "settings", IndexSettings(ef_search=20))
