@@ -59,10 +59,10 @@ class _Part:
         self.columns: dict[str, tuple[np.ndarray, list]] = {}  # facet -> (code per row, distinct values)
         self.tables: dict[str, np.ndarray] = {}  # a clause -> whether each distinct value passes it
 
-    def append(self, ids: list[str], vectors: np.ndarray, facets: list[Facets], room: int = 0) -> None:
+    def append(self, ids: list[str], vectors: np.ndarray, facets: list[Facets]) -> None:
         size, needed = len(self.ids), len(self.ids) + len(ids)
         if needed > len(self.buffer):
-            grown = np.empty((max(room, 2 * len(self.buffer), needed), vectors.shape[1]), dtype=np.float32)
+            grown = np.empty((max(2 * len(self.buffer), needed), vectors.shape[1]), dtype=np.float32)
             grown[:size] = self.buffer[:size]
             alive = np.zeros(len(grown), dtype=bool)
             alive[:size] = self.alive
@@ -75,6 +75,12 @@ class _Part:
         # Views of the live rows: a search holding the old ones (or the old arrays, once grown) reads consistently.
         self.vectors, self.alive = self.buffer[:needed], self.alive_buffer[:needed]
         self.changed()
+
+    def trim(self) -> None:
+        """No room beyond the rows there are (after a fill: up to half of the buffer)."""
+        if len(self.buffer) > len(self.ids):
+            self.buffer, self.alive_buffer = self.vectors.copy(), self.alive.copy()
+            self.vectors, self.alive = self.buffer, self.alive_buffer
 
     def changed(self) -> None:
         self.columns.clear()
@@ -136,15 +142,15 @@ class VectorMirror:
             self._started = False
 
     def fill_in_background(self, read_page: Callable[[int], tuple[list[str], np.ndarray]], page: int,
-                           count: Callable[[], int], lock: threading.RLock, name: str) -> None:
+                           lock: threading.RLock, name: str) -> None:
         """Fill it in a thread of its own, unless one is at it: pages of `page` records read by offset under `lock`
         (the store's write lock: no write lands between two pages); on failure the next call tries again."""
         if self.claim():
-            threading.Thread(target=self._fill_from, args=(read_page, page, count, lock, name), daemon=True,
+            threading.Thread(target=self._fill_from, args=(read_page, page, lock, name), daemon=True,
                              name="mirror-fill").start()
 
     def _fill_from(self, read_page: Callable[[int], tuple[list[str], np.ndarray]], page: int,
-                   count: Callable[[], int], lock: threading.RLock, name: str) -> None:
+                   lock: threading.RLock, name: str) -> None:
         def pages() -> Iterator[tuple[list[str], np.ndarray]]:
             offset = 0
             while True:
@@ -156,7 +162,7 @@ class VectorMirror:
 
         try:
             with lock:
-                self.fill(pages(), total=count())
+                self.fill(pages())
             logger.info("mirrored %d records of %r for filters against the query", len(self), name)
         except Exception as exc:  # the store's other paths keep serving; the next filtered search tries again
             logger.warning("could not mirror the catalog %r: %s", name, exc)
@@ -170,22 +176,17 @@ class VectorMirror:
             self._settled.wait(timeout)
         return self.ready.is_set()
 
-    def fill(self, pages: Iterable[tuple[Sequence[str], np.ndarray]], total: int = 0) -> None:
-        """Take every record (pages of ids and vectors, read while no write can happen) and become ready. Each
-        category's rows are gathered first and stored in one array of their size."""
-        grouped: dict[str, tuple[list[str], list[np.ndarray], list[Facets]]] = {}
-        for page_ids, page in pages:
-            page_facets = [parse_record_id(rid)[1] for rid in page_ids]
-            vectors = _unit(page)
-            for category in {f.category for f in page_facets}:
-                rows = [k for k, f in enumerate(page_facets) if f.category == category]
-                ids, chunks, facets = grouped.setdefault(category, ([], [], []))
-                ids.extend(page_ids[k] for k in rows)
-                chunks.append(vectors[rows])
-                facets.extend(page_facets[k] for k in rows)
+    def fill(self, pages: Iterable[tuple[Sequence[str], np.ndarray]]) -> None:
+        """Take every record (pages of ids and vectors, read while no write can happen) and become ready."""
         with self._lock:
-            for category, (ids, chunks, facets) in grouped.items():
-                self._add(category, ids, np.concatenate(chunks), facets, exact=True)
+            for page_ids, page in pages:
+                page_facets = [parse_record_id(rid)[1] for rid in page_ids]
+                vectors = _unit(page)
+                for category in dict.fromkeys(f.category for f in page_facets):
+                    rows = [k for k, f in enumerate(page_facets) if f.category == category]
+                    self._add(category, [page_ids[k] for k in rows], vectors[rows], [page_facets[k] for k in rows])
+            for part in self._parts.values():  # the room grown by doubling goes back (one part at a time)
+                part.trim()
         self.ready.set()
 
     def apply(self, records: Sequence[str], vectors: np.ndarray, removed: Iterable[str] = (), replace: bool = True
@@ -215,10 +216,8 @@ class VectorMirror:
             for category, (ids, chunks, facets) in fresh.items():
                 self._add(category, ids, np.stack(chunks), facets)
 
-    def _add(self, category: str, ids: list[str], vectors: np.ndarray, facets: list[Facets], exact: bool = False
-             ) -> None:
-        part = self._parts.setdefault(category, _Part(vectors.shape[1]))
-        part.append(ids, vectors, facets, room=len(part.ids) + len(ids) if exact else 0)
+    def _add(self, category: str, ids: list[str], vectors: np.ndarray, facets: list[Facets]) -> None:
+        self._parts.setdefault(category, _Part(vectors.shape[1])).append(ids, vectors, facets)
 
     def search(self, vector: np.ndarray, n: int, where: dict, budget_us: float = math.inf
                ) -> list[tuple[str, float]] | None:
@@ -285,9 +284,6 @@ class MirroredStore:
     def _read(self, fn: Callable[[Any], Any], doing: str) -> Any:
         raise NotImplementedError
 
-    def count(self) -> int:
-        raise NotImplementedError
-
     def fill_mirror(self, timeout: float | None = None) -> bool:
         """Fill the in-memory mirror now (it fills on first need otherwise); whether it is ready within timeout.
         A server's store never mirrors (False)."""
@@ -306,7 +302,7 @@ class MirroredStore:
         mirror = self._mirror
         if self._url or mirror.ready.is_set():
             return None if self._url else mirror
-        mirror.fill_in_background(self._page, self._max_batch, self.count, self._write_lock, self.name)
+        mirror.fill_in_background(self._page, self._max_batch, self._write_lock, self.name)
         return None
 
     def _page(self, offset: int) -> tuple[list[str], np.ndarray]:
