@@ -96,8 +96,7 @@ class CatalogStore(ItemLookups, MirroredStore):
         self._lock_key = ""
         self._cache = RecordCache()
         self._mirror = VectorMirror()
-        self._planner = FilterPlanner(self.count, lambda limit, offset: self._read(
-            lambda col: col.get(include=[], limit=limit, offset=offset)["ids"], "searching"))
+        self._planner = FilterPlanner(self._planning_size, self._planning_ids)
         client_settings = Settings(anonymized_telemetry=False)
         if url:
             parsed = urlparse(url)
