@@ -181,11 +181,7 @@ class VectorMirror:
         """Take every record (pages of ids and vectors, read while no write can happen) and become ready."""
         with self._lock:
             for page_ids, page in pages:
-                page_facets = [parse_record_id(rid)[1] for rid in page_ids]
-                vectors = _unit(page)
-                for category in dict.fromkeys(f.category for f in page_facets):
-                    rows = [k for k, f in enumerate(page_facets) if f.category == category]
-                    self._add(category, [page_ids[k] for k in rows], vectors[rows], [page_facets[k] for k in rows])
+                self._add(list(page_ids), _unit(page), [parse_record_id(rid)[1] for rid in page_ids])
             for part in self._parts.values():  # the room grown by doubling goes back (one part at a time)
                 part.trim()
         self.ready.set()
@@ -202,23 +198,22 @@ class VectorMirror:
                 row = part.rows.pop(rid, None) if part else None
                 if part is not None and row is not None:
                     part.alive[row] = False
-            fresh: dict[str, tuple[list[str], list[np.ndarray], list[Facets]]] = {}
-            for rid, vector in zip(records, _unit(vectors), strict=True):
-                facets = parse_record_id(rid)[1]
-                part = self._parts.get(facets.category)
+            units, facets, fresh = _unit(vectors), [parse_record_id(rid)[1] for rid in records], []
+            for k, rid in enumerate(records):
+                part = self._parts.get(facets[k].category)
                 row = part.rows.get(rid) if part else None
                 if part is None or row is None:
-                    ids, chunks, kept = fresh.setdefault(facets.category, ([], [], []))
-                    ids.append(rid)
-                    chunks.append(vector)
-                    kept.append(facets)
+                    fresh.append(k)
                 elif replace:
-                    part.vectors[row] = vector
-            for category, (ids, chunks, facets) in fresh.items():
-                self._add(category, ids, np.stack(chunks), facets)
+                    part.vectors[row] = units[k]
+            self._add([records[k] for k in fresh], units[fresh], [facets[k] for k in fresh])
 
-    def _add(self, category: str, ids: list[str], vectors: np.ndarray, facets: list[Facets]) -> None:
-        self._parts.setdefault(category, _Part(vectors.shape[1])).append(ids, vectors, facets)
+    def _add(self, ids: list[str], vectors: np.ndarray, facets: list[Facets]) -> None:
+        """New rows (unit vectors), each at the end of its category's part."""
+        for category in dict.fromkeys(f.category for f in facets):
+            rows = [k for k, f in enumerate(facets) if f.category == category]
+            self._parts.setdefault(category, _Part(vectors.shape[1])).append(
+                [ids[k] for k in rows], vectors[rows], [facets[k] for k in rows])
 
     def search(self, vector: np.ndarray, n: int, where: dict, budget_us: float = math.inf
                ) -> list[tuple[str, float]] | None:
