@@ -391,6 +391,7 @@ class CatalogStore(ItemLookups, MirroredStore):
             self._call(lambda: old.modify(name=retired), "swapping in the rebuilt index")
             self._call(lambda: new.modify(name=self.name), "swapping in the rebuilt index")
             self._collection, self.stale_settings, self._mirror = new, staging.stale_settings, VectorMirror()
+            self.filter_keys = staging.filter_keys  # the rebuilt records' layout, not the old collection's
             self._call(lambda: self.client.delete_collection(retired), "dropping the old index")
             logger.info("swapped in the rebuilt index %r at %s (%d items)", self.name, self.location, new.count())
         staging.close()

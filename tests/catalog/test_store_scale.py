@@ -347,3 +347,22 @@ def test_the_raw_chroma_client_sees_the_same_records(shop):
     got = client.get_collection("catalog").get(ids=[record_id(items[0])], include=["metadatas"])
     assert metadata_to_item(got["metadatas"][0]) == items[0]
     assert np.isclose(len(got["ids"]), 1)
+
+
+def test_a_rebuild_swapped_in_takes_the_new_collections_record_layout(tmp_path):
+    items = odd_shop(60)
+    vectors = random_units(len(items), seed=5, dim=DIM)
+    keyed = CatalogStore(tmp_path / "chroma", embedder_name="t", filter_keys=True)  # an index built with the keys
+    keyed.add(items, vectors)
+    keyed.close()
+    store = CatalogStore(tmp_path / "chroma", embedder_name="t")  # reopened embedded: rebuilds leave them out
+    assert store.filter_keys
+    staging = store.staging()
+    staging.add(items, vectors)
+    store.replace_with(staging)
+    assert not store.filter_keys
+    where = build_where(category="shoe")
+    expected = {item.id for item in items if compile_where(where)(Facets.of(item))}
+    assert {item.id for item in store.get_where(where, limit=500)} == expected
+    assert {item.id for item, _ in store.query(vectors[0], 60, where)} == expected
+    store.close()
