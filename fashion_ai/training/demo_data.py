@@ -98,10 +98,16 @@ class TrainingSet:
         if patch_labels is None:
             patch_labels = torch.full((n_new, *self.patch_labels.shape[1:]), -100)
         patches = torch.cat([self.patch_labels, patch_labels])
-        merged_labels = {name: torch.cat([self.labels[name], labels[name]]) for name in self.labels}
+        # A field only one side knows (a real dataset's own classes) is -100 on the other side's rows.
+        merged_labels = {name: torch.cat([self.labels.get(name, _unknown(len(self))), labels.get(name, _unknown(n_new))])
+                         for name in dict.fromkeys([*self.labels, *labels])}
         if sum(s for _, s in self.blocks) + share >= 1.0:
             raise ValueError("the added blocks' shares must leave room for demo items in every batch")
         return TrainingSet(self.items, merged, patches, merged_labels, (*self.blocks, (n_new, share)))
+
+
+def _unknown(count: int) -> torch.Tensor:
+    return torch.full((count,), -100, dtype=torch.long)
 
 
 def _pad_cat(chunks: list[torch.Tensor], value: int) -> torch.Tensor:

@@ -39,6 +39,15 @@ class MixedRows:
     labels: dict[str, torch.Tensor] | None = None  # warm-up class index per field of demo_data.LABELS (-100: unknown)
     patch_labels: torch.Tensor | None = None  # per patch, from the rows' masks (-100 where there is none)
     phrasings: list[tuple[str, ...]] | None = None  # the true captions of each training row (CLIP draws one)
+    classes: tuple[str, ...] = ()  # the dataset's own classes (Fashion-MNIST's ten), finer than our categories
+
+    def class_labels(self, rows: list[Example]) -> dict[str, torch.Tensor]:
+        """Rows' index in ``classes`` as the warm-up's extra "class" field (none without classes): it tells apart
+        what our schema merges (a sandal, a sneaker, an ankle boot are all "shoe"), as a shopper's words do."""
+        if not self.classes:
+            return {}
+        index = {name: k for k, name in enumerate(self.classes)}
+        return {"class": torch.tensor([index.get(ex.hierarchy.get("class"), -100) for ex in rows], dtype=torch.long)}
 
     def texts(self) -> list[str]:
         """Every prompt, target and caption of the rows (a tiny model's tokenizer must know their words)."""
@@ -54,7 +63,9 @@ class MixedRows:
             chunk = self.train[start:start + ENCODE_CHUNK]
             encoded.append(half_pixels(encode([ex.image for ex in chunk], chunk)))
         self.tensors = concat_encoded(encoded)
+        self.classes = tuple(sorted({ex.hierarchy["class"] for ex in self.train + self.held_out if "class" in ex.hierarchy}))
         self.labels = label_tensors([ex.garments[0] if ex.garments else None for ex in self.train])
+        self.labels.update(self.class_labels(self.train))
         self.patch_labels = torch.stack([patch_labels(ex.mask, grid, ex.garments[0] if ex.garments else None)
                                          for ex in self.train])
         self.phrasings = [ex.phrasings or (ex.caption,) for ex in self.train]
@@ -104,6 +115,6 @@ def warmup_held_out(image_processor, held_out: DemoData, mixed: MixedRows | None
     if empty:
         out["empty"] = (pixels(empty), empty_label_tensors(len(empty)))
     if mixed is not None and mixed.held_out:
-        out["mix"] = (pixels([ex.image for ex in mixed.held_out]),
-                      label_tensors([ex.garments[0] if ex.garments else None for ex in mixed.held_out]))
+        truth = label_tensors([ex.garments[0] if ex.garments else None for ex in mixed.held_out])
+        out["mix"] = (pixels([ex.image for ex in mixed.held_out]), {**truth, **mixed.class_labels(mixed.held_out)})
     return out

@@ -37,8 +37,9 @@ def warm_up_vision(vision: nn.Module, data: TrainingSet, pixel_key: str, steps: 
     ``held_out`` maps a name ("demo", "empty", or a mixed-in dataset's) to photos and their labels (demo_data.
     label_tensors); the demo's accuracies are reported as "held_out", the others' as "held_out <name>". Rows of a
     mixed-in real dataset (TrainingSet.sample draws them) carry -100 where they know nothing, and those heads skip
-    them. The category heads, per photo and per patch, have one class more than the garments: BACKGROUND, a patch
-    off the garment or a photo with no garment (an empty scene).
+    them; a mixed-in dataset's own classes (Fashion-MNIST's ten: a sandal, a sneaker and an ankle boot are all our
+    "shoe") get a head of their own, "class". The category heads, per photo and per patch, have one class more
+    than the garments: BACKGROUND, a patch off the garment or a photo with no garment (an empty scene).
     With a deadline (time.monotonic()), the warm-up anneals and ends by then if the steps take longer.
     """
     if steps <= 0:
@@ -46,7 +47,9 @@ def warm_up_vision(vision: nn.Module, data: TrainingSet, pixel_key: str, steps: 
     labels = data.labels
     pixels = data.tensors[pixel_key]
     hidden = vision.config.hidden_size
-    heads = nn.ModuleDict({name: nn.Linear(hidden, len(LABELS[name]) + (name == "category")) for name in labels})
+    # A field beyond LABELS (a mixed-in dataset's own classes) gets as many outputs as its labels need.
+    heads = nn.ModuleDict({name: nn.Linear(hidden, len(LABELS[name]) + (name == "category") if name in LABELS
+                                           else max(1, int(labels[name].max()) + 1)) for name in labels})
     # Per patch: which garment (or background), its primary colour, its pattern.
     patch_heads = nn.ModuleList([nn.Linear(hidden, BACKGROUND + 1), nn.Linear(hidden, len(LABELS["colors"])),
                                  nn.Linear(hidden, len(LABELS["pattern"]))])
@@ -98,7 +101,7 @@ def warm_up_vision(vision: nn.Module, data: TrainingSet, pixel_key: str, steps: 
             feats = vision(pixel_values=pixels_out).last_hidden_state[:, -n_tokens:].mean(dim=1)
             report["held_out" if name == "demo" else f"held_out {name}"] = {
                 field: round(float((head(feats).argmax(-1) == truth[field])[truth[field] >= 0].float().mean()), 3)
-                for field, head in heads.items() if (truth[field] >= 0).any()}
+                for field, head in heads.items() if field in truth and (truth[field] >= 0).any()}
     vision.train()
     logger.info("vision warm-up accuracy: %s", report)
     return report

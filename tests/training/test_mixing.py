@@ -32,6 +32,33 @@ def test_real_rows_are_appended_padded_and_drawn_at_their_share():
     assert int((demo.sample(64, gen) >= 100).sum()) == 0  # the demo set alone draws only demo items
 
 
+def test_a_real_datasets_own_classes_become_a_warm_up_field_the_demo_rows_leave_unknown():
+    from fashion_ai.datasets import iter_examples
+    from fashion_ai.training.mixing import MixedRows
+    from fashion_ai.training.warmup import warm_up_vision
+
+    rows = list(iter_examples("fashion-mnist:/usr/share/datasets/fashion-mnist", "test", limit=30, image_size=8))
+    mixed = MixedRows("fashion-mnist", rows[:20], rows[20:])
+    mixed.encode(lambda images, _rows: {"pixel_values": torch.zeros(len(images), 3, 8, 8)}, grid=4)
+    # Sandals, sneakers and ankle boots are all our "shoe"; the class field still tells them apart.
+    assert len(mixed.classes) == len({ex.hierarchy["class"] for ex in rows})
+    names = [mixed.classes[k] for k in mixed.labels["class"].tolist()]
+    assert names == [ex.hierarchy["class"] for ex in rows[:20]]
+    assert mixed.class_labels(rows[20:])["class"].tolist() == [mixed.classes.index(ex.hierarchy["class"])
+                                                               for ex in rows[20:]]
+    demo = TrainingSet([object()] * 10, {"pixel_values": torch.zeros(10, 3, 8, 8, dtype=torch.float16)},
+                       torch.zeros(10, 16, 3, dtype=torch.long), {name: torch.zeros(10, dtype=torch.long) for name in LABELS})
+    merged = demo.extended(mixed.tensors, mixed.labels, 0.5, mixed.patch_labels)
+    assert (merged.labels["class"][:10] == -100).all() and (merged.labels["class"][10:] >= 0).all()
+    from transformers import SiglipVisionConfig, SiglipVisionModel
+
+    vision = SiglipVisionModel(SiglipVisionConfig(image_size=8, patch_size=2, hidden_size=16, intermediate_size=16,
+                                                  num_hidden_layers=1, num_attention_heads=2))
+    report = warm_up_vision(vision, merged, "pixel_values", 2, 8, 1e-3, 0,
+                            held_out={"mix": (torch.zeros(10, 3, 8, 8), mixed.class_labels(rows[20:]))})
+    assert set(report["held_out mix"]) == {"class"}  # the held-out rows know only their class here
+
+
 def test_labels_from_garments_are_minus_100_where_unknown():
     labels = label_tensors([Garment(category="dress", colors=["red"], pattern="floral", length="maxi"),
                             Garment(category="shoe"), Garment(category="jumpsuit"), None])
