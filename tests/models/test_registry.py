@@ -77,6 +77,22 @@ def test_on_cpu_auto_reads_attributes_with_the_search_clip(tiny_clip_dir):
                                                       f"Attributes: {tiny_clip_dir} (CLIP zero-shot)"]
 
 
+def test_on_cpu_auto_reads_attributes_with_the_demo_paligemma_when_search_fell_back(tmp_path):
+    """No GPU, extractor auto, the hub CLIP unavailable: the demo CLIP searches, and the demo PaliGemma (trained for
+    attributes) reads them rather than the demo CLIP zero-shot; an explicit extractor=clip keeps CLIP zero-shot."""
+    from fashion_ai.models.paligemma.inference import AttributeExtractor
+
+    settings = {"profile": "hub", "clip_id": str(tmp_path / "no-clip"), "mix_id": str(tmp_path / "no-mix"),
+                "model_worker": "inline"}
+    registry = ModelRegistry(AppConfig(**settings))
+    assert isinstance(registry.extractor(), AttributeExtractor)
+    lines = {s.role: s for s in registry.serving()}
+    assert lines["embedder"].source == lines["extractor"].source == "demo"
+    assert str(tmp_path / "no-clip") in lines["extractor"].why_not_hub  # the status line says why
+    clip = ModelRegistry(AppConfig(**settings, extractor="clip")).extractor()
+    assert not isinstance(clip, AttributeExtractor) and clip.name.endswith("(CLIP zero-shot)")
+
+
 @pytest.mark.parametrize("bad", ["typo", "wrong class", "adapter of another base"])
 def test_a_hub_model_that_cannot_load_falls_back_to_its_demo_model_and_says_why(bad, tiny_paligemma_dir, tiny_clip_dir,
                                                                                  tmp_path):
