@@ -128,14 +128,17 @@ class ModelRegistry:
         # re-entrant (CLIP zero-shot loads the embedder inside its own load); a loaded model is read without it.
         self._loading = threading.RLock()
 
-    def _load(self, role: str, alternatives: Sequence[Sequence[ModelRef]], loader: Callable[[str], object]):
+    def _load(self, role: str, alternatives: Sequence[Sequence[ModelRef]], loader: Callable[[str], object],
+              demo_because: str | None = None):
+        """The role's model, loaded once: the hub's where allowed and it loads, else the demo model, with why
+        (demo_because: the demo model serves for that reason, the hub is not tried)."""
         if role in self._models:
             return self._models[role]
         with self._loading:
             if role in self._models:
                 return self._models[role]
-            why = ""
-            if self.profiles.hub_allowed(alternatives):
+            why = demo_because or ""
+            if demo_because is None and self.profiles.hub_allowed(alternatives):
                 try:
                     model = loader(HUB)
                     self._models[role] = model
@@ -144,7 +147,7 @@ class ModelRegistry:
                 except ModelUnavailableError as exc:
                     why = str(exc).split("; offline,")[0]
                     logger.warning("%s: the hub model could not load (%s); the demo model serves", ROLES[role], why)
-            elif self.config.profile == "auto":
+            elif demo_because is None and self.config.profile == "auto":
                 why = f"{' or '.join(refs[0][0] for refs in alternatives)} not cached and the Hub did not answer"
             model = loader(DEMO)  # the shipped assets: a failure here is the deployment's, and says so
             self._models[role] = model
@@ -189,12 +192,8 @@ class ModelRegistry:
         """auto on a CPU whose search fell back to the demo CLIP: the demo PaliGemma, trained for attributes, reads
         them (on demo photos its category is 0.90, the demo CLIP's zero-shot 0.39: README, Training); the hub's 3B
         PaliGemma is not tried on a CPU."""
-        with self._loading:
-            if "extractor" not in self._models:
-                self._models["extractor"] = self._paligemma_loader(self.config, DEMO)
-                self._serving["extractor"] = Serving("extractor", DEMO, DEMO_NAME,
-                                                     self._serving["embedder"].why_not_hub)
-            return self._models["extractor"]
+        return self._load("extractor", [], lambda source: self._paligemma_loader(self.config, source),
+                          demo_because=self._serving["embedder"].why_not_hub)
 
     def _clip_extractor(self) -> Extractor:
         """CLIP zero-shot follows the embedder: the same model (and source) reads attributes and searches."""
