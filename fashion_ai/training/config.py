@@ -19,8 +19,8 @@ DEFAULT_LEARNING_RATE = {("paligemma", True): 2e-3, ("clip", True): 2e-3, ("pali
                          ("clip", False): 1e-5}
 EVAL_RESERVE_S = 18.0  # what saving and the final evaluation of a tiny model on 300 photos take on 2 cores
 # Under a time budget, the vision warm-up gets this share of the time left after the data is made and the main
-# training the rest. Measured on 2 cores: 12-17 warm-up steps/s at batch 64; the PaliGemma phase (1400 steps at
-# batch 32, ~8/s) needs ~170 s, the CLIP phase (1000 steps at batch 64, ~10/s) ~100 s.
+# training the rest. Measured on 2 cores (eager attention): ~16 warm-up steps/s at batch 128; the PaliGemma phase
+# runs ~18 steps/s at batch 32 (3,275 steps in the ~180 s it gets), the CLIP phase 2000 steps at batch 64 in ~115 s.
 WARMUP_SHARE = {"paligemma": 0.62, "clip": 0.78}
 DEFAULT_DEMO_TRAIN_ITEMS = 60000  # generated: enough distinct photos that the warm-up does not memorise them
 DEFAULT_DATASET_TRAIN_ITEMS = 20000  # rows read from a real dataset (photos are kept in memory at input size)

@@ -52,4 +52,5 @@ def build_tiny_clip(image_size: int = 64, patch_size: int = 16, seed: int = 0, e
                               num_hidden_layers=4, num_attention_heads=4)
     torch.manual_seed(seed)
     model = CLIPModel(CLIPConfig(text_config=text.to_dict(), vision_config=vision.to_dict(), projection_dim=128))
+    model.set_attn_implementation("eager")  # faster than SDPA at this size on CPU (see the tiny PaliGemma)
     return tokenizer, image_processor, model
