@@ -137,8 +137,10 @@ class ModelRegistry:
         with self._loading:
             if role in self._models:
                 return self._models[role]
-            why = demo_because or ""
-            if demo_because is None and self.profiles.hub_allowed(alternatives):
+            why = ""
+            if demo_because is not None:
+                why = demo_because
+            elif self.profiles.hub_allowed(alternatives):
                 try:
                     model = loader(HUB)
                     self._models[role] = model
@@ -147,7 +149,7 @@ class ModelRegistry:
                 except ModelUnavailableError as exc:
                     why = str(exc).split("; offline,")[0]
                     logger.warning("%s: the hub model could not load (%s); the demo model serves", ROLES[role], why)
-            elif demo_because is None and self.config.profile == "auto":
+            elif self.config.profile == "auto":
                 why = f"{' or '.join(refs[0][0] for refs in alternatives)} not cached and the Hub did not answer"
             model = loader(DEMO)  # the shipped assets: a failure here is the deployment's, and says so
             self._models[role] = model
