@@ -112,7 +112,7 @@ def train_clip(cfg: TrainConfig) -> dict:
             report["vision_warmup_accuracy"] = warm_up_vision(
                 model.vision_model, train, "pixel_values", cfg.warmup_steps, cfg.warmup_batch_size, cfg.learning_rate,
                 cfg.seed, held_out=warmup_held_out(image_processor, held_out, mixed, held_out_empty),
-                deadline=budget.deadline(WARMUP_SHARE[cfg.target]))
+                deadline=budget.deadline(WARMUP_SHARE[cfg.target]), bf16=cfg.bf16)
         rng = np.random.default_rng(cfg.seed)
         n_examples, n_demo, sample = len(train), len(train.items), train.sample
 
@@ -171,7 +171,10 @@ def train_clip(cfg: TrainConfig) -> dict:
 
     def loss_fn(m: nn.Module, batch: dict) -> torch.Tensor:
         same = batch.pop("same").float()
-        logits = m(**batch).logits_per_text
+        out = m(**batch)
+        # Under bfloat16 autocast the similarities, whose small differences are the signal, are taken in float32.
+        with torch.autocast(out.text_embeds.device.type, enabled=False):
+            logits = out.text_embeds.float() @ out.image_embeds.float().T * m.logit_scale.float().exp()
         # Each text's target: the photos it describes; each photo's: the texts that describe it (its own at least).
         text_target = same / same.sum(dim=1, keepdim=True)
         image_target = same.T / same.T.sum(dim=1, keepdim=True)

@@ -19,8 +19,9 @@ DEFAULT_LEARNING_RATE = {("paligemma", True): 2e-3, ("clip", True): 2e-3, ("pali
                          ("clip", False): 1e-5}
 EVAL_RESERVE_S = 18.0  # what saving and the final evaluation of a tiny model on 300 photos take on 2 cores
 # Under a time budget, the vision warm-up gets this share of the time left after the data is made and the main
-# training the rest. Measured on 2 cores (eager attention): ~16 warm-up steps/s at batch 128; the PaliGemma phase
-# runs ~18 steps/s at batch 32 (3,275 steps in the ~180 s it gets), the CLIP phase 2000 steps at batch 64 in ~115 s.
+# training the rest. Measured on 2 cores (eager attention, bfloat16 autocast): ~24 warm-up steps/s at batch 128; the
+# PaliGemma phase ~27 steps/s at batch 32 (4,784 steps in the ~180 s it gets), the CLIP phase 2000 steps at batch 64
+# in ~80 s (float32: ~16 and ~18 steps/s, 3,275 steps, ~115 s).
 WARMUP_SHARE = {"paligemma": 0.62, "clip": 0.78}
 DEFAULT_DEMO_TRAIN_ITEMS = 60000  # generated: enough distinct photos that the warm-up does not memorise them
 DEFAULT_DATASET_TRAIN_ITEMS = 20000  # rows read from a real dataset (photos are kept in memory at input size)
@@ -101,8 +102,8 @@ class TrainConfig:
     eval_split: str = field(default="", metadata={"help": "split of the dataset to evaluate on; empty = hold out "
                                                          "eval_items examples of the training split"})
     grad_accum_steps: int = field(default=1, metadata={"help": "micro-batches accumulated per optimizer step"})
-    bf16: bool = field(default=True, metadata={"help": "bfloat16 autocast where the GPU supports it (float32 "
-                                                      "on CPU)"})
+    bf16: bool = field(default=True, metadata={"help": "bfloat16 autocast where the GPU or CPU multiplies "
+                                                      "bfloat16 natively (float32 elsewhere)"})
     gradient_checkpointing: bool = field(default=False, metadata={"help": "recompute activations in the backward "
                                                                          "pass: less memory, ~30% slower"})
     eval_every: int = field(default=0, metadata={"help": "evaluate on eval_every_items held-out examples every N "

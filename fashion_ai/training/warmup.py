@@ -11,7 +11,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from fashion_ai.training.demo_data import BACKGROUND, LABELS, TrainingSet
-from fashion_ai.training.engine import Schedule, flip
+from fashion_ai.training.engine import Schedule, autocast_for, flip
 
 logger = logging.getLogger(__name__)
 
@@ -21,12 +21,12 @@ def _cross_entropy(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     head), where the mean over nothing would be NaN."""
     if not (target >= 0).any():
         return logits.sum() * 0.0
-    return nn.functional.cross_entropy(logits, target, ignore_index=-100)
+    return nn.functional.cross_entropy(logits.float(), target, ignore_index=-100)
 
 
 def warm_up_vision(vision: nn.Module, data: TrainingSet, pixel_key: str, steps: int, batch_size: int, lr: float,
                    seed: int, held_out: dict[str, tuple[torch.Tensor, dict[str, torch.Tensor]]] | None = None,
-                   deadline: float | None = None) -> dict[str, dict]:
+                   deadline: float | None = None, bf16: bool = False) -> dict[str, dict]:
     """Supervised warm-up: teach a from-scratch vision tower the visible attributes before the real objective.
 
     A ViT trained from scratch learns shape slowly through a language-model or contrastive loss alone. Linear
@@ -40,7 +40,8 @@ def warm_up_vision(vision: nn.Module, data: TrainingSet, pixel_key: str, steps: 
     them; a mixed-in dataset's own classes (Fashion-MNIST's ten: a sandal, a sneaker and an ankle boot are all our
     "shoe") get a head of their own, "class". The category heads, per photo and per patch, have one class more
     than the garments: BACKGROUND, a patch off the garment or a photo with no garment (an empty scene).
-    With a deadline (time.monotonic()), the warm-up anneals and ends by then if the steps take longer.
+    With a deadline (time.monotonic()), the warm-up anneals and ends by then if the steps take longer. bf16: the
+    forward passes under engine.autocast_for (bfloat16 where the hardware multiplies it natively).
     """
     if steps <= 0:
         return {}
@@ -62,6 +63,7 @@ def warm_up_vision(vision: nn.Module, data: TrainingSet, pixel_key: str, steps: 
     bar = tqdm(range(steps), desc="vision warm-up", leave=False)
     accs: dict[str, list[float]] = {k: [] for k in labels}
     schedule = Schedule(optim, steps, lr, deadline)
+    autocast = autocast_for(bf16, next(vision.parameters()).device)
     done = 0
     for step in bar:
         if schedule.out_of_time():
@@ -74,20 +76,21 @@ def warm_up_vision(vision: nn.Module, data: TrainingSet, pixel_key: str, steps: 
         x = flip(pixels[idx].float(), mirrored)
         patch_target = data.patch_labels[idx].view(batch_size, grid, grid, 3).permute(0, 3, 1, 2)
         patch_target = flip(patch_target, mirrored).permute(0, 2, 3, 1).reshape(batch_size, n_tokens, 3)
-        tokens = vision(pixel_values=x).last_hidden_state
-        tokens = tokens[:, -n_tokens:]  # CLIP puts a class token first; SigLIP has none
-        feats = tokens.mean(dim=1)
-        loss = torch.zeros(())
-        for k, head in enumerate(patch_heads):
-            logits = head(tokens)
-            loss = loss + _cross_entropy(logits.reshape(-1, logits.shape[-1]), patch_target[..., k].reshape(-1))
-        for name, head in heads.items():
-            target = labels[name][idx]
-            logits = head(feats)
-            loss = loss + _cross_entropy(logits, target)
-            mask = target >= 0
-            if mask.any():
-                accs[name].append((logits.argmax(-1)[mask] == target[mask]).float().mean().item())
+        with autocast:
+            tokens = vision(pixel_values=x).last_hidden_state
+            tokens = tokens[:, -n_tokens:]  # CLIP puts a class token first; SigLIP has none
+            feats = tokens.mean(dim=1)
+            loss = torch.zeros(())
+            for k, head in enumerate(patch_heads):
+                logits = head(tokens)
+                loss = loss + _cross_entropy(logits.reshape(-1, logits.shape[-1]), patch_target[..., k].reshape(-1))
+            for name, head in heads.items():
+                target = labels[name][idx]
+                logits = head(feats)
+                loss = loss + _cross_entropy(logits, target)
+                mask = target >= 0
+                if mask.any():
+                    accs[name].append((logits.argmax(-1)[mask] == target[mask]).float().mean().item())
         optim.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)

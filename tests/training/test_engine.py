@@ -8,9 +8,18 @@ import torch
 
 import train_space
 from fashion_ai.models.paligemma.tiny import build_tiny_paligemma
+from fashion_ai.training import engine
 from fashion_ai.training import paligemma as paligemma_recipe
 from fashion_ai.training.config import EVAL_FILE, EVAL_RESERVE_S, TrainConfig
-from fashion_ai.training.engine import MIN_LR_RATE, Budget, Schedule, enable_gradient_checkpointing, headline, train_loop
+from fashion_ai.training.engine import (
+    MIN_LR_RATE,
+    Budget,
+    Schedule,
+    autocast_for,
+    enable_gradient_checkpointing,
+    headline,
+    train_loop,
+)
 
 
 @pytest.mark.slow
@@ -63,7 +72,8 @@ def test_gradient_accumulation_matches_one_big_batch(tmp_path, accum):
     def loss_fn(m, b):
         return torch.nn.functional.mse_loss(m(b["x"]), b["y"])
 
-    common = dict(target="clip", tiny=True, steps=3, checkpoint_every=0, learning_rate=0.05)
+    # float32: bfloat16 rounds a sum of two micro-batches differently from one batch's
+    common = dict(target="clip", tiny=True, steps=3, checkpoint_every=0, learning_rate=0.05, bf16=False)
     small_cfg = TrainConfig(batch_size=2, grad_accum_steps=accum, **common)
     report = train_loop(model, batch_fn, len(x), small_cfg, tmp_path / "a", loss_fn, "accum")
     assert calls == [2] * (3 * accum) and report["examples_seen"] == 3 * 2 * accum
@@ -165,3 +175,18 @@ def test_a_lora_checkpoint_holds_the_adapter_and_its_optimizer_state_only(tmp_pa
     assert len(state["optim"]["state"]) == len(state["model"])  # moments for the adapter weights, nothing else
     assert train_space.main([*args, "--resume", "--steps", "6"]) == 0  # the base loads again; the adapter resumes
     assert json.loads((out / EVAL_FILE).read_text())["training"]["steps"] == 6
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_bf16_autocast_on_a_cpu_only_where_it_multiplies_bfloat16_natively(monkeypatch, native):
+    """A CPU with AVX512-BF16 trains in bfloat16 (~0.55x the step time); one without it, emulating bfloat16, and
+    --bf16 false train in float32; the weights stay float32 either way."""
+    monkeypatch.setattr(engine, "cpu_has_bf16", lambda: native)
+    layer = torch.nn.Linear(8, 8)
+    with autocast_for(True, torch.device("cpu")):
+        out = layer(torch.randn(2, 8))
+    assert out.dtype == (torch.bfloat16 if native else torch.float32)
+    with autocast_for(False, torch.device("cpu")):
+        assert layer(torch.randn(2, 8)).dtype == torch.float32
+    out.float().sum().backward()
+    assert layer.weight.dtype == torch.float32 and layer.weight.grad.dtype == torch.float32
