@@ -28,7 +28,7 @@ from fashion_ai.training.engine import (
 )
 from fashion_ai.training.examples import evaluate_caption_choice, evaluate_caption_retrieval, load_examples
 from fashion_ai.training.metrics import retrieval_metrics
-from fashion_ai.training.mixing import mixed_training_set, read_mix, warmup_held_out
+from fashion_ai.training.mixing import main_phase_set, mixed_training_set, read_mix, warmup_held_out
 from fashion_ai.training.presence import clip_decider
 from fashion_ai.training.warmup import warm_up_vision
 
@@ -113,6 +113,7 @@ def train_clip(cfg: TrainConfig) -> dict:
                 model.vision_model, train, "pixel_values", cfg.warmup_steps, cfg.warmup_batch_size, cfg.learning_rate,
                 cfg.seed, held_out=warmup_held_out(image_processor, held_out, mixed, held_out_empty),
                 deadline=budget.deadline(WARMUP_SHARE[cfg.target]), bf16=cfg.bf16)
+        train = main_phase_set(train, mixed, cfg.main_mix_share)
         rng = np.random.default_rng(cfg.seed)
         n_examples, n_demo, sample = len(train), len(train.items), train.sample
 

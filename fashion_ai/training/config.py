@@ -78,8 +78,9 @@ class TrainConfig:
                                                                 "(0 = no limit)"})
     checkpoint_every: int = field(default=200, metadata={"help": "save a resumable checkpoint every N steps"})
     resume: bool = field(default=False, metadata={"help": "continue from output_dir/checkpoint if present"})
-    freeze_vision: bool = field(default=True, metadata={"help": "keep the vision tower frozen in the main "
-                                                                "training (after the tiny model's warm-up)"})
+    freeze_vision: bool = field(default=True, metadata={"help": "PaliGemma: keep the vision tower frozen in the "
+                                                                "main training (after the tiny model's warm-up); "
+                                                                "CLIP's contrastive training moves both towers"})
     threads: int = field(default=0, metadata={"help": "torch CPU threads (0 = torch default)"})
     dataset: str = field(default="demo", metadata={"help": "training data: demo (generated), or "
                                                           "fashionpedia:<coco json | hub id>, products:<hub id | "
@@ -93,8 +94,11 @@ class TrainConfig:
                                                        "the held-out ones)"})
     mix_eval_items: int = field(default=1000, metadata={"help": "last rows of mix_dataset's train split held out "
                                                                "(never trained on) for the run's own evaluation"})
-    mix_share: float = field(default=DEFAULT_MIX_SHARE, metadata={"help": "share of every training batch (warm-up and "
-                                                                         "main) drawn from mix_dataset"})
+    mix_share: float = field(default=DEFAULT_MIX_SHARE, metadata={"help": "share of every training batch (warm-up, "
+                                                                         "and main unless main_mix_share) drawn "
+                                                                         "from mix_dataset"})
+    main_mix_share: float = field(default=0.0, metadata={"help": "share of every main-phase batch drawn from "
+                                                                "mix_dataset, after the warm-up (0 = mix_share)"})
     empty_share: float = field(default=DEFAULT_EMPTY_SHARE, metadata={
         "help": "share of every training batch (warm-up and main) that is an empty scene, a photo with no garment "
                 "(fashion_ai.demo_world.empty): PaliGemma's target for it is [], the warm-up's label background, "
@@ -137,13 +141,16 @@ class TrainConfig:
             if ":" not in self.mix_dataset:
                 raise ValueError(f"mix_dataset must be <kind>:<source>, e.g. fashion-mnist:/usr/share/datasets/"
                                  f"fashion-mnist, not {self.mix_dataset!r}")
-            if not 0.0 < self.mix_share < 1.0:
-                raise ValueError(f"mix_share must be between 0 and 1 (exclusive), not {self.mix_share}")
+            self.main_mix_share = self.main_mix_share or self.mix_share
+            for name in ("mix_share", "main_mix_share"):
+                if not 0.0 < getattr(self, name) < 1.0:
+                    raise ValueError(f"{name} must be between 0 and 1 (exclusive), not {getattr(self, name)}")
         if not 0.0 <= self.empty_share < 1.0:
             raise ValueError(f"empty_share must be at least 0 and below 1, not {self.empty_share}")
-        if self.mix_dataset and self.mix_share + self.empty_share >= 1.0:
-            raise ValueError(f"mix_share + empty_share must leave room for demo items (below 1), not "
-                             f"{self.mix_share} + {self.empty_share}")
+        for name in ("mix_share", "main_mix_share"):
+            if self.mix_dataset and getattr(self, name) + self.empty_share >= 1.0:
+                raise ValueError(f"{name} + empty_share must leave room for demo items (below 1), not "
+                                 f"{getattr(self, name)} + {self.empty_share}")
         for name in ("mix_items", "mix_eval_items"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} cannot be negative, got {getattr(self, name)}")

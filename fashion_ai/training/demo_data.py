@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -101,9 +101,19 @@ class TrainingSet:
         # A field only one side knows (a real dataset's own classes) is -100 on the other side's rows.
         merged_labels = {name: torch.cat([self.labels.get(name, _unknown(len(self))), labels.get(name, _unknown(n_new))])
                          for name in dict.fromkeys([*self.labels, *labels])}
-        if sum(s for _, s in self.blocks) + share >= 1.0:
-            raise ValueError("the added blocks' shares must leave room for demo items in every batch")
-        return TrainingSet(self.items, merged, patches, merged_labels, (*self.blocks, (n_new, share)))
+        return TrainingSet(self.items, merged, patches, merged_labels, _room_for_demo((*self.blocks, (n_new, share))))
+
+    def with_share(self, block: int, share: float) -> TrainingSet:
+        """The same rows with the block-th added block drawn at `share` of every batch instead."""
+        blocks = [*self.blocks]
+        blocks[block] = (blocks[block][0], share)
+        return replace(self, blocks=_room_for_demo(tuple(blocks)))
+
+
+def _room_for_demo(blocks: tuple[tuple[int, float], ...]) -> tuple[tuple[int, float], ...]:
+    if sum(share for _, share in blocks) >= 1.0:
+        raise ValueError("the added blocks' shares must leave room for demo items in every batch")
+    return blocks
 
 
 def _unknown(count: int) -> torch.Tensor:

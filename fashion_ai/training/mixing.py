@@ -105,6 +105,11 @@ def mixed_training_set(demo: TrainingSet, mixed: MixedRows | None, share: float)
     return demo.extended(mixed.tensors, mixed.labels, share, mixed.patch_labels)
 
 
+def main_phase_set(train: TrainingSet, mixed: MixedRows | None, share: float) -> TrainingSet:
+    """The set the main training draws from after the warm-up: the mixed rows (the first block added) at `share`."""
+    return train if mixed is None else train.with_share(0, share)
+
+
 def warmup_held_out(image_processor, held_out: DemoData, mixed: MixedRows | None, empty: list | None = None) -> dict:
     """Held-out photos and labels the warm-up reports its heads' accuracy on: demo items, empty scenes (their
     category is BACKGROUND: no garment), and the mixed rows."""

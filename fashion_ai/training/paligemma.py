@@ -29,7 +29,7 @@ from fashion_ai.training.engine import (
 )
 from fashion_ai.training.examples import evaluate_examples, load_examples
 from fashion_ai.training.metrics import extraction_metrics
-from fashion_ai.training.mixing import mixed_training_set, read_mix, warmup_held_out
+from fashion_ai.training.mixing import main_phase_set, mixed_training_set, read_mix, warmup_held_out
 from fashion_ai.training.presence import free_generation_decider
 from fashion_ai.training.warmup import warm_up_vision
 
@@ -124,6 +124,7 @@ def train_paligemma(cfg: TrainConfig) -> dict:
                 held_out=warmup_held_out(processor.image_processor, held_out, mixed, held_out_empty),
                 deadline=budget.deadline(WARMUP_SHARE[cfg.target]), bf16=cfg.bf16)
             warmed = True
+        train = main_phase_set(train, mixed, cfg.main_mix_share)
         n_examples = len(train)
         sample = train.sample
         gen = torch.Generator().manual_seed(cfg.seed)

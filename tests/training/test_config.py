@@ -30,6 +30,7 @@ def test_config_validation_says_what_to_fix():
     ({"dataset": "jsonl:x", "mix_dataset": "fashion-mnist:y"}, "use it with --dataset demo"),
     ({"mix_dataset": "/usr/share/datasets/fashion-mnist"}, "mix_dataset must be <kind>:<source>"),
     ({"mix_dataset": "fashion-mnist:y", "mix_share": 1.0}, "mix_share must be between 0 and 1"),
+    ({"mix_dataset": "fashion-mnist:y", "main_mix_share": -0.1}, "main_mix_share must be between 0 and 1"),
     ({"mix_dataset": "fashion-mnist:y", "mix_eval_items": -1}, "mix_eval_items cannot be negative"),
 ])
 def test_a_mixed_dataset_is_checked(settings, message):
@@ -41,10 +42,16 @@ def test_a_mixed_dataset_is_checked(settings, message):
     ({"empty_share": -0.1}, "empty_share must be at least 0 and below 1"),
     ({"empty_share": 1.0}, "empty_share must be at least 0 and below 1"),
     ({"mix_dataset": "fashion-mnist:y", "mix_share": 0.6, "empty_share": 0.4}, "must leave room for demo items"),
+    ({"mix_dataset": "fashion-mnist:y", "main_mix_share": 0.9}, "main_mix_share \\+ empty_share must leave room"),
 ])
 def test_the_empty_share_is_checked(settings, message):
     with pytest.raises(ValueError, match=message):
         TrainConfig(tiny=True, **settings)
+
+
+def test_the_main_phase_draws_the_mixed_rows_at_the_warm_ups_share_unless_told():
+    assert TrainConfig(tiny=True, mix_dataset="fashion-mnist:y", mix_share=0.4).main_mix_share == 0.4
+    assert TrainConfig(tiny=True, mix_dataset="fashion-mnist:y", main_mix_share=0.25).main_mix_share == 0.25
 
 
 def test_empty_scenes_are_a_share_of_the_generated_items():

@@ -75,3 +75,10 @@ def test_each_added_block_fills_its_share_of_every_batch():
         assert (kinds.count(0.0), kinds.count(1.0), kinds.count(2.0)) == (12, 16, 4)
     with pytest.raises(ValueError, match="room for demo items"):
         both.extended(rows(10, 3), empty_label_tensors(10), 0.4)
+    # The main phase may draw the first block at another share; the rows and the other block stay as they were.
+    main = both.with_share(0, 0.25)
+    kinds = main.tensors["pixel_values"][main.sample(32, gen), 0, 0, 0].tolist()
+    assert (kinds.count(0.0), kinds.count(1.0), kinds.count(2.0)) == (20, 8, 4) and len(main) == 280
+    assert both.blocks[0][1] == 0.5  # the warm-up's set is untouched
+    with pytest.raises(ValueError, match="room for demo items"):
+        both.with_share(0, 0.9)
