@@ -134,6 +134,8 @@ class TrainConfig:
         if self.dataset != "demo" and ":" not in self.dataset:
             raise ValueError(f"dataset must be demo or <kind>:<source> (fashionpedia, products, jsonl, fashion-mnist), "
                              f"not {self.dataset!r}")
+        if not 0.0 <= self.empty_share < 1.0:
+            raise ValueError(f"empty_share must be at least 0 and below 1, not {self.empty_share}")
         self.mix_dataset = self.mix_dataset.strip()
         if self.mix_dataset:
             if self.dataset != "demo":
@@ -143,14 +145,12 @@ class TrainConfig:
                                  f"fashion-mnist, not {self.mix_dataset!r}")
             self.main_mix_share = self.main_mix_share or self.mix_share
             for name in ("mix_share", "main_mix_share"):
-                if not 0.0 < getattr(self, name) < 1.0:
-                    raise ValueError(f"{name} must be between 0 and 1 (exclusive), not {getattr(self, name)}")
-        if not 0.0 <= self.empty_share < 1.0:
-            raise ValueError(f"empty_share must be at least 0 and below 1, not {self.empty_share}")
-        for name in ("mix_share", "main_mix_share"):
-            if self.mix_dataset and getattr(self, name) + self.empty_share >= 1.0:
-                raise ValueError(f"{name} + empty_share must leave room for demo items (below 1), not "
-                                 f"{getattr(self, name)} + {self.empty_share}")
+                share = getattr(self, name)
+                if not 0.0 < share < 1.0:
+                    raise ValueError(f"{name} must be between 0 and 1 (exclusive), not {share}")
+                if share + self.empty_share >= 1.0:
+                    raise ValueError(f"{name} + empty_share must leave room for demo items (below 1), not "
+                                     f"{share} + {self.empty_share}")
         for name in ("mix_items", "mix_eval_items"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} cannot be negative, got {getattr(self, name)}")
