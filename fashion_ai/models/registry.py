@@ -192,7 +192,7 @@ class ModelRegistry:
 
     def _demo_paligemma(self) -> Extractor:
         """auto on a CPU whose search fell back to the demo CLIP: the demo PaliGemma, trained for attributes, reads
-        them (on demo photos its category is 0.96, the demo CLIP's zero-shot 0.67: README, Training); the hub's 3B
+        them (on demo photos its category is 0.96, the demo CLIP's zero-shot 0.85: README, Training); the hub's 3B
         PaliGemma is not tried on a CPU."""
         return self._load("extractor", [], lambda source: self._paligemma_loader(self.config, source),
                           demo_because=self._serving["embedder"].why_not_hub)

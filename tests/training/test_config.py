@@ -20,7 +20,7 @@ def test_config_validation_says_what_to_fix():
     # 0 means "the right default for this kind of run": from scratch on generated photos vs fine-tuning a 3B model.
     tiny, real = TrainConfig(tiny=True), TrainConfig()
     assert (tiny.batch_size, tiny.learning_rate, tiny.train_items) == (32, 2e-3, DEFAULT_DEMO_TRAIN_ITEMS)
-    assert TrainConfig(target="clip", tiny=True).batch_size == 64 and tiny.warmup_batch_size == 64
+    assert TrainConfig(target="clip", tiny=True).batch_size == 512 and tiny.warmup_batch_size == 64
     assert (real.batch_size, real.learning_rate) == (4, 2e-4)
     assert TrainConfig(target="clip").learning_rate == 1e-5
     assert TrainConfig(dataset="jsonl:x").train_items == DEFAULT_DATASET_TRAIN_ITEMS
