@@ -16,17 +16,18 @@ from fashion_ai.training.engine import Schedule, autocast_for, flip
 logger = logging.getLogger(__name__)
 
 
-def _cross_entropy(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+def _cross_entropy(logits: torch.Tensor, target: torch.Tensor, smoothing: float = 0.0) -> torch.Tensor:
     """Cross-entropy over the labelled rows; zero when a batch has none (no dress or skirt drawn for the length
     head), where the mean over nothing would be NaN."""
     if not (target >= 0).any():
         return logits.sum() * 0.0
-    return nn.functional.cross_entropy(logits.float(), target, ignore_index=-100)
+    return nn.functional.cross_entropy(logits.float(), target, ignore_index=-100, label_smoothing=smoothing)
 
 
 def warm_up_vision(vision: nn.Module, data: TrainingSet, pixel_key: str, steps: int, batch_size: int, lr: float,
                    seed: int, held_out: dict[str, tuple[torch.Tensor, dict[str, torch.Tensor]]] | None = None,
-                   deadline: float | None = None, bf16: bool = False) -> dict[str, dict]:
+                   deadline: float | None = None, bf16: bool = False,
+                   label_smoothing: float = 0.0) -> dict[str, dict]:
     """Supervised warm-up: teach a from-scratch vision tower the visible attributes before the real objective.
 
     A ViT trained from scratch learns shape slowly through a language-model or contrastive loss alone. Linear
@@ -42,6 +43,7 @@ def warm_up_vision(vision: nn.Module, data: TrainingSet, pixel_key: str, steps: 
     than the garments: BACKGROUND, a patch off the garment or a photo with no garment (an empty scene).
     With a deadline (time.monotonic()), the warm-up anneals and ends by then if the steps take longer. bf16: the
     forward passes under engine.autocast_for (bfloat16 where the hardware multiplies it natively).
+    label_smoothing: of the per-photo heads' targets (the per-patch heads' stay hard).
     """
     if steps <= 0:
         return {}
@@ -87,7 +89,7 @@ def warm_up_vision(vision: nn.Module, data: TrainingSet, pixel_key: str, steps: 
             for name, head in heads.items():
                 target = labels[name][idx]
                 logits = head(feats)
-                loss = loss + _cross_entropy(logits, target)
+                loss = loss + _cross_entropy(logits, target, label_smoothing)
                 mask = target >= 0
                 if mask.any():
                     accs[name].append((logits.argmax(-1)[mask] == target[mask]).float().mean().item())

@@ -16,6 +16,8 @@ def test_config_validation_says_what_to_fix():
         TrainConfig(target="gpt")
     with pytest.raises(ValueError, match="batch_size cannot be negative"):
         TrainConfig(batch_size=-1)
+    with pytest.raises(ValueError, match="warmup_label_smoothing must be at least 0 and below 1"):
+        TrainConfig(warmup_label_smoothing=1.0)
     assert TrainConfig(target="clip").base_model == DEFAULT_CLIP_BASE
     # 0 means "the right default for this kind of run": from scratch on generated photos vs fine-tuning a 3B model.
     tiny, real = TrainConfig(tiny=True), TrainConfig()

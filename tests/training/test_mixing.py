@@ -77,6 +77,16 @@ def test_a_head_with_no_labelled_row_in_a_batch_adds_nothing_and_no_nan():
         torch.nn.functional.cross_entropy(logits[[0, 2, 3]], torch.tensor([0, 1, 2])).item())
 
 
+def test_smoothed_heads_skip_unlabelled_rows_and_stop_rewarding_overconfidence():
+    target = torch.tensor([0, -100, 1])
+    logits = torch.tensor([[4.0, 0.0, 0.0], [0.0, 9.0, 0.0], [0.0, 4.0, 0.0]])
+    assert _cross_entropy(logits, target, 0.1).item() == pytest.approx(torch.nn.functional.cross_entropy(
+        logits[[0, 2]], torch.tensor([0, 1]), label_smoothing=0.1).item())
+    # Hard targets reward ever larger margins; smoothed ones (--warmup_label_smoothing) cost more past a point.
+    assert _cross_entropy(logits * 4, target).item() < _cross_entropy(logits, target).item()
+    assert _cross_entropy(logits * 4, target, 0.1).item() > _cross_entropy(logits, target, 0.1).item()
+
+
 def test_rows_with_repeated_texts_encode_exactly_as_the_processor_does():
     from fashion_ai.datasets import iter_examples
     from fashion_ai.models.paligemma.tiny import build_tiny_paligemma
