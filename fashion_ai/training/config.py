@@ -140,8 +140,9 @@ class TrainConfig:
         if self.dataset != "demo" and ":" not in self.dataset:
             raise ValueError(f"dataset must be demo or <kind>:<source> (fashionpedia, products, jsonl, fashion-mnist), "
                              f"not {self.dataset!r}")
-        if not 0.0 <= self.empty_share < 1.0:
-            raise ValueError(f"empty_share must be at least 0 and below 1, not {self.empty_share}")
+        for name in ("empty_share", "warmup_label_smoothing"):
+            if not 0.0 <= getattr(self, name) < 1.0:
+                raise ValueError(f"{name} must be at least 0 and below 1, not {getattr(self, name)}")
         self.mix_dataset = self.mix_dataset.strip()
         if self.mix_dataset:
             if self.dataset != "demo":
@@ -162,8 +163,6 @@ class TrainConfig:
                 raise ValueError(f"{name} cannot be negative, got {getattr(self, name)}")
         if not [t for t in self.lora_targets.split(",") if t.strip()]:
             raise ValueError("lora_targets must name at least one module, e.g. q_proj,v_proj")
-        if not 0.0 <= self.warmup_label_smoothing < 1.0:
-            raise ValueError(f"warmup_label_smoothing must be at least 0 and below 1, not {self.warmup_label_smoothing}")
         if self.learning_rate < 0:
             raise ValueError("learning_rate cannot be negative")
         self.steps = self.steps or DEFAULT_STEPS[(self.target, self.tiny)]
