@@ -100,3 +100,11 @@ def test_the_garment_or_not_sets_are_what_the_report_says():
     assert sets[-1].photos[0].size == (256, 256)  # decoded like an upload
     again = heldout.held_out_sets([424242, 77777], 5)
     assert len(again) == len(sets) - 1 and np.array_equal(np.asarray(again[0].photos[4]), np.asarray(sets[0].photos[4]))
+
+
+def test_the_extractor_is_read_on_more_items_than_the_embedder_unless_told(tmp_path):
+    # length covers dresses and skirts only: at 500 items a seed it rests on ~75 of them; retrieval scores are read
+    # over a pool of 500
+    assert train_space.EvalConfig(target="paligemma", model_dir=str(tmp_path)).eval_items == 2000
+    assert train_space.EvalConfig(target="clip", model_dir=str(tmp_path)).eval_items == 500
+    assert train_space.EvalConfig(target="paligemma", model_dir=str(tmp_path), eval_items=0).eval_items == 0
