@@ -21,12 +21,12 @@ DEFAULT_LEARNING_RATE = {("paligemma", True): 2e-3, ("clip", True): 2e-3, ("pali
 EVAL_RESERVE_S = 18.0  # what saving and the final evaluation of a tiny model on 300 photos take on 2 cores
 # Under a time budget, the vision warm-up gets this share of the time left after the data is made and the main
 # training the rest. Measured on 2 cores (eager attention, bfloat16 autocast): ~26 warm-up steps/s at batch 128; the
-# PaliGemma phase ~26 steps/s at batch 32 (3,698 steps in the ~140 s it gets), the CLIP phase 350 steps at batch 512
+# PaliGemma phase ~26 steps/s at batch 32 (3,721 steps in the ~140 s it gets), the CLIP phase 350 steps at batch 512
 # in ~86 s (2,000 at batch 64 in as long; float32: ~16 and ~18 steps/s). PaliGemma's share was 0.62 until bfloat16
 # made its main phase cheap: at 0.70 its tower reads Fashion-MNIST better (README, Training).
 WARMUP_SHARE = {"paligemma": 0.70, "clip": 0.78}
-# Off in the shipped recipes: 0.1 lifted the extractor's Fashion-MNIST reading on the tuning data but its held-out
-# length fell below 0.90 (README, Training).
+# Off unless asked: the shipped extractor's command asks for 0.1, which lifted its Fashion-MNIST reading on the
+# tuning data (README, Training); not tried on the embedder or on real checkpoints.
 DEFAULT_WARMUP_LABEL_SMOOTHING = 0.0
 DEFAULT_DEMO_TRAIN_ITEMS = 60000  # generated: enough distinct photos that the warm-up does not memorise them
 DEFAULT_DATASET_TRAIN_ITEMS = 20000  # rows read from a real dataset (photos are kept in memory at input size)
