@@ -187,4 +187,4 @@ def train_clip(cfg: TrainConfig) -> dict:
     model.save_pretrained(output_dir)
     tokenizer.save_pretrained(output_dir)
     image_processor.save_pretrained(output_dir)
-    return finish(cfg, output_dir, report, evaluate())
+    return finish(cfg, output_dir, report, evaluate(), budget)

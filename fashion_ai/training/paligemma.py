@@ -177,4 +177,4 @@ def train_paligemma(cfg: TrainConfig) -> dict:
                                      evaluate=lambda: evaluate(cfg.eval_every_items), budget=budget, sample=sample)
     model.save_pretrained(output_dir)  # a peft model saves only its adapter
     processor.save_pretrained(output_dir)
-    return finish(cfg, output_dir, report, evaluate())
+    return finish(cfg, output_dir, report, evaluate(), budget)

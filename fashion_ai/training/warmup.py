@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 
 import numpy as np
 import torch
@@ -33,8 +34,8 @@ def warm_up_vision(vision: nn.Module, data: TrainingSet, pixel_key: str, steps: 
     A ViT trained from scratch learns shape slowly through a language-model or contrastive loss alone. Linear
     heads on mean-pooled features give it a direct signal per visible field, and a dense head asks every patch
     which garment (or background) it belongs to, which teaches silhouettes far faster than one label per
-    photo. The heads are thrown away afterwards. Returns the heads' accuracies per field on the last training
-    batches and, when given, on held-out photos (a diagnostic of what the vision tower alone can tell):
+    photo. The heads are thrown away afterwards. Returns its steps and seconds, the heads' accuracies per field on
+    the last training batches and, when given, on held-out photos (a diagnostic of what the tower alone can tell):
     ``held_out`` maps a name ("demo", "empty", or a mixed-in dataset's) to photos and their labels (demo_data.
     label_tensors); the demo's accuracies are reported as "held_out", the others' as "held_out <name>". Rows of a
     mixed-in real dataset (TrainingSet.sample draws them) carry -100 where they know nothing, and those heads skip
@@ -67,6 +68,7 @@ def warm_up_vision(vision: nn.Module, data: TrainingSet, pixel_key: str, steps: 
     schedule = Schedule(optim, steps, lr, deadline)
     autocast = autocast_for(bf16, next(vision.parameters()).device)
     done = 0
+    started = time.monotonic()
     for step in bar:
         if schedule.out_of_time():
             logger.warning("vision warm-up stopped by the time budget at step %d of %d", step, steps)
@@ -98,7 +100,7 @@ def warm_up_vision(vision: nn.Module, data: TrainingSet, pixel_key: str, steps: 
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         optim.step()
         bar.set_postfix(loss=f"{loss.item():.3f}")
-    report: dict = {"steps": done,
+    report: dict = {"steps": done, "seconds": round(time.monotonic() - started, 1),
                     "train": {k: round(float(np.mean(v[-50:])), 3) for k, v in accs.items() if v}}
     vision.eval()
     for name, (pixels_out, truth) in (held_out or {}).items():

@@ -125,6 +125,9 @@ def _train_and_evaluate(tmp_path, target: str, *flags: str) -> dict:
 def test_the_tiny_extractor_learns_fashion_mnist_categories_from_its_train_split(tmp_path):
     report = _train_and_evaluate(tmp_path, "paligemma", "--batch_size", "16", "--warmup_steps", "800", "--steps", "500")
     assert report["vision_warmup_accuracy"]["held_out mix"]["category"] > 0.5
+    # The phases' seconds fit inside the run's (eval.json tells a slower machine by them)
+    warmup, main = report["vision_warmup_accuracy"], report["training"]
+    assert 0 < warmup["seconds"] + main["train_seconds"] < report["run_seconds"]
     assert report["eval"]["mix"]["images"] == 200 and report["eval"]["json_valid_rate"] == 1.0
     test = report["fashion_mnist"]
     assert test["json_valid_rate"] == 1.0
