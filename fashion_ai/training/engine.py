@@ -295,9 +295,9 @@ def freeze_vision(cfg: TrainConfig, vision: nn.Module, trained_already: bool) ->
 def finish(cfg: TrainConfig, output_dir: Path, report: dict, evaluation: dict, budget: Budget | None = None) -> dict:
     """Record the final evaluation and what it ran on, and write eval.json beside the weights (before any push).
 
-    With the run's budget, ``run_seconds``: the wall-clock seconds from the data to the final evaluation, which
-    with each phase's steps and seconds tells how fast the machine was (a time budget trains fewer steps on a
-    slower one)."""
+    With the run's budget, ``run_seconds``: this process's wall-clock seconds from the data to the final
+    evaluation (a resumed run's own), which with each phase's steps and seconds tells how fast the machine was (a
+    time budget trains fewer steps on a slower one)."""
     report["eval"] = evaluation
     if budget is not None:
         report["run_seconds"] = round(time.monotonic() - budget.started, 1)
