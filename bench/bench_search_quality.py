@@ -5,10 +5,11 @@ commit) and after (this checkout), side by side in one run.
 
 The development set (bench/search_dev_set.json) holds shoppers' queries and stylist requests, each judged by the
 catalog's metadata alone: precision of the top 6 out of what exists (min(6, matching items)) per query kind, and
-the share of stylist picks a stylist would accept (never the shopper's own slot, the dress code and the weather as
-the set writes them; an outfit over its total budget counts as not accepted). The baseline runs from a git worktree
-of --baseline-ref in its own process, on the same catalog and the same demo models. Weights and thresholds were
-tuned on seed 2026; report on others.
+whether the matches come first (R-precision: of the first min(6, matching items) results, the share that match; the
+top 6 can hold every match below a miss), and the share of stylist picks a stylist would accept (never the shopper's
+own slot, the dress code and the weather as the set writes them; an outfit over its total budget counts as not
+accepted). The baseline runs from a git worktree of --baseline-ref in its own process, on the same catalog and the
+same demo models. Weights and thresholds were tuned on seed 2026; report on others.
 
 Prints a table and writes bench/results/search_quality.json.
 """
@@ -164,17 +165,21 @@ def judge(run: dict, dev: dict, items: dict) -> dict:
         exists = sum(accepts(item, query["expect"], cheap_limits) for item in items.values())
         if not exists:
             continue
-        right = sum(accepts(items[i], query["expect"], cheap_limits) for i in found[:TOP])
-        precision = right / min(TOP, exists)
+        hits = [accepts(items[i], query["expect"], cheap_limits) for i in found[:TOP]]
+        k = min(TOP, exists)
+        precision = sum(hits) / k
         per_kind.setdefault(query["kind"], []).append(precision)
-        per_query.append({"text": query["text"], "kind": query["kind"], "p@6": round(precision, 3), "exists": exists})
+        # Order-aware: the matches come first (of the first k results, k = how many can match, the share that do).
+        per_query.append({"text": query["text"], "kind": query["kind"], "p@6": round(precision, 3),
+                          "first": round(sum(hits[:k]) / k, 3), "exists": exists})
     shares = []
     for request, picks in zip(dev["stylist"], run["results"]["stylist"], strict=True):
         over = request.get("total_budget") and sum(items[i].price or 0 for i in picks) > request["total_budget"]
         good = 0 if over else sum(accepts(items[i], request["accept"], cheap_limits) for i in picks)
         shares.append(good / len(picks) if picks else 0.0)
     return {"p@6": {kind: round(statistics.mean(v), 3) for kind, v in per_kind.items()},
-            "p@6_all": round(statistics.mean(p["p@6"] for p in per_query), 3), "queries": per_query,
+            "p@6_all": round(statistics.mean(p["p@6"] for p in per_query), 3),
+            "first_all": round(statistics.mean(p["first"] for p in per_query), 3), "queries": per_query,
             "stylist_accepted": round(statistics.mean(shares), 3), "stylist_per_request": [round(s, 3) for s in shares],
             "query_ms_p50": round(1000 * statistics.median(run["times"]["queries"]), 1),
             "stylist_ms_p50": round(1000 * statistics.median(run["times"]["stylist"]), 1)}
@@ -213,7 +218,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'precision of the top 6':28s} " + " ".join(f"{r:>8s}" for r in runs))
     for kind in kinds:
         print(f"{'  ' + kind:28s} " + " ".join(f"{report[r]['p@6'].get(kind, 0):8.3f}" for r in runs))
-    for label, key in (("  all queries", "p@6_all"), ("stylist picks accepted", "stylist_accepted"),
+    for label, key in (("  all queries", "p@6_all"), ("matches first (R-precision)", "first_all"),
+                       ("stylist picks accepted", "stylist_accepted"),
                        ("query ms (median)", "query_ms_p50"), ("stylist ms (median)", "stylist_ms_p50")):
         print(f"{label:28s} " + " ".join(f"{report[r][key]:8.3f}" if "ms" not in key else f"{report[r][key]:8.1f}"
                                          for r in runs))

@@ -146,9 +146,8 @@ def _picks(ctx: SearchContext, wish: Wish, edit: Edit, n: int, photo_of) -> tupl
         colours = wish.wanted.get("colors", [])
         filters = SearchFilters(color=colours[0]) if len(colours) == 1 else None
         hits, notes = _items(ctx, wish, query, filters, n)
-        if not hits and filters is not None:  # none in that colour: the closest colours, and say so
+        if not hits and filters is not None:  # none in that colour: the closest colours (the search says so)
             hits, notes = _items(ctx, wish, query, None, n)
-            notes = [f"nothing in {colours[0]} fits the rest of your wish; these are the closest"] + notes
         slots = [None] * len(hits)
     else:
         result = plan_outfit(query.text, ctx, garment=wish.own_garment(), slots=n, query=query,

@@ -12,6 +12,9 @@
    candidates: the two models' cosines live on different scales), match is 1 for the item's value (a colour: 1 as
    its main colour, 0.5 as an accent), and the price term favours cheaper (or pricier) items when the words say
    "cheap" (or "luxury"). The reason of each result names what it matched and which model found it close.
+   The colour, pattern and material the words name are more than preferences: an item showing more of them (a
+   colour as main colour or accent) ranks first, and the notes say when none does, or none all together, or a
+   colour only as an accent.
    Weights were chosen on the development set (bench/search_dev_set.json) over a demo catalog of seed 2026.
 """
 
@@ -54,6 +57,8 @@ ATTRIBUTE_WEIGHTS: dict[str, float] = {"category": 0.5, "colors": 0.35, "pattern
                                        "occasion": 0.25, "style": 0.25, "season": 0.15}
 SEARCH_WEIGHTS = ATTRIBUTE_WEIGHTS  # the outfit and stylist weigh terms from this table too
 HARD_FIELDS = ("category",)  # a named category is a constraint, not a preference
+# What a shopper's words name and a photo shows beyond doubt: an item showing more of those named ranks first.
+VISIBLE_FIELDS = ("colors", "pattern", "material")
 
 
 @dataclass
@@ -112,7 +117,7 @@ def match_terms(item: CatalogItem, terms: Mapping[str, list[str]], weights: Mapp
             # The main colour counts fully, an accent half; of several colours asked ("black or white"), the best.
             credit = [1.0 if item.colors[:1] == [c] else 0.5 if c in item.colors else 0.0 for c in wanted]
             bonus += weight * max(credit)
-            parts.extend(c for c, got in zip(wanted, credit, strict=True) if got)
+            parts.extend(c if got == 1.0 else f"{c} accents" for c, got in zip(wanted, credit, strict=True) if got)
             continue
         value = getattr(item, name, None)
         if value in wanted:
@@ -148,13 +153,26 @@ def hard_where(query: ShopperQuery, filters: SearchFilters | None = None) -> dic
     return combine_where(*clauses)
 
 
+def named_clause(name: str, values: list[str]) -> dict:
+    """The store filter of items showing any of the values (a colour as main colour or accent)."""
+    if name == "colors":
+        flags = [{color_flag(c): True} for c in values]
+        return flags[0] if len(flags) == 1 else {"$or": flags}
+    return {name: {"$in": list(values)}}
+
+
+def shows(item: CatalogItem, name: str, values: list[str]) -> bool:
+    """Whether the item shows any of the values of a visible field (a colour as main colour or accent)."""
+    if name == "colors":
+        return bool(set(values) & set(item.colors))
+    return getattr(item, name, None) in values
+
+
 def soft_where(query: ShopperQuery) -> dict | None:
     """The soft attributes as a filter: one extra candidate query for the items that show them."""
     clauses: list[dict] = []
-    colours = query.wanted.get("colors", [])
-    if colours:
-        flags = [{color_flag(c): True} for c in colours]
-        clauses.append(flags[0] if len(flags) == 1 else {"$or": flags})
+    if query.wanted.get("colors"):
+        clauses.append(named_clause("colors", query.wanted["colors"]))
     for name in ("pattern", "material", "style", "occasion", "season") + (("category",) if query.category_is_soft else ()):
         if query.wanted.get(name):
             clauses.append({name: {"$in": query.wanted[name]}})
@@ -183,9 +201,11 @@ def _similarities(store: CatalogStore, vector: np.ndarray, pool: dict[str, Catal
 
 def rank(pool: dict[str, CatalogItem], query: ShopperQuery, image_sim: dict[str, float], text_sim: dict[str, float],
          weights: Mapping[str, float] = ATTRIBUTE_WEIGHTS, w_image: float = W_IMAGE,
-         steer_sim: dict[str, float] | None = None) -> list[SearchHit]:
+         steer_sim: dict[str, float] | None = None, named: Mapping[str, list[str]] | None = None
+         ) -> list[SearchHit]:
     """The documented hybrid score of every candidate, best first (plus W_STEER * the liked-minus-rejected
-    similarity, scaled alike, when a conversation steers)."""
+    similarity, scaled alike, when a conversation steers). named: the visible fields the words named; an item
+    showing more of them (a colour as main colour or accent) ranks above one showing fewer, whatever the scores."""
     image, text, steered = scaled(image_sim), scaled(text_sim), scaled(steer_sim or {})
     prices = sorted(item.price for item in pool.values() if item.price is not None)
     hard = () if query.category_is_soft else HARD_FIELDS
@@ -206,7 +226,8 @@ def rank(pool: dict[str, CatalogItem], query: ShopperQuery, image_sim: dict[str,
             if steered.get(item_id, 0.0) >= 0.8:
                 parts.append("like the ones you liked")
         hits.append(SearchHit(item, score, " · ".join(parts) or "close to what you asked"))
-    hits.sort(key=lambda hit: (-hit.score, hit.item.id))
+    named = named or {}
+    hits.sort(key=lambda hit: (-sum(shows(hit.item, f, v) for f, v in named.items()), -hit.score, hit.item.id))
     return hits
 
 
@@ -242,6 +263,17 @@ def find_items(text: str, ctx: SearchContext, filters: SearchFilters | None = No
         for item, cosine in ctx.text_store.query(text_vector, fetch, where):
             pool[item.id] = item
             text_found[item.id] = cosine
+    # The colour, pattern and material the words named come first (a photo's are only the extractor's reading of
+    # it): the items showing them all, and those showing each, are candidates even when nothing shows every soft
+    # attribute (occasion, season, ...) together.
+    named = {f: query.wanted[f] for f in VISIBLE_FIELDS if query.wanted.get(f)} if photo_vector is None else {}
+    groups = ([tuple(named)] if len(named) > 1 else []) + [(f,) for f in named]
+    for group in groups:
+        if not any(all(shows(item, f, named[f]) for f in group) for item in pool.values()):
+            clause = combine_where(where, *(named_clause(f, named[f]) for f in group))
+            for item, cosine in ctx.store.query(clip_vector, fetch, clause):
+                pool[item.id] = item
+                image_found[item.id] = cosine
     pool = {item_id: item for item_id, item in pool.items() if item_id not in steer.excluded}
     notes: list[str] = []
     if not pool:
@@ -253,9 +285,31 @@ def find_items(text: str, ctx: SearchContext, filters: SearchFilters | None = No
     # A photo edited by words ("like this but in blue"): the photo's own colour must not outvote the words.
     edited = photo_vector is not None and any(query.wanted.get(f) for f in ("colors", "pattern"))
     hits = rank(pool, query, image_sim, text_sim, w_image=w_image / 2 if edited else w_image,
-                steer_sim=Steer.similarity(ctx.store, list(pool), liked, rejected))
+                steer_sim=Steer.similarity(ctx.store, list(pool), liked, rejected), named=named)
+    if named and hits:
+        notes.extend(named_notes(hits, n, named))
     logger.info("search %r: %d candidates; understood %s", text, len(pool), query.understood())
     return SearchResult(hits[:n], query, notes)
+
+
+def named_notes(hits: list[SearchHit], n: int, named: Mapping[str, list[str]]) -> list[str]:
+    """What a shopper who named a colour, pattern or material should be told when the results cannot show it as
+    asked: no candidate showing it (the closest instead), none showing all of them together (find_items fetches
+    those where the other queries missed them, so none among the candidates is none in the catalog), or, of the
+    first n results, a colour only as an accent."""
+    def words(name: str) -> str:
+        return " or ".join(named[name])
+
+    missing = [name for name in named if not any(shows(hit.item, name, named[name]) for hit in hits)]
+    notes = [f"nothing {'' if name == 'pattern' else 'in '}{words(name)} fits everything else you asked; "
+             "these are the closest" for name in missing]
+    if len(named) > 1 and not missing and not any(all(shows(hit.item, f, v) for f, v in named.items()) for hit in hits):
+        notes.append(f"nothing is {' and '.join(words(name) for name in named)}; these match part of it")
+    colours = named.get("colors", [])
+    if list(named) == ["colors"] and not missing and not any(hit.item.colors[:1] and hit.item.colors[0] in colours
+                                                             for hit in hits[:n]):
+        notes.append(f"none of these is mainly {words('colors')}; those with {words('colors')} accents come first")
+    return notes
 
 
 def nothing_found_note(store: CatalogStore, query: ShopperQuery, filters: SearchFilters | None) -> str:

@@ -43,6 +43,7 @@ def test_bench_search_quality_sets_before_and_after_side_by_side(tmp_path, capsy
     assert report["baseline_ref"] == bench_search_quality.BASELINE_REF and report["queries"] >= 40
     for run in ("before", "after"):
         assert 0.0 <= report[run]["p@6_all"] <= 1.0 and report[run]["query_ms_p50"] > 0
+        assert report[run]["first_all"] <= report[run]["p@6_all"]  # the first k results are within the top 6
         assert len(report[run]["stylist_per_request"]) == report["stylist_requests"] >= 20
     # Even on 60 items of an unseen seed, reading the shopper's words beats the word-list baseline.
     assert report["after"]["p@6_all"] > report["before"]["p@6_all"]

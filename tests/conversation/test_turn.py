@@ -134,3 +134,14 @@ def test_a_photo_without_a_garment_is_said(service):
     result, = talk(service, ("what goes with this?", noise))
     assert "could not make out a garment" in result.reply
     assert Wish.from_json(result.wish.to_json()).garment is None
+
+
+def test_a_colour_the_catalog_lacks_or_only_shows_as_an_accent_is_said_once(service, items):
+    # The shipped catalog has no pink coat, and black only as a dress's accent.
+    pink_coat, = talk(service, "a pink coat")
+    assert pink_coat.picks and all(items[p.id].category == "coat" for p in pink_coat.picks)
+    assert pink_coat.reply.count("nothing in pink fits everything else you asked; these are the closest") == 1
+    black_dress, = talk(service, "a black dress")
+    assert black_dress.picks and all(items[p.id].category == "dress" and "black" in items[p.id].colors
+                                     for p in black_dress.picks)
+    assert "none of these is mainly black; those with black accents come first" in black_dress.reply

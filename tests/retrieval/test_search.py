@@ -91,6 +91,54 @@ def test_a_named_category_is_a_constraint_and_attributes_rank_within_it(embedder
     assert party.reason.startswith("red") and "wedding" not in party.reason  # its occasion is party: not claimed
 
 
+def test_a_named_colour_comes_first_and_the_notes_say_how_it_is_shown(embedder, store):
+    """A shopper who asks for a black dress sees the dresses showing black before closer-looking ones that do not,
+    and is told when black is only an accent, or nowhere."""
+    query = "a black dress"
+    q = embedder.embed_texts([query])[0]
+    items = [make_item("beige-green-dress", "dress", ("beige", "green")),  # the closest photo, no black at all
+             make_item("blue-black-dress", "dress", ("blue", "black")),
+             make_item("black-top", "top", ("black",)),  # black, but not a dress
+             make_item("red-dress", "dress", ("red",))]
+    fill(store, items, at_cosine(q, [0.9, 0.2, 0.95, 0.6]))
+    ctx = SearchContext(embedder, store, lexicon_reader())
+    result = find_items(query, ctx, n=3)
+    assert [hit.item.id for hit in result.hits] == ["blue-black-dress", "beige-green-dress", "red-dress"]
+    assert result.hits[0].reason.startswith("black accents")
+    assert result.notes == ["none of these is mainly black; those with black accents come first"]
+
+    white = find_items("a white dress", ctx, n=3)
+    assert [hit.item.id for hit in white.hits] == ["beige-green-dress", "red-dress", "blue-black-dress"]
+    assert white.notes == ["nothing in white fits everything else you asked; these are the closest"]
+
+
+def test_a_named_colour_is_found_beyond_the_overfetch_of_other_attributes(embedder, store):
+    """Nothing is black and floral, and twenty pink floral dresses look closer than the one black dress: the shopper
+    is told that nothing is both, never that nothing is black."""
+    query = "a black floral dress"
+    q = embedder.embed_texts([query])[0]
+    items = [make_item(f"floral-{k:02d}", "dress", ("pink",), pattern="floral") for k in range(20)]
+    items.append(make_item("black-solid-dress", "dress", ("black",)))
+    fill(store, items, at_cosine(q, [0.8] * 20 + [0.1]))
+    result = find_items(query, SearchContext(embedder, store, lexicon_reader()), n=2)
+    assert len(result.hits) == 2 and result.notes == ["nothing is black and floral; these match part of it"]
+
+
+def test_named_visible_attributes_rank_by_how_many_an_item_shows(embedder, store):
+    """Black, leather, boots: nothing is black and leather, so what shows one of them comes before what shows
+    neither, the scores deciding between the two halves, and the shopper is told."""
+    query = "black leather boots"
+    q = embedder.embed_texts([query])[0]
+    items = [make_item("pink-canvas-shoe", "shoe", ("pink",), material="canvas"),  # the closest photo, neither
+             make_item("black-suede-shoe", "shoe", ("black",), material="suede"),
+             make_item("brown-leather-shoe", "shoe", ("brown",), material="leather"),
+             make_item("black-leather-bag", "bag", ("black",), material="leather")]  # both, but not a shoe
+    fill(store, items, at_cosine(q, [0.95, 0.3, 0.9, 0.99]))
+    result = find_items(query, SearchContext(embedder, store, lexicon_reader()), n=3)
+    assert [hit.item.id for hit in result.hits] == ["brown-leather-shoe", "black-suede-shoe", "pink-canvas-shoe"]
+    assert result.notes == ["nothing is black and leather; these match part of it"]
+
+
 def test_a_named_category_is_found_beyond_the_overfetch(embedder, store):
     query = "a dress"
     q = embedder.embed_texts([query])[0]
