@@ -288,7 +288,8 @@ class FashionService:
     def search_garment(self, garment: Garment, filters: SearchFilters | None = None) -> SearchResult:
         """Items like a garment the shopper described or edited attribute by attribute."""
         wish = garment_query(garment)
-        return find_items(wish.text, self.context(), filters, n=self.config.results, query=wish)
+        # The garment is the extractor's reading (perhaps edited): its values rank softly, as a photo's do.
+        return find_items(wish.text, self.context(), filters, n=self.config.results, query=wish, worded=False)
 
     def complete_outfit(self, query: str, filters: SearchFilters | None = None) -> SearchResult:
         """One piece per part of an outfit for the words, head to toe."""

@@ -17,7 +17,7 @@ from fashion_ai.conversation.wish import ITEMS, OUTFIT, Shown, Wish
 from fashion_ai.retrieval.outfits import group_of, plan_outfit
 from fashion_ai.retrieval.query import ShopperQuery, clean_text, garment_phrase
 from fashion_ai.retrieval.rules import climate, suits_occasion, suits_weather
-from fashion_ai.retrieval.search import SearchContext, SearchFilters, SearchHit, find_items, hard_where
+from fashion_ai.retrieval.search import SearchContext, SearchFilters, SearchHit, find_items, hard_where, named_fields, named_notes
 from fashion_ai.schema import Garment, plural
 
 logger = logging.getLogger(__name__)
@@ -162,10 +162,12 @@ def _items(ctx: SearchContext, wish: Wish, query: ShopperQuery, filters: SearchF
     """Items of the kinds asked that meet the wish's dress code and weather, as the outfit's pieces must."""
     levels, season = wish.dress_levels(), (wish.wanted.get("season") or [None])[0]
     wish_climate = climate(season, wish.occasion)
-    result = find_items(query.text, ctx, filters, n=4 * n, query=query, steer=wish.steer())
+    result = find_items(query.text, ctx, filters, n=4 * n, query=query, steer=wish.steer(), tell_named=False)
     fitting = [hit for hit in result.hits if suits_occasion(hit.item, wish.occasion, levels)
                and suits_weather(hit.item, wish_climate)]
-    notes = list(result.notes)
+    named = named_fields(query)
+    # How the picks show the colour, pattern and material asked: told of what is shown, after the dress code.
+    notes = list(result.notes) + (named_notes(fitting, n, named) if named and fitting else [])
     if result.hits and not fitting:
         what = wish.occasion or "that dress code"
         notes.append(f"none of these suits {what}" + (f" in {season}" if season else "") + "; remove a chip to see more")

@@ -233,11 +233,15 @@ def rank(pool: dict[str, CatalogItem], query: ShopperQuery, image_sim: dict[str,
 
 def find_items(text: str, ctx: SearchContext, filters: SearchFilters | None = None, n: int = DEFAULT_RESULTS,
                photo_vector: np.ndarray | None = None, query: ShopperQuery | None = None,
-               steer: Steer | None = None, w_image: float = W_IMAGE) -> SearchResult:
+               steer: Steer | None = None, w_image: float = W_IMAGE, worded: bool = True,
+               tell_named: bool = True) -> SearchResult:
     """The n items that best fit the words (and photo), best first, with what was understood.
 
     ``query`` replaces reading the words (a garment edited by the shopper, a photo's attributes edited by words);
     ``steer`` leaves out excluded items and moves the ranking toward liked items and away from rejected ones.
+    ``worded``: the query's colour, pattern and material are the shopper's words, so they rank first (named_fields;
+    never with a photo, whose reading by the extractor may be wrong); ``tell_named``: the notes say how the results
+    show them (named_notes; off for a caller that filters the hits further and tells it on what it shows).
     """
     query = query or ctx.reader.read(text)
     if n <= 0:
@@ -263,18 +267,18 @@ def find_items(text: str, ctx: SearchContext, filters: SearchFilters | None = No
         for item, cosine in ctx.text_store.query(text_vector, fetch, where):
             pool[item.id] = item
             text_found[item.id] = cosine
-    # The colour, pattern and material the words named come first (a photo's are only the extractor's reading of
-    # it): the items showing them all, and those showing each, are candidates even when nothing shows every soft
-    # attribute (occasion, season, ...) together.
-    named = {f: query.wanted[f] for f in VISIBLE_FIELDS if query.wanted.get(f)} if photo_vector is None else {}
+    pool = {item_id: item for item_id, item in pool.items() if item_id not in steer.excluded}
+    # The items showing all the named colour, pattern and material, and those showing each, are candidates even
+    # when nothing shows every soft attribute (occasion, season, ...) together.
+    named = named_fields(query) if worded and photo_vector is None else {}
     groups = ([tuple(named)] if len(named) > 1 else []) + [(f,) for f in named]
     for group in groups:
         if not any(all(shows(item, f, named[f]) for f in group) for item in pool.values()):
             clause = combine_where(where, *(named_clause(f, named[f]) for f in group))
             for item, cosine in ctx.store.query(clip_vector, fetch, clause):
-                pool[item.id] = item
-                image_found[item.id] = cosine
-    pool = {item_id: item for item_id, item in pool.items() if item_id not in steer.excluded}
+                if item.id not in steer.excluded:
+                    pool[item.id] = item
+                    image_found[item.id] = cosine
     notes: list[str] = []
     if not pool:
         require_items(ctx.store)
@@ -286,10 +290,15 @@ def find_items(text: str, ctx: SearchContext, filters: SearchFilters | None = No
     edited = photo_vector is not None and any(query.wanted.get(f) for f in ("colors", "pattern"))
     hits = rank(pool, query, image_sim, text_sim, w_image=w_image / 2 if edited else w_image,
                 steer_sim=Steer.similarity(ctx.store, list(pool), liked, rejected), named=named)
-    if named and hits:
+    if named and hits and tell_named:
         notes.extend(named_notes(hits, n, named))
     logger.info("search %r: %d candidates; understood %s", text, len(pool), query.understood())
     return SearchResult(hits[:n], query, notes)
+
+
+def named_fields(query: ShopperQuery) -> dict[str, list[str]]:
+    """The colour, pattern and material the query names (VISIBLE_FIELDS), each with its values."""
+    return {name: query.wanted[name] for name in VISIBLE_FIELDS if query.wanted.get(name)}
 
 
 def named_notes(hits: list[SearchHit], n: int, named: Mapping[str, list[str]]) -> list[str]:

@@ -20,6 +20,7 @@ from fashion_ai.retrieval.outfits import complete_outfit
 from fashion_ai.retrieval.query import clean_query
 from fashion_ai.retrieval.reading import QueryReader, lexicon_reader
 from fashion_ai.retrieval.search import SearchContext, SearchFilters, SearchHit, find_items, search_catalog
+from fashion_ai.retrieval.steer import Steer
 from tests.retrieval.helpers import at_cosine, fill, make_item
 
 
@@ -107,6 +108,10 @@ def test_a_named_colour_comes_first_and_the_notes_say_how_it_is_shown(embedder, 
     assert result.hits[0].reason.startswith("black accents")
     assert result.notes == ["none of these is mainly black; those with black accents come first"]
 
+    # A garment read from a photo (the Attributes tab's "Find items like this") ranks its colour softly, silently.
+    read = find_items(query, ctx, n=3, worded=False)
+    assert read.hits[0].item.id == "beige-green-dress" and read.notes == []
+
     white = find_items("a white dress", ctx, n=3)
     assert [hit.item.id for hit in white.hits] == ["beige-green-dress", "red-dress", "blue-black-dress"]
     assert white.notes == ["nothing in white fits everything else you asked; these are the closest"]
@@ -122,6 +127,19 @@ def test_a_named_colour_is_found_beyond_the_overfetch_of_other_attributes(embedd
     fill(store, items, at_cosine(q, [0.8] * 20 + [0.1]))
     result = find_items(query, SearchContext(embedder, store, lexicon_reader()), n=2)
     assert len(result.hits) == 2 and result.notes == ["nothing is black and floral; these match part of it"]
+
+
+def test_a_named_colour_is_fetched_past_the_items_the_shopper_set_aside(embedder, store):
+    """The one casual black dress was rejected: the other black dress is still found, not "nothing in black"."""
+    query = "a casual black dress"
+    q = embedder.embed_texts([query])[0]
+    items = [make_item("casual-black", "dress", ("black",), style="casual"),
+             make_item("plain-black", "dress", ("black",))]
+    items += [make_item(f"pink-{k:02d}", "dress", ("pink",)) for k in range(20)]
+    fill(store, items, at_cosine(q, [0.9, 0.1] + [0.8] * 20))
+    result = find_items(query, SearchContext(embedder, store, lexicon_reader()), n=2,
+                        steer=Steer(excluded={"casual-black"}))
+    assert result.hits[0].item.id == "plain-black" and result.notes == []
 
 
 def test_named_visible_attributes_rank_by_how_many_an_item_shows(embedder, store):
