@@ -154,7 +154,7 @@ def hard_where(query: ShopperQuery, filters: SearchFilters | None = None) -> dic
 
 
 def named_clause(name: str, values: list[str]) -> dict:
-    """The store filter of items showing any of the values (a colour as main colour or accent)."""
+    """The store filter of items with any of a field's values (a colour as main colour or accent)."""
     if name == "colors":
         flags = [{color_flag(c): True} for c in values]
         return flags[0] if len(flags) == 1 else {"$or": flags}
@@ -170,13 +170,8 @@ def shows(item: CatalogItem, name: str, values: list[str]) -> bool:
 
 def soft_where(query: ShopperQuery) -> dict | None:
     """The soft attributes as a filter: one extra candidate query for the items that show them."""
-    clauses: list[dict] = []
-    if query.wanted.get("colors"):
-        clauses.append(named_clause("colors", query.wanted["colors"]))
-    for name in ("pattern", "material", "style", "occasion", "season") + (("category",) if query.category_is_soft else ()):
-        if query.wanted.get(name):
-            clauses.append({name: {"$in": query.wanted[name]}})
-    return combine_where(*clauses)
+    fields = ["colors", "pattern", "material", "style", "occasion", "season"] + (["category"] if query.category_is_soft else [])
+    return combine_where(*(named_clause(name, query.wanted[name]) for name in fields if query.wanted.get(name)))
 
 
 def scaled(values: dict[str, float]) -> dict[str, float]:
