@@ -147,6 +147,7 @@ def accepts(item, rule: dict, cheap_limits: dict[str, float]) -> bool:
         "cheap": lambda v: item.price is not None and item.price <= cheap_limits.get(item.category, 0),
         "not_category": lambda v: item.category not in v,
         "not_groups": lambda v: not any(item.category in GROUPS[g] for g in v),
+        "title": lambda v: any(word in title for word in v),
         "not_title": lambda v: not any(word in title for word in v),
     }
     return all(bool(checks[key](value)) for key, value in rule.items())

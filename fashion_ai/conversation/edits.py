@@ -283,6 +283,10 @@ def _read_words(wish: Wish, text: str, reader: QueryReader, edit: Edit, outfit: 
     elif outfit and wish.mode == ITEMS and not categories:
         wish.mode = OUTFIT
         wish.wanted.pop("category", None)
+        wish.kinds = []
+    if categories:  # a new category: the kinds said with it (none: any of it)
+        wish.kinds = list(query.kinds)
+        wish.refused_kinds = [k for k in wish.refused_kinds if k not in query.kinds]
     for name in WISH_FIELDS:
         values = query.wanted.get(name)
         if values:
@@ -293,7 +297,8 @@ def _read_words(wish: Wish, text: str, reader: QueryReader, edit: Edit, outfit: 
                     del wish.refused[name]
             if name == "occasion":
                 wish.levels, wish.slot_caps = None, {}
-            edit.said.append(" or ".join(values) if name in ("category", "occasion", "season")
+            shown = query.kinds if name == "category" and query.kinds else values
+            edit.said.append(" or ".join(shown) if name in ("category", "occasion", "season")
                              else f"{'colour' if name == 'colors' else name} {' or '.join(values)}")
     for name, values in query.refused.items():
         known = wish.refused.setdefault(name, [])
@@ -303,6 +308,10 @@ def _read_words(wish: Wish, text: str, reader: QueryReader, edit: Edit, outfit: 
             if not wish.wanted[name]:
                 del wish.wanted[name]
         edit.said.append(f"no {' or '.join(values)}")
+    if query.refused_kinds:
+        wish.refused_kinds += [k for k in query.refused_kinds if k not in wish.refused_kinds]
+        wish.kinds = [k for k in wish.kinds if k not in query.refused_kinds]
+        edit.said.append(f"no {' or '.join(query.refused_kinds)}")
     if query.max_price is not None or query.total_budget is not None:
         if (query.max_price is not None and query.max_price <= 0) or (
                 query.total_budget is not None and query.total_budget <= 0):
@@ -321,8 +330,8 @@ def _read_words(wish: Wish, text: str, reader: QueryReader, edit: Edit, outfit: 
         edit.said.append(f"for {query.gender}")
     if outfit and wish.mode == OUTFIT and not edit.said:
         edit.said.append("an outfit")
-    understood = bool(query.wanted or query.refused or query.max_price or query.total_budget or query.gender
-                      or query.price_preference or query.unsold)
+    understood = bool(query.wanted or query.refused or query.refused_kinds or query.max_price or query.total_budget
+                      or query.gender or query.price_preference or query.unsold)
     leftover = " ".join(EDIT_WORDS.sub(" ", text).split())
     if not understood and leftover and not edit.said and (wish.is_empty() or edit.restarted):
         wish.words = leftover  # nothing the schema names: search by meaning

@@ -14,10 +14,21 @@ from fashion_ai.catalog import CatalogItem
 from fashion_ai.conversation.edits import Edit, apply_message
 from fashion_ai.conversation.verdict import PieceVerdict, judge_outfit
 from fashion_ai.conversation.wish import ITEMS, OUTFIT, Shown, Wish
+from fashion_ai.retrieval.kinds import names_kind
 from fashion_ai.retrieval.outfits import group_of, plan_outfit
 from fashion_ai.retrieval.query import ShopperQuery, clean_text, garment_phrase
 from fashion_ai.retrieval.rules import climate, suits_occasion, suits_weather
-from fashion_ai.retrieval.search import SearchContext, SearchFilters, SearchHit, find_items, hard_where, named_fields, named_notes
+from fashion_ai.retrieval.search import (
+    SearchContext,
+    SearchFilters,
+    SearchHit,
+    find_items,
+    hard_where,
+    kind_notes,
+    named_fields,
+    named_notes,
+    of_kind,
+)
 from fashion_ai.schema import Garment, plural
 
 logger = logging.getLogger(__name__)
@@ -167,7 +178,9 @@ def _items(ctx: SearchContext, wish: Wish, query: ShopperQuery, filters: SearchF
                and suits_weather(hit.item, wish_climate)]
     named = named_fields(query)
     # How the picks show the colour, pattern and material asked: told of what is shown, after the dress code.
-    notes = list(result.notes) + (named_notes(fitting, n, named) if named and fitting else [])
+    notes = list(result.notes)
+    if fitting:
+        notes += kind_notes(fitting, query) + (named_notes(of_kind(fitting, query), n, named) if named else [])
     if result.hits and not fitting:
         what = wish.occasion or "that dress code"
         notes.append(f"none of these suits {what}" + (f" in {season}" if season else "") + "; remove a chip to see more")
@@ -212,6 +225,8 @@ def _reply(wish: Wish, edit: Edit, problems: list[str], picks: list[Pick], notes
         else:
             kinds = " or ".join(plural(c) if len(picks) > 1 else c for c in wish.wanted.get("category", [])) or (
                 "pieces" if len(picks) > 1 else "piece")
+            if wish.kinds and all(names_kind(p.title, wish.kinds) for p in picks):
+                kinds = " or ".join(wish.kinds)  # "6 ankle boots for you"
             lines.append(f"{len(picks)} {kinds} for you:")
     elif not wish.is_empty() and not verdicts:
         lines.append("Nothing in the catalog fits all of that. Remove a part of your wish (the chips below), or say "

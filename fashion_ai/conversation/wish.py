@@ -44,6 +44,8 @@ class Wish:
     mode: str = OUTFIT
     wanted: dict[str, list[str]] = field(default_factory=dict)  # schema field -> values, in the order said
     refused: dict[str, list[str]] = field(default_factory=dict)
+    kinds: list[str] = field(default_factory=list)  # nouns narrowing the category asked ("boots"): retrieval.kinds
+    refused_kinds: list[str] = field(default_factory=list)  # "not sneakers": those items, not the category
     max_price: float | None = None  # per item
     total_budget: float | None = None  # the whole outfit
     price_preference: str | None = None  # "low": cheaper first
@@ -79,6 +81,9 @@ class Wish:
             table = getattr(wish, name)
             setattr(wish, name, {k: [str(v) for v in vs] for k, vs in (table or {}).items()
                                  if k in WISH_FIELDS and isinstance(vs, list)})
+        for name in ("kinds", "refused_kinds"):
+            values = getattr(wish, name)
+            setattr(wish, name, [str(v) for v in values] if isinstance(values, list) else [])
         return wish
 
     @classmethod
@@ -101,7 +106,7 @@ class Wish:
     # ------------------------------------------------------------------------------------------- reading it
     def is_empty(self) -> bool:
         """Nothing asked yet (a fresh conversation, or after "start over")."""
-        return not (self.wanted or self.refused or self.garment or self.words or self.liked or self.gender
+        return not (self.wanted or self.refused or self.refused_kinds or self.garment or self.words or self.liked or self.gender
                     or self.max_price is not None or self.total_budget is not None or self.unsold)
 
     @property
@@ -118,7 +123,8 @@ class Wish:
     def query(self) -> ShopperQuery:
         """The wish as a search query (hard and soft constraints as the search reads them)."""
         return ShopperQuery(text=self.describe(), wanted={k: list(v) for k, v in self.wanted.items()},
-                            refused={k: list(v) for k, v in self.refused.items()}, max_price=self.max_price,
+                            refused={k: list(v) for k, v in self.refused.items()}, kinds=list(self.kinds),
+                            refused_kinds=list(self.refused_kinds), max_price=self.max_price,
                             total_budget=self.total_budget, price_preference=self.price_preference, gender=self.gender)
 
     def steer(self, pinned: dict[str, str] | None = None) -> Steer:
@@ -140,7 +146,7 @@ class Wish:
         words += self.wanted.get("style", [])[:1] + self.wanted.get("colors", [])[:2]
         words += self.wanted.get("pattern", [])[:1] + self.wanted.get("material", [])[:1]
         if self.mode == ITEMS:
-            words.append(" or ".join(self.wanted.get("category", [])) or "clothes")
+            words.append(" or ".join(self.kinds or self.wanted.get("category", [])) or "clothes")
         elif self.garment:
             words.append(f"outfit to wear with a {garment_phrase(self.own_garment())}")
         else:
@@ -163,9 +169,12 @@ class Wish:
             for value in self.wanted.get(name, []):
                 label = value if name in ("category", "occasion", "season") else f"{FIELD_WORDS[name]} {value}"
                 out.append((f"wanted:{name}:{value}", label))
+            if name == "category":
+                out += [(f"kind:{kind}", kind) for kind in self.kinds]
         for name in WISH_FIELDS:
             for value in self.refused.get(name, []):
                 out.append((f"refused:{name}:{value}", f"no {value}"))
+        out += [(f"refused_kind:{kind}", f"no {kind}") for kind in self.refused_kinds]
         if self.levels:
             low, high = self.levels
             out.append(("levels", f"dress code {LEVELS[low]}" + (f" to {LEVELS[high]}" if high != low else "")))
@@ -204,7 +213,11 @@ class Wish:
                 if not table[name]:
                     del table[name]
                 if kind == "wanted" and name == "category" and not self.wanted.get("category"):
-                    self.mode = OUTFIT
+                    self.mode, self.kinds = OUTFIT, []
+            elif kind == "kind":
+                self.kinds = [k for k in self.kinds if k != rest]
+            elif kind == "refused_kind":
+                self.refused_kinds = [k for k in self.refused_kinds if k != rest]
             elif kind == "liked":
                 self.liked.pop(rest, None)
             elif kind == "rejected":

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from fashion_ai.catalog import CatalogItem
 from fashion_ai.catalog.store import CatalogStore, build_where, combine_where
 from fashion_ai.retrieval.harmony import colour_harmony
+from fashion_ai.retrieval.kinds import called
 from fashion_ai.retrieval.query import DEFAULT_MAX_CHARS, ShopperQuery, clean_query
 from fashion_ai.retrieval.rules import (
     OCCASION_SLOTS_OUT,
@@ -168,7 +169,8 @@ def plan_outfit(text: str, ctx: SearchContext, filters: SearchFilters | None = N
         if not pool and is_anchor and anchor_category:  # nothing of that exact kind: any piece of its slot
             where = combine_where(base, _group_where(group, None), cap)
             pool, image, similar = _candidates(ctx, vectors, where, k)
-        pool = {k: v for k, v in pool.items() if k not in steer.excluded}
+        pool = {k: v for k, v in pool.items()
+                if k not in steer.excluded and not (query.refused_kinds and called(v, query.refused_kinds))}
         if not is_anchor or levels is not None:  # a piece the shopper named is theirs; the rest suit the occasion
             pool = {k: v for k, v in pool.items()
                     if suits_occasion(v, occasion, levels) and suits_weather(v, wish_climate)}
@@ -199,7 +201,9 @@ def plan_outfit(text: str, ctx: SearchContext, filters: SearchFilters | None = N
                     whose = "your" if reference is garment else "the"
                     parts.append(f"{item.colors[0]} goes with {whose} {reference.colors[0]} {reference.category}")
             scored.append(SearchHit(item, score, " · ".join(dict.fromkeys(parts)) or f"a {item.category} to complete it"))
-        scored.sort(key=lambda hit: (-hit.score, hit.item.id))
+        # The anchor called what the words name ("an outfit with ankle boots") comes first, as in search.
+        kinds = query.kinds if is_anchor and anchor_category and query.wanted.get("category") else []
+        scored.sort(key=lambda hit: (-(bool(kinds) and called(hit.item, kinds)), -hit.score, hit.item.id))
         choices[group] = scored
         if reference is None and scored[0].item.colors:
             reference = scored[0].item.garment()  # the others go with the first piece chosen

@@ -74,6 +74,8 @@ class ShopperQuery:
     text: str
     wanted: dict[str, list[str]] = field(default_factory=dict)  # field -> values, in the order said
     refused: dict[str, list[str]] = field(default_factory=dict)
+    kinds: list[str] = field(default_factory=list)  # nouns narrower than the category ("boots"): retrieval.kinds
+    refused_kinds: list[str] = field(default_factory=list)  # "not sneakers": those items left out, not every shoe
     max_price: float | None = None
     min_price: float | None = None
     total_budget: float | None = None  # "under $200 in all": for a whole outfit
@@ -92,7 +94,7 @@ class ShopperQuery:
         """One plain line: "dress · colour red · colour not black · under $80 · for women"."""
         parts = []
         if self.wanted.get("category"):
-            parts.append(" or ".join(self.wanted["category"]))
+            parts.append(" or ".join(self.wanted["category"]) + (f" ({' or '.join(self.kinds)})" if self.kinds else ""))
         for name in ("colors", "pattern", "material", "style", "occasion", "season"):
             values = self.wanted.get(name)
             if values:
@@ -100,6 +102,8 @@ class ShopperQuery:
         for name, values in self.refused.items():
             label = "not" if name == "category" else f"{FIELD_WORDS[name]} not"
             parts.append(f"{label} {' or '.join(values)}")
+        if self.refused_kinds:
+            parts.append(f"not {' or '.join(self.refused_kinds)}")
         if self.min_price is not None and self.max_price is not None:
             parts.append(f"${self.min_price:,.0f}-${self.max_price:,.0f}")
         elif self.max_price is not None:
@@ -212,7 +216,8 @@ def edited(base: ShopperQuery, words: ShopperQuery) -> ShopperQuery:
             wanted[name] = kept
         else:
             wanted.pop(name, None)
-    return ShopperQuery(text=words.text or base.text, wanted=wanted, refused=dict(words.refused),
-                        max_price=words.max_price, min_price=words.min_price, total_budget=words.total_budget,
-                        price_preference=words.price_preference, gender=words.gender, near=dict(words.near),
-                        notes=list(words.notes))
+    kinds = list(words.kinds) if words.wanted.get("category") else list(base.kinds)
+    return ShopperQuery(text=words.text or base.text, wanted=wanted, refused=dict(words.refused), kinds=kinds,
+                        refused_kinds=list(words.refused_kinds), max_price=words.max_price, min_price=words.min_price,
+                        total_budget=words.total_budget, price_preference=words.price_preference, gender=words.gender,
+                        near=dict(words.near), notes=list(words.notes))

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from fashion_ai.retrieval.kinds import is_kind
 from fashion_ai.retrieval.query import ShopperQuery, negation_scopes, normalise, read_gender, read_price
 from fashion_ai.schema import SEARCH_FIELDS, colour_names, shopper_vocabulary
 
@@ -81,7 +82,7 @@ class QueryReader:
         query = ShopperQuery(text=text)
         said = read_price(lowered, query) + read_gender(lowered, query)
         scopes = negation_scopes(lowered)
-        hits: list[tuple[int, str, str, bool]] = []  # (position, field, value, refused)
+        hits: list[tuple[int, str, str, bool, str]] = []  # (position, field, value, refused, the words said)
         spans: list[tuple[int, int]] = []
         idioms: list[tuple[int, int]] = []  # event and look phrases: their words say nothing of a garment
         covered = list(said)
@@ -92,7 +93,7 @@ class QueryReader:
                     if _overlaps(match.span(), taken):
                         continue
                     taken.append(match.span())
-                    hits.append((match.start(), name, value, _overlaps(match.span(), scopes)))
+                    hits.append((match.start(), name, value, _overlaps(match.span(), scopes), match.group(0)))
                     spans.append(match.span())
                     if name in IDIOM_FIELDS and " " in match.group(0).strip(" -"):
                         idioms.append(match.span())
@@ -103,9 +104,16 @@ class QueryReader:
         if self.text_model is not None:
             # The shopper's own words win: the text model only fills the fields they left unsaid ("a loose dress"
             # is a dress, not tights).
-            named = {name for _, name, _, _ in hits}
+            named = {hit[1] for hit in hits}
             hits += self._near_words(lowered, covered, scopes, query, named)
-        for _, name, value, refused in sorted(hits):
+        for _, name, value, refused, said in sorted(hits):
+            if name == "category" and said and is_kind(said, value):
+                # "boots, not sneakers": a refused kind leaves those items out, not the whole category.
+                kinds = query.refused_kinds if refused else query.kinds
+                if said not in kinds:
+                    kinds.append(said)
+                if refused:
+                    continue
             target = query.refused if refused else query.wanted
             if value not in target.setdefault(name, []):
                 target[name].append(value)
@@ -113,7 +121,7 @@ class QueryReader:
         return query
 
     def _near_words(self, text: str, taken: list[tuple[int, int]], scopes: list[tuple[int, int]],
-                    query: ShopperQuery, named: set[str]) -> list[tuple[int, str, str, bool]]:
+                    query: ShopperQuery, named: set[str]) -> list[tuple[int, str, str, bool, str]]:
         words = [m for m in re.finditer(r"[a-z][a-z'-]{2,}", text)
                  if m.group(0) not in GENERIC_WORDS and not _overlaps(m.span(), taken) and not _NEGATIVE.match(m.group(0))]
         if not words:
@@ -135,7 +143,7 @@ class QueryReader:
                     best = (top, name, SEARCH_FIELDS[name][order[0]])
             if best is not None:
                 query.near[match.group(0)] = f"{best[1]}:{best[2]}"
-                found.append((match.start(), best[1], best[2], _overlaps(match.span(), scopes)))
+                found.append((match.start(), best[1], best[2], _overlaps(match.span(), scopes), ""))
             elif ("category" not in named and not _overlaps(match.span(), scopes)
                   and float(index[UNSOLD_PROBE][0] @ vectors[row]) >= UNSOLD_THRESHOLD):
                 query.unsold.append(match.group(0))
@@ -155,7 +163,8 @@ class QueryReader:
 
     @staticmethod
     def _reconcile(query: ShopperQuery) -> None:
-        """A value both wanted and refused is refused; several colours wanted read as either of them."""
+        """A value both wanted and refused is refused; several colours wanted read as either of them; a kind
+        ("boots") only narrows a category still wanted."""
         for name, refused in query.refused.items():
             kept = [v for v in query.wanted.get(name, []) if v not in refused]
             if name in query.wanted:
@@ -163,6 +172,8 @@ class QueryReader:
                     query.wanted[name] = kept
                 else:
                     del query.wanted[name]
+        if not query.wanted.get("category"):
+            query.kinds.clear()
 
 
 _LEXICON_READER: QueryReader | None = None

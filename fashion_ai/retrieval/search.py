@@ -12,9 +12,10 @@
    candidates: the two models' cosines live on different scales), match is 1 for the item's value (a colour: 1 as
    its main colour, 0.5 as an accent), and the price term favours cheaper (or pricier) items when the words say
    "cheap" (or "luxury"). The reason of each result names what it matched and which model found it close.
-   The colour, pattern and material the words name are more than preferences: an item showing more of them (a
-   colour as main colour or accent) ranks first, and the notes say when none does, or none all together, or a
-   colour only as an accent.
+   The colour, pattern and material the words name, and the product noun (a kind: "boots", retrieval.kinds), are
+   more than preferences: an item showing more of them (a colour as main colour or accent) ranks first, and the
+   notes say when none does, or none all together, or a colour only as an accent. A refused kind ("not
+   sneakers") leaves those items out, not the whole category.
    Weights were chosen on the development set (bench/search_dev_set.json) over a demo catalog of seed 2026.
 """
 
@@ -30,8 +31,10 @@ import numpy as np
 from fashion_ai.catalog import CatalogItem
 from fashion_ai.catalog.store import CatalogStore, build_where, color_flag, combine_where
 from fashion_ai.errors import IndexMissingError
+from fashion_ai.retrieval.kinds import called
 from fashion_ai.retrieval.query import DEFAULT_MAX_CHARS, ShopperQuery, clean_query
 from fashion_ai.retrieval.steer import W_STEER, Steer
+from fashion_ai.schema import plural
 
 if TYPE_CHECKING:  # torch loads only when a model does
     from fashion_ai.models.clip.embeddings import Embedder
@@ -200,7 +203,8 @@ def rank(pool: dict[str, CatalogItem], query: ShopperQuery, image_sim: dict[str,
          ) -> list[SearchHit]:
     """The documented hybrid score of every candidate, best first (plus W_STEER * the liked-minus-rejected
     similarity, scaled alike, when a conversation steers). named: the visible fields the words named; an item
-    showing more of them (a colour as main colour or accent) ranks above one showing fewer, whatever the scores."""
+    showing more of them (a colour as main colour or accent), or called what they name (query.kinds: "boots"),
+    ranks above one showing fewer, whatever the scores."""
     image, text, steered = scaled(image_sim), scaled(text_sim), scaled(steer_sim or {})
     prices = sorted(item.price for item in pool.values() if item.price is not None)
     hard = () if query.category_is_soft else HARD_FIELDS
@@ -222,7 +226,9 @@ def rank(pool: dict[str, CatalogItem], query: ShopperQuery, image_sim: dict[str,
                 parts.append("like the ones you liked")
         hits.append(SearchHit(item, score, " · ".join(parts) or "close to what you asked"))
     named = named or {}
-    hits.sort(key=lambda hit: (-sum(shows(hit.item, f, v) for f, v in named.items()), -hit.score, hit.item.id))
+    kinds = query.kinds if query.wanted.get("category") else []
+    hits.sort(key=lambda hit: (-(bool(kinds) and called(hit.item, kinds))
+                               - sum(shows(hit.item, f, v) for f, v in named.items()), -hit.score, hit.item.id))
     return hits
 
 
@@ -245,7 +251,8 @@ def find_items(text: str, ctx: SearchContext, filters: SearchFilters | None = No
     where = hard_where(query, filters)
     clip_vector = photo_vector if photo_vector is not None else ctx.embedder.embed_texts([text])[0]
     liked, rejected = steer.examples(ctx.store)
-    fetch = OVERFETCH * n + len(steer.excluded)
+    # Items called a refused kind ("not sneakers") leave after the queries: fetch enough to replace them.
+    fetch = OVERFETCH * n * (2 if query.refused_kinds else 1) + len(steer.excluded)
     image_found: dict[str, float] = {}
     pool: dict[str, CatalogItem] = {}
     soft = soft_where(query)
@@ -262,7 +269,8 @@ def find_items(text: str, ctx: SearchContext, filters: SearchFilters | None = No
         for item, cosine in ctx.text_store.query(text_vector, fetch, where):
             pool[item.id] = item
             text_found[item.id] = cosine
-    pool = {item_id: item for item_id, item in pool.items() if item_id not in steer.excluded}
+    pool = {item_id: item for item_id, item in pool.items()
+            if item_id not in steer.excluded and not (query.refused_kinds and called(item, query.refused_kinds))}
     # The items showing all the named colour, pattern and material, and those showing each, are candidates even
     # when nothing shows every soft attribute (occasion, season, ...) together.
     named = named_fields(query) if worded and photo_vector is None else {}
@@ -271,7 +279,7 @@ def find_items(text: str, ctx: SearchContext, filters: SearchFilters | None = No
         if not any(all(shows(item, f, named[f]) for f in group) for item in pool.values()):
             clause = combine_where(where, *(named_clause(f, named[f]) for f in group))
             for item, cosine in ctx.store.query(clip_vector, fetch, clause):
-                if item.id not in steer.excluded:
+                if item.id not in steer.excluded and not (query.refused_kinds and called(item, query.refused_kinds)):
                     pool[item.id] = item
                     image_found[item.id] = cosine
     notes: list[str] = []
@@ -285,8 +293,8 @@ def find_items(text: str, ctx: SearchContext, filters: SearchFilters | None = No
     edited = photo_vector is not None and any(query.wanted.get(f) for f in ("colors", "pattern"))
     hits = rank(pool, query, image_sim, text_sim, w_image=w_image / 2 if edited else w_image,
                 steer_sim=Steer.similarity(ctx.store, list(pool), liked, rejected), named=named)
-    if named and hits and tell_named:
-        notes.extend(named_notes(hits, n, named))
+    if hits and tell_named:
+        notes.extend(kind_notes(hits, query) + (named_notes(of_kind(hits, query), n, named) if named else []))
     logger.info("search %r: %d candidates; understood %s", text, len(pool), query.understood())
     return SearchResult(hits[:n], query, notes)
 
@@ -294,6 +302,23 @@ def find_items(text: str, ctx: SearchContext, filters: SearchFilters | None = No
 def named_fields(query: ShopperQuery) -> dict[str, list[str]]:
     """The colour, pattern and material the query names (VISIBLE_FIELDS), each with its values."""
     return {name: query.wanted[name] for name in VISIBLE_FIELDS if query.wanted.get(name)}
+
+
+def kind_notes(hits: list[SearchHit], query: ShopperQuery) -> list[str]:
+    """A shopper who named a kind ("boots") is told when no candidate is called that: the closest of the category
+    come instead (find_items fetched the words' nearest items by text and look, so none there is none to show)."""
+    if not query.kinds or not query.wanted.get("category") or any(called(hit.item, query.kinds) for hit in hits):
+        return []
+    return [f"nothing called {' or '.join(query.kinds)} fits what you asked; these are the closest "
+            f"{' or '.join(plural(c) for c in query.wanted['category'])}"]
+
+
+def of_kind(hits: list[SearchHit], query: ShopperQuery) -> list[SearchHit]:
+    """The hits called what the words name ("blue jeans": the jeans), which the named colour, pattern and material
+    are judged on; all of them when none is (or the words name no kind)."""
+    kinds = query.kinds if query.wanted.get("category") else []
+    chosen = [hit for hit in hits if kinds and called(hit.item, kinds)]
+    return chosen or hits
 
 
 def named_notes(hits: list[SearchHit], n: int, named: Mapping[str, list[str]]) -> list[str]:

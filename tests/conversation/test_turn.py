@@ -145,3 +145,20 @@ def test_a_colour_the_catalog_lacks_or_only_shows_as_an_accent_is_said_once(serv
     assert black_dress.picks and all(items[p.id].category == "dress" and "black" in items[p.id].colors
                                      for p in black_dress.picks)
     assert "none of these is mainly black; those with black accents come first" in black_dress.reply
+
+
+def test_a_kind_narrows_the_picks_and_refusing_one_keeps_the_other_shoes(service, items):
+    # "not sneakers" once refused every shoe; the shipped catalog sells ankle boots, sneakers and loafers.
+    shoes, no_sneakers, boots = talk(service, "shoes", "not sneakers", "boots")
+    assert any("sneakers" in items[p.id].title.lower() for p in shoes.picks)
+    assert no_sneakers.picks and all(items[p.id].category == "shoe" and "sneakers" not in items[p.id].title.lower()
+                                     for p in no_sneakers.picks)
+    assert no_sneakers.understood == "shoe · no sneakers" and "no sneakers" in no_sneakers.reply
+    assert boots.understood == "shoe · boots · no sneakers" and "6 boots for you:" in boots.reply
+    called_boots = ["boots" in items[p.id].title.lower() for p in boots.picks]
+    assert called_boots[0] and called_boots == sorted(called_boots, reverse=True)  # the boots first
+    loafers, = talk(service, "loafers", state=boots.wish.to_json())  # a new kind replaces the old
+    assert loafers.understood == "shoe · loafers · no sneakers"
+    assert "loafers" in items[loafers.picks[0].id].title.lower()
+    outfit, = talk(service, "an outfit for the weekend, no sneakers")
+    assert outfit.picks and not any("sneakers" in items[p.id].title.lower() for p in outfit.picks)

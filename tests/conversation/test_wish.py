@@ -30,8 +30,9 @@ def test_a_state_we_did_not_write_is_refused_plainly(state):
 
 def test_unknown_and_malformed_parts_are_dropped():
     wish = Wish.from_json(json.dumps({"mode": "teleport", "wanted": {"colors": ["red"], "mood": ["happy"]},
-                                      "hacked": True}))
+                                      "hacked": True, "kinds": "boots", "refused_kinds": [7]}))
     assert wish.mode == OUTFIT and wish.wanted == {"colors": ["red"]}
+    assert wish.kinds == [] and wish.refused_kinds == ["7"]
 
 
 def test_chips_name_every_part_and_removing_one_removes_only_it():
@@ -55,9 +56,19 @@ def test_keep_only_removes_the_unticked_chips():
 
 
 def test_removing_the_last_kind_asked_for_goes_back_to_an_outfit():
-    wish = Wish(mode=ITEMS, wanted={"category": ["shoe"]})
+    wish = Wish(mode=ITEMS, wanted={"category": ["shoe"]}, kinds=["boots"])
     wish.remove(["wanted:category:shoe"])
-    assert wish.mode == OUTFIT and wish.is_empty()
+    assert wish.mode == OUTFIT and wish.is_empty() and wish.kinds == []  # a kind only narrows a category
+
+
+def test_kinds_show_as_chips_of_their_own():
+    wish = Wish(mode=ITEMS, wanted={"category": ["shoe"]}, kinds=["ankle boots"], refused_kinds=["sneakers"])
+    assert wish.chips() == [("wanted:category:shoe", "shoe"), ("kind:ankle boots", "ankle boots"),
+                            ("refused_kind:sneakers", "no sneakers")]
+    assert wish.query().kinds == ["ankle boots"] and wish.describe() == "ankle boots"
+    wish.remove(["kind:ankle boots", "refused_kind:sneakers"])
+    assert wish.wanted == {"category": ["shoe"]} and wish.kinds == wish.refused_kinds == []
+    assert Wish(refused_kinds=["sneakers"]).is_empty() is False
 
 
 def test_the_steer_keeps_liked_pieces_and_leaves_out_refused_ones():

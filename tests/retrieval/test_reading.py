@@ -51,6 +51,23 @@ def test_what_the_words_refuse(text, wanted, refused):
     assert (query.wanted, query.refused) == (wanted, refused)
 
 
+@pytest.mark.parametrize("text, category, kinds, refused_kinds, refused", [
+    ("black leather boots", ["shoe"], ["boots"], [], {}),
+    ("boots, not sneakers", ["shoe"], ["boots"], ["sneakers"], {}),  # once "not shoe": no shoe at all
+    ("no sneakers", None, [], ["sneakers"], {}),  # other shoes are still welcome
+    ("trousers but not jeans", ["pants"], [], ["jeans"], {}),  # "trousers" names every pair: no kind
+    ("shoes", ["shoe"], [], [], {}),
+    ("red dresses", ["dress"], [], [], {}),  # the category's own plural
+    ("a T-shirt", ["top"], ["t-shirt"], [], {}),
+    ("anything but shoes", None, [], [], {"category": ["shoe"]}),  # the category itself is still refused
+    ("boots, not shoes", None, [], [], {"category": ["shoe"]}),  # refusing beats wanting: no kind of nothing
+])
+def test_kinds_narrow_a_category_and_refusing_one_keeps_the_rest(text, category, kinds, refused_kinds, refused):
+    query = read(text)
+    assert (query.wanted.get("category"), query.kinds, query.refused_kinds, query.refused) == (
+        category, kinds, refused_kinds, refused)
+
+
 @pytest.mark.parametrize("text, low, high, total, preference", [
     ("under $60", None, 60, None, None),
     ("less than 100 dollars", None, 100, None, None),
@@ -81,6 +98,7 @@ def test_audience_in_words(text, gender):
 @pytest.mark.parametrize("text, line", [
     ("a dress that is not black under $80", "dress · colour not black · under $80"),
     ("men's striped shirt", "shirt · pattern striped · for men"),
+    ("black ankle boots, not sneakers", "shoe (ankle boots) · colour black · not sneakers"),
     ("not red", "colour not red"),
     ("a black white dress", "dress · colour black or white"),
     ("something nice", "nothing the catalog's attributes name; searching by meaning"),

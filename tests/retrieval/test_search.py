@@ -143,9 +143,9 @@ def test_a_named_colour_is_fetched_past_the_items_the_shopper_set_aside(embedder
 
 
 def test_named_visible_attributes_rank_by_how_many_an_item_shows(embedder, store):
-    """Black, leather, boots: nothing is black and leather, so what shows one of them comes before what shows
+    """Black, leather, shoes: nothing is black and leather, so what shows one of them comes before what shows
     neither, the scores deciding between the two halves, and the shopper is told."""
-    query = "black leather boots"
+    query = "black leather shoes"
     q = embedder.embed_texts([query])[0]
     items = [make_item("pink-canvas-shoe", "shoe", ("pink",), material="canvas"),  # the closest photo, neither
              make_item("black-suede-shoe", "shoe", ("black",), material="suede"),
@@ -155,6 +155,63 @@ def test_named_visible_attributes_rank_by_how_many_an_item_shows(embedder, store
     result = find_items(query, SearchContext(embedder, store, lexicon_reader()), n=3)
     assert [hit.item.id for hit in result.hits] == ["brown-leather-shoe", "black-suede-shoe", "pink-canvas-shoe"]
     assert result.notes == ["nothing is black and leather; these match part of it"]
+
+
+def test_the_kind_the_shopper_names_counts_like_a_named_colour(embedder, store):
+    """Boots are shoes, but "black boots" names two things: the black boots show both and come first, then what
+    shows one of them (black sneakers and loafers, brown boots) by score, then what shows neither."""
+    query = "black boots"
+    q = embedder.embed_texts([query])[0]
+    items = [make_item("black-sneakers", "shoe", ("black",), title="Black leather sneakers"),
+             make_item("brown-boots", "shoe", ("brown",), title="Brown suede ankle boots"),
+             make_item("black-boots", "shoe", ("black",), title="Black canvas ankle boots"),
+             make_item("black-loafers", "shoe", ("black",), title="Black loafers"),
+             make_item("pink-sneakers", "shoe", ("pink",), title="Pink sneakers")]
+    fill(store, items, at_cosine(q, [0.95, 0.6, 0.3, 0.9, 0.99]))
+    result = find_items(query, SearchContext(embedder, store, lexicon_reader()), n=5)
+    assert [hit.item.id for hit in result.hits] == ["black-boots", "black-sneakers", "black-loafers", "brown-boots",
+                                                    "pink-sneakers"]
+    assert result.notes == [] and result.query.understood() == "shoe (boots) · colour black"
+
+
+def test_a_refused_kind_leaves_those_items_out_not_the_category(embedder, store):
+    """"boots, not sneakers" once read as "not shoe" and showed no shoe at all: now every shoe but the sneakers."""
+    query = "boots, not sneakers"
+    q = embedder.embed_texts([query])[0]
+    items = [make_item(f"sneakers-{k}", "shoe", title=f"White canvas sneakers {k}") for k in range(6)]
+    items += [make_item("boots", "shoe", title="Black ankle boots"), make_item("loafers", "shoe", title="Loafers"),
+              make_item("dress", "dress", title="Black dress")]
+    fill(store, items, at_cosine(q, [0.9] * 6 + [0.2, 0.5, 0.95]))
+    result = find_items(query, SearchContext(embedder, store, lexicon_reader()), n=4)
+    assert [hit.item.id for hit in result.hits] == ["boots", "loafers"]
+    assert result.query.understood() == "shoe (boots) · not sneakers"
+    # Refused alone ("no sneakers") it leaves every other shoe in, and everything else.
+    alone = find_items("no sneakers", SearchContext(embedder, store, lexicon_reader()), n=10)
+    assert {hit.item.id for hit in alone.hits} == {"boots", "loafers", "dress"}
+
+
+def test_a_kind_the_catalog_lacks_is_said(embedder, store):
+    """No sundress: the closest dresses, and the shopper is told."""
+    q = embedder.embed_texts(["a sundress"])[0]
+    fill(store, [make_item("gown", "dress", title="Silk gown"), make_item("mini", "dress", title="Mini dress")],
+         at_cosine(q, [0.5, 0.4]))
+    result = find_items("a sundress", SearchContext(embedder, store, lexicon_reader()), n=2)
+    assert [hit.item.id for hit in result.hits] == ["gown", "mini"]
+    assert result.notes == ["nothing called sundress fits what you asked; these are the closest dresses"]
+
+
+def test_named_colours_are_judged_on_the_items_of_the_kind_asked(embedder, store):
+    """Blue jeans: no item is both, so blue trousers and jeans in other colours show one of the two, by score; the
+    note says that no jeans are blue, though the blue trousers shown are."""
+    query = "blue jeans"
+    q = embedder.embed_texts([query])[0]
+    items = [make_item("blue-trousers", "pants", ("blue",), title="Blue denim trousers"),
+             make_item("yellow-jeans", "pants", ("yellow",), title="Yellow jeans"),
+             make_item("black-jeans", "pants", ("black",), title="Black skinny jeans")]
+    fill(store, items, at_cosine(q, [0.9, 0.5, 0.4]))
+    result = find_items(query, SearchContext(embedder, store, lexicon_reader()), n=3)
+    assert [hit.item.id for hit in result.hits] == ["blue-trousers", "yellow-jeans", "black-jeans"]
+    assert result.notes == ["nothing in blue fits everything else you asked; these are the closest"]
 
 
 def test_a_named_category_is_found_beyond_the_overfetch(embedder, store):
