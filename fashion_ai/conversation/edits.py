@@ -15,6 +15,7 @@ import statistics
 from dataclasses import dataclass, field
 
 from fashion_ai.conversation.wish import ITEMS, OUTFIT, SINGLE, WISH_FIELDS, Shown, Wish
+from fashion_ai.retrieval.kinds import names_kind
 from fashion_ai.retrieval.outfits import group_of
 from fashion_ai.retrieval.query import normalise
 from fashion_ai.retrieval.reading import QueryReader
@@ -286,7 +287,8 @@ def _read_words(wish: Wish, text: str, reader: QueryReader, edit: Edit, outfit: 
         wish.kinds = []
     if categories:  # a new category: the kinds said with it (none: any of it)
         wish.kinds = list(query.kinds)
-        wish.refused_kinds = [k for k in wish.refused_kinds if k not in query.kinds]
+        wish.refused_kinds = [k for k in wish.refused_kinds  # "no boots", then "ankle boots": those are welcome
+                              if not any(names_kind(k, [new]) or names_kind(new, [k]) for new in query.kinds)]
     for name in WISH_FIELDS:
         values = query.wanted.get(name)
         if values:
@@ -328,6 +330,7 @@ def _read_words(wish: Wish, text: str, reader: QueryReader, edit: Edit, outfit: 
     if query.gender:
         wish.gender = query.gender
         edit.said.append(f"for {query.gender}")
+    wish.kinds = wish.live_kinds()  # a kind of a category no longer asked for goes with it
     if outfit and wish.mode == OUTFIT and not edit.said:
         edit.said.append("an outfit")
     understood = bool(query.wanted or query.refused or query.refused_kinds or query.max_price or query.total_budget

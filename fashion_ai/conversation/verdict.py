@@ -86,8 +86,8 @@ def judge_outfit(garments: list[Garment], ctx: SearchContext, occasion: str | No
                   **({"season": [season]} if season else {})}
         noun = GROUP_NOUNS.get(group or "", verdict.garment.category)
         text = " ".join([noun] + (["for", occasion] if occasion else []) + (["in", season] if season else []))
-        query = ShopperQuery(text=text, wanted=wanted, refused=dict(limits.refused), max_price=limits.max_price,
-                             gender=limits.gender)
+        query = ShopperQuery(text=text, wanted=wanted, refused=dict(limits.refused),
+                             refused_kinds=list(limits.refused_kinds), max_price=limits.max_price, gender=limits.gender)
         hits = find_items(text, ctx, n=12, query=query, steer=Steer()).hits
         verdict.fixes = [hit for hit in hits
                          if suits_occasion(hit.item, occasion, levels) and suits_weather(hit.item, wish_climate)

@@ -10,6 +10,7 @@ import logging
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from fashion_ai.retrieval.kinds import category_of, live_kinds
 from fashion_ai.retrieval.outfits import GROUP_NOUNS
 from fashion_ai.retrieval.query import FIELD_WORDS, ShopperQuery, garment_phrase
 from fashion_ai.retrieval.rules import LEVELS, dress_code
@@ -123,9 +124,13 @@ class Wish:
     def query(self) -> ShopperQuery:
         """The wish as a search query (hard and soft constraints as the search reads them)."""
         return ShopperQuery(text=self.describe(), wanted={k: list(v) for k, v in self.wanted.items()},
-                            refused={k: list(v) for k, v in self.refused.items()}, kinds=list(self.kinds),
+                            refused={k: list(v) for k, v in self.refused.items()}, kinds=self.live_kinds(),
                             refused_kinds=list(self.refused_kinds), max_price=self.max_price,
                             total_budget=self.total_budget, price_preference=self.price_preference, gender=self.gender)
+
+    def live_kinds(self) -> list[str]:
+        """The kinds that still narrow a category asked for ("boots" then "no shoes": none)."""
+        return live_kinds(self.kinds, self.wanted.get("category", []))
 
     def steer(self, pinned: dict[str, str] | None = None) -> Steer:
         """The wish's examples and limits for the planner; liked pieces stay in their slot."""
@@ -146,7 +151,9 @@ class Wish:
         words += self.wanted.get("style", [])[:1] + self.wanted.get("colors", [])[:2]
         words += self.wanted.get("pattern", [])[:1] + self.wanted.get("material", [])[:1]
         if self.mode == ITEMS:
-            words.append(" or ".join(self.kinds or self.wanted.get("category", [])) or "clothes")
+            kinds = self.live_kinds()
+            words.append(" or ".join([k for c in self.wanted.get("category", [])
+                                      for k in ([k for k in kinds if category_of(k) == c] or [c])]) or "clothes")
         elif self.garment:
             words.append(f"outfit to wear with a {garment_phrase(self.own_garment())}")
         else:
@@ -170,7 +177,7 @@ class Wish:
                 label = value if name in ("category", "occasion", "season") else f"{FIELD_WORDS[name]} {value}"
                 out.append((f"wanted:{name}:{value}", label))
             if name == "category":
-                out += [(f"kind:{kind}", kind) for kind in self.kinds]
+                out += [(f"kind:{kind}", kind) for kind in self.live_kinds()]
         for name in WISH_FIELDS:
             for value in self.refused.get(name, []):
                 out.append((f"refused:{name}:{value}", f"no {value}"))

@@ -3,41 +3,57 @@
 The schema stores one category per item ("shoe"), so "boots" alone would read as any shoe and "boots, not
 sneakers" as no shoe at all. A kind is the shopper's own noun, matched against the item's name (its title), the
 way a shop's search box matches words: an item called "ankle boots" is boots, whatever catalog it comes from. A
-noun that names a whole category ("shoes", "footwear", "trousers") is no kind: it says nothing narrower.
+noun that names a whole category ("shoes", "footwear", "trousers") is no kind: it says nothing narrower. A kind
+only ever speaks of items of its own category ("no caps" leaves cap-sleeve dresses alone).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from fashion_ai.schema import plural
+from fashion_ai.schema import shopper_vocabulary
 
 if TYPE_CHECKING:
     from fashion_ai.catalog import CatalogItem
 
 # Words that name a whole category (with the category's own name and plural): never narrower than it.
-BROAD_WORDS = frozenset({"footwear", "footwears", "trousers", "jumper", "jumpers", "pullover", "pullovers"})
+BROAD_WORDS = frozenset({"footwear", "trousers", "jumper", "pullover"})
 # Nouns shoppers use for a kind that shops name otherwise ("trainers" are sold as sneakers).
 SAME_KIND = {"trainer": "sneaker", "tee": "t-shirt", "tshirt": "t-shirt", "flip flop": "flip-flop"}
 _WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
+@lru_cache(maxsize=1)
+def _categories() -> dict[str, str]:
+    """Shopper noun -> category: the lexicon's own table (constant), built once."""
+    return dict(shopper_vocabulary()["category"])
+
+
+def category_of(kind: str) -> str | None:
+    """The category a kind belongs to ("boots" -> shoe), None for a word the lexicon lacks."""
+    return _categories().get(kind.strip().lower())
+
+
 def is_kind(phrase: str, category: str) -> bool:
     """Whether a shopper's phrase for a category names something narrower than the category itself."""
-    phrase = phrase.strip().lower()
-    return phrase not in BROAD_WORDS and phrase not in (category, plural(category))
+    words = _words(phrase)
+    return words != _words(category) and not (len(words) == 1 and words[0] in {_stem(w) for w in BROAD_WORDS})
 
 
 def _stem(word: str) -> str:
-    """One form for a noun's singular and plural ("boots" -> "boot", "dresses" -> "dress", "jeans" -> "jean")."""
-    if word.endswith("ies") and len(word) > 4:
-        return word[:-3] + "y"
-    if word.endswith(("sses", "shes", "ches", "xes")):
-        return word[:-2]
-    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
-        return word[:-1]
+    """One form for a noun's singular and plural ("boots" -> "boot", "dresses" -> "dress", "scarves" -> "scarf",
+    "hoodies" and "hoodie" -> "hoodie", "trilbies" and "trilby" -> "trilbie")."""
+    if word.endswith("ves") and len(word) > 4:
+        word = word[:-3] + "f"
+    elif word.endswith(("sses", "shes", "ches", "xes")):
+        word = word[:-2]
+    elif word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+        word = word[:-1]
+    if word.endswith("y") and len(word) > 3 and word[-2] not in "aeiou":
+        word = word[:-1] + "ie"
     return word
 
 
@@ -48,16 +64,29 @@ def _words(text: str) -> list[str]:
     return stems.split()
 
 
-def called(item: CatalogItem, kinds: Iterable[str]) -> bool:
-    """Whether the item's name calls it any of the kinds ("Brown leather ankle boots" is boots)."""
-    return names_kind(item.title, kinds)
-
-
 def names_kind(title: str, kinds: Iterable[str]) -> bool:
-    """Whether a product name calls it any of the kinds."""
-    title = _words(title)
+    """Whether a product name calls it any of the kinds ("Brown leather ankle boots" is boots)."""
+    title_words = _words(title)
     for kind in kinds:
         words = _words(kind)
-        if words and any(title[i:i + len(words)] == words for i in range(len(title) - len(words) + 1)):
+        if words and any(title_words[i:i + len(words)] == words for i in range(len(title_words) - len(words) + 1)):
             return True
     return False
+
+
+def called(item: CatalogItem, kinds: Iterable[str]) -> bool:
+    """Whether the item's name calls it any of the kinds of its own category."""
+    return names_kind(item.title, [k for k in kinds if category_of(k) in (None, item.category)])
+
+
+def fits_kinds(item: CatalogItem, kinds: list[str]) -> bool:
+    """Whether the item is what the kinds ask of its category: called one of them, or of a category no kind
+    narrows ("a top and jeans": any top, and jeans among the trousers)."""
+    own = [k for k in kinds if category_of(k) in (None, item.category)]
+    return not own or names_kind(item.title, own)
+
+
+def live_kinds(kinds: Iterable[str], categories: Iterable[str]) -> list[str]:
+    """The kinds that still narrow a category asked for (a kind of a category dropped or refused is stale)."""
+    wanted = set(categories)
+    return [k for k in kinds if category_of(k) in wanted]

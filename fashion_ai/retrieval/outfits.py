@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from fashion_ai.catalog import CatalogItem
 from fashion_ai.catalog.store import CatalogStore, build_where, combine_where
 from fashion_ai.retrieval.harmony import colour_harmony
-from fashion_ai.retrieval.kinds import called
+from fashion_ai.retrieval.kinds import called, live_kinds
 from fashion_ai.retrieval.query import DEFAULT_MAX_CHARS, ShopperQuery, clean_query
 from fashion_ai.retrieval.rules import (
     OCCASION_SLOTS_OUT,
@@ -202,7 +202,7 @@ def plan_outfit(text: str, ctx: SearchContext, filters: SearchFilters | None = N
                     parts.append(f"{item.colors[0]} goes with {whose} {reference.colors[0]} {reference.category}")
             scored.append(SearchHit(item, score, " · ".join(dict.fromkeys(parts)) or f"a {item.category} to complete it"))
         # The anchor called what the words name ("an outfit with ankle boots") comes first, as in search.
-        kinds = query.kinds if is_anchor and anchor_category and query.wanted.get("category") else []
+        kinds = live_kinds(query.kinds, [anchor_category]) if is_anchor and anchor_category else []
         scored.sort(key=lambda hit: (-(bool(kinds) and called(hit.item, kinds)), -hit.score, hit.item.id))
         choices[group] = scored
         if reference is None and scored[0].item.colors:

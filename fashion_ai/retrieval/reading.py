@@ -106,8 +106,11 @@ class QueryReader:
             # is a dress, not tights).
             named = {hit[1] for hit in hits}
             hits += self._near_words(lowered, covered, scopes, query, named)
+        # "shoes or boots": a category also named plainly is wanted whole, whatever kinds of it were said.
+        plain = {value for _, name, value, refused, said in hits
+                 if name == "category" and not refused and not (said and is_kind(said, value))}
         for _, name, value, refused, said in sorted(hits):
-            if name == "category" and said and is_kind(said, value):
+            if name == "category" and said and is_kind(said, value) and not (value in plain and not refused):
                 # "boots, not sneakers": a refused kind leaves those items out, not the whole category.
                 kinds = query.refused_kinds if refused else query.kinds
                 if said not in kinds:

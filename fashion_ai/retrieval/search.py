@@ -31,7 +31,7 @@ import numpy as np
 from fashion_ai.catalog import CatalogItem
 from fashion_ai.catalog.store import CatalogStore, build_where, color_flag, combine_where
 from fashion_ai.errors import IndexMissingError
-from fashion_ai.retrieval.kinds import called
+from fashion_ai.retrieval.kinds import called, category_of, fits_kinds, live_kinds
 from fashion_ai.retrieval.query import DEFAULT_MAX_CHARS, ShopperQuery, clean_query
 from fashion_ai.retrieval.steer import W_STEER, Steer
 from fashion_ai.schema import plural
@@ -226,8 +226,8 @@ def rank(pool: dict[str, CatalogItem], query: ShopperQuery, image_sim: dict[str,
                 parts.append("like the ones you liked")
         hits.append(SearchHit(item, score, " · ".join(parts) or "close to what you asked"))
     named = named or {}
-    kinds = query.kinds if query.wanted.get("category") else []
-    hits.sort(key=lambda hit: (-(bool(kinds) and called(hit.item, kinds))
+    kinds = live_kinds(query.kinds, query.wanted.get("category", []))
+    hits.sort(key=lambda hit: (-(bool(kinds) and fits_kinds(hit.item, kinds))
                                - sum(shows(hit.item, f, v) for f, v in named.items()), -hit.score, hit.item.id))
     return hits
 
@@ -305,19 +305,21 @@ def named_fields(query: ShopperQuery) -> dict[str, list[str]]:
 
 
 def kind_notes(hits: list[SearchHit], query: ShopperQuery) -> list[str]:
-    """A shopper who named a kind ("boots") is told when no candidate is called that: the closest of the category
-    come instead (find_items fetched the words' nearest items by text and look, so none there is none to show)."""
-    if not query.kinds or not query.wanted.get("category") or any(called(hit.item, query.kinds) for hit in hits):
+    """A shopper who named a kind ("boots") is told when none of the closest matches is called that (the words'
+    nearest items by text and look: a kind is in the item's name, so these find it where the catalog has it)."""
+    kinds = live_kinds(query.kinds, query.wanted.get("category", []))
+    if not kinds or any(called(hit.item, kinds) for hit in hits):
         return []
-    return [f"nothing called {' or '.join(query.kinds)} fits what you asked; these are the closest "
-            f"{' or '.join(plural(c) for c in query.wanted['category'])}"]
+    categories = dict.fromkeys(category_of(k) for k in kinds)
+    return [f"none of the closest matches is called {' or '.join(kinds)}; these are the closest "
+            f"{' or '.join(plural(c) for c in categories if c)}"]
 
 
 def of_kind(hits: list[SearchHit], query: ShopperQuery) -> list[SearchHit]:
     """The hits called what the words name ("blue jeans": the jeans), which the named colour, pattern and material
     are judged on; all of them when none is (or the words name no kind)."""
-    kinds = query.kinds if query.wanted.get("category") else []
-    chosen = [hit for hit in hits if kinds and called(hit.item, kinds)]
+    kinds = live_kinds(query.kinds, query.wanted.get("category", []))
+    chosen = [hit for hit in hits if kinds and fits_kinds(hit.item, kinds)]
     return chosen or hits
 
 

@@ -69,6 +69,8 @@ def test_kinds_show_as_chips_of_their_own():
     wish.remove(["kind:ankle boots", "refused_kind:sneakers"])
     assert wish.wanted == {"category": ["shoe"]} and wish.kinds == wish.refused_kinds == []
     assert Wish(refused_kinds=["sneakers"]).is_empty() is False
+    stale = Wish(mode=ITEMS, wanted={"category": ["dress"]}, kinds=["boots"])  # boots, then "a dress instead"
+    assert stale.query().kinds == [] and stale.describe() == "dress" and ("kind:boots", "boots") not in stale.chips()
 
 
 def test_the_steer_keeps_liked_pieces_and_leaves_out_refused_ones():

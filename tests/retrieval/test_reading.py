@@ -61,6 +61,8 @@ def test_what_the_words_refuse(text, wanted, refused):
     ("a T-shirt", ["top"], ["t-shirt"], [], {}),
     ("anything but shoes", None, [], [], {"category": ["shoe"]}),  # the category itself is still refused
     ("boots, not shoes", None, [], [], {"category": ["shoe"]}),  # refusing beats wanting: no kind of nothing
+    ("shoes or boots", ["shoe"], [], [], {}),  # any shoe was said too
+    ("an outfit without scarves", None, [], [], {"category": ["scarf"]}),  # "scarves" is the category's plural
 ])
 def test_kinds_narrow_a_category_and_refusing_one_keeps_the_rest(text, category, kinds, refused_kinds, refused):
     query = read(text)

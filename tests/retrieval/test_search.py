@@ -197,7 +197,7 @@ def test_a_kind_the_catalog_lacks_is_said(embedder, store):
          at_cosine(q, [0.5, 0.4]))
     result = find_items("a sundress", SearchContext(embedder, store, lexicon_reader()), n=2)
     assert [hit.item.id for hit in result.hits] == ["gown", "mini"]
-    assert result.notes == ["nothing called sundress fits what you asked; these are the closest dresses"]
+    assert result.notes == ["none of the closest matches is called sundress; these are the closest dresses"]
 
 
 def test_named_colours_are_judged_on_the_items_of_the_kind_asked(embedder, store):
