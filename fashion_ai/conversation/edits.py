@@ -284,7 +284,6 @@ def _read_words(wish: Wish, text: str, reader: QueryReader, edit: Edit, outfit: 
     elif outfit and wish.mode == ITEMS and not categories:
         wish.mode = OUTFIT
         wish.wanted.pop("category", None)
-        wish.kinds = []
     if categories:  # a new category: the kinds said with it (none: any of it)
         wish.kinds = list(query.kinds)
         wish.refused_kinds = [k for k in wish.refused_kinds  # "no boots", then "ankle boots": those are welcome

@@ -66,6 +66,9 @@ def _words(text: str) -> list[str]:
 
 def names_kind(title: str, kinds: Iterable[str]) -> bool:
     """Whether a product name calls it any of the kinds ("Brown leather ankle boots" is boots)."""
+    kinds = list(kinds)
+    if not kinds:
+        return False
     title_words = _words(title)
     for kind in kinds:
         words = _words(kind)

@@ -169,8 +169,7 @@ def plan_outfit(text: str, ctx: SearchContext, filters: SearchFilters | None = N
         if not pool and is_anchor and anchor_category:  # nothing of that exact kind: any piece of its slot
             where = combine_where(base, _group_where(group, None), cap)
             pool, image, similar = _candidates(ctx, vectors, where, k)
-        pool = {k: v for k, v in pool.items()
-                if k not in steer.excluded and not (query.refused_kinds and called(v, query.refused_kinds))}
+        pool = {k: v for k, v in pool.items() if k not in steer.excluded and not called(v, query.refused_kinds)}
         if not is_anchor or levels is not None:  # a piece the shopper named is theirs; the rest suit the occasion
             pool = {k: v for k, v in pool.items()
                     if suits_occasion(v, occasion, levels) and suits_weather(v, wish_climate)}

@@ -74,7 +74,8 @@ class ShopperQuery:
     text: str
     wanted: dict[str, list[str]] = field(default_factory=dict)  # field -> values, in the order said
     refused: dict[str, list[str]] = field(default_factory=dict)
-    kinds: list[str] = field(default_factory=list)  # nouns narrower than the category ("boots"): retrieval.kinds
+    # Nouns narrower than a category still wanted ("boots"; retrieval.kinds): the reader and the wish drop the rest.
+    kinds: list[str] = field(default_factory=list)
     refused_kinds: list[str] = field(default_factory=list)  # "not sneakers": those items left out, not every shoe
     max_price: float | None = None
     min_price: float | None = None

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from fashion_ai.retrieval.kinds import is_kind
+from fashion_ai.retrieval.kinds import is_kind, live_kinds
 from fashion_ai.retrieval.query import ShopperQuery, negation_scopes, normalise, read_gender, read_price
 from fashion_ai.schema import SEARCH_FIELDS, colour_names, shopper_vocabulary
 
@@ -175,8 +175,7 @@ class QueryReader:
                     query.wanted[name] = kept
                 else:
                     del query.wanted[name]
-        if not query.wanted.get("category"):
-            query.kinds.clear()
+        query.kinds[:] = live_kinds(query.kinds, query.wanted.get("category", []))
 
 
 _LEXICON_READER: QueryReader | None = None

@@ -31,7 +31,7 @@ import numpy as np
 from fashion_ai.catalog import CatalogItem
 from fashion_ai.catalog.store import CatalogStore, build_where, color_flag, combine_where
 from fashion_ai.errors import IndexMissingError
-from fashion_ai.retrieval.kinds import called, category_of, fits_kinds, live_kinds
+from fashion_ai.retrieval.kinds import called, category_of, fits_kinds
 from fashion_ai.retrieval.query import DEFAULT_MAX_CHARS, ShopperQuery, clean_query
 from fashion_ai.retrieval.steer import W_STEER, Steer
 from fashion_ai.schema import plural
@@ -226,8 +226,7 @@ def rank(pool: dict[str, CatalogItem], query: ShopperQuery, image_sim: dict[str,
                 parts.append("like the ones you liked")
         hits.append(SearchHit(item, score, " · ".join(parts) or "close to what you asked"))
     named = named or {}
-    kinds = live_kinds(query.kinds, query.wanted.get("category", []))
-    hits.sort(key=lambda hit: (-(bool(kinds) and fits_kinds(hit.item, kinds))
+    hits.sort(key=lambda hit: (-(bool(query.kinds) and fits_kinds(hit.item, query.kinds))
                                - sum(shows(hit.item, f, v) for f, v in named.items()), -hit.score, hit.item.id))
     return hits
 
@@ -269,8 +268,10 @@ def find_items(text: str, ctx: SearchContext, filters: SearchFilters | None = No
         for item, cosine in ctx.text_store.query(text_vector, fetch, where):
             pool[item.id] = item
             text_found[item.id] = cosine
-    pool = {item_id: item for item_id, item in pool.items()
-            if item_id not in steer.excluded and not (query.refused_kinds and called(item, query.refused_kinds))}
+    def kept(item: CatalogItem) -> bool:  # neither set aside in the conversation nor of a refused kind
+        return item.id not in steer.excluded and not called(item, query.refused_kinds)
+
+    pool = {item_id: item for item_id, item in pool.items() if kept(item)}
     # The items showing all the named colour, pattern and material, and those showing each, are candidates even
     # when nothing shows every soft attribute (occasion, season, ...) together.
     named = named_fields(query) if worded and photo_vector is None else {}
@@ -279,7 +280,7 @@ def find_items(text: str, ctx: SearchContext, filters: SearchFilters | None = No
         if not any(all(shows(item, f, named[f]) for f in group) for item in pool.values()):
             clause = combine_where(where, *(named_clause(f, named[f]) for f in group))
             for item, cosine in ctx.store.query(clip_vector, fetch, clause):
-                if item.id not in steer.excluded and not (query.refused_kinds and called(item, query.refused_kinds)):
+                if kept(item):
                     pool[item.id] = item
                     image_found[item.id] = cosine
     notes: list[str] = []
@@ -307,19 +308,17 @@ def named_fields(query: ShopperQuery) -> dict[str, list[str]]:
 def kind_notes(hits: list[SearchHit], query: ShopperQuery) -> list[str]:
     """A shopper who named a kind ("boots") is told when none of the closest matches is called that (the words'
     nearest items by text and look: a kind is in the item's name, so these find it where the catalog has it)."""
-    kinds = live_kinds(query.kinds, query.wanted.get("category", []))
-    if not kinds or any(called(hit.item, kinds) for hit in hits):
+    if not query.kinds or any(called(hit.item, query.kinds) for hit in hits):
         return []
-    categories = dict.fromkeys(category_of(k) for k in kinds)
-    return [f"none of the closest matches is called {' or '.join(kinds)}; these are the closest "
+    categories = dict.fromkeys(category_of(k) for k in query.kinds)
+    return [f"none of the closest matches is called {' or '.join(query.kinds)}; these are the closest "
             f"{' or '.join(plural(c) for c in categories if c)}"]
 
 
 def of_kind(hits: list[SearchHit], query: ShopperQuery) -> list[SearchHit]:
     """The hits called what the words name ("blue jeans": the jeans), which the named colour, pattern and material
     are judged on; all of them when none is (or the words name no kind)."""
-    kinds = live_kinds(query.kinds, query.wanted.get("category", []))
-    chosen = [hit for hit in hits if kinds and fits_kinds(hit.item, kinds)]
+    chosen = [hit for hit in hits if query.kinds and fits_kinds(hit.item, query.kinds)]
     return chosen or hits
 
 
