@@ -465,6 +465,9 @@ def test_an_api_client_holds_a_conversation_with_chat_turn(client, by_id, live_a
     photo = httpx.get(live_app.url.rstrip("/") + second["picks"][0]["image"], timeout=30)
     assert photo.status_code == 200 and photo.headers["content-type"] == "image/png"
     assert [chip["label"] for chip in second["chips"]] == ["wedding", "summer", "under $60 each"]
+    # The state sent back as it came (an object, not JSON text) carries the conversation on too.
+    third = client.predict("no sneakers", None, second["state"], api_name="/chat_turn")
+    assert third["understood"] == "wedding · summer · no sneakers · under $60 each"
 
 
 def test_chat_turn_with_a_photo_and_a_broken_state(client, catalog_items):

@@ -88,9 +88,11 @@ def build(service: FashionService, examples: list[str], max_bytes: int, queue: d
     @on_gpu
     def chat_turn(message, photo, state):
         """One conversation turn for API clients: reply, understood, picks (title, price, url, image, reason),
-        chips, verdict, and `state` (JSON text) to send with the next message."""
+        chips, verdict, and `state` to send back with the next message (as it came, or as JSON text)."""
+        if isinstance(state, str):
+            state = state.strip()
         with shopper_errors("answering you"):
-            result = service.chat(message, photo, (state or "").strip() or None)
+            result = service.chat(message, photo, state or None)
         out = result.to_dict()
         for pick in out["picks"] + [fix for v in out["verdict"] for fix in v["fixes"]]:
             pick["image"] = f"/gradio_api/file={pick['image']}" if pick["image"] else ""
@@ -124,7 +126,8 @@ def build(service: FashionService, examples: list[str], max_bytes: int, queue: d
         with gr.Group(visible=False):
             api_message = gr.Textbox(label="message")
             api_photo = photo_input("photo", "chat-api-photo", max_bytes)
-            api_state = gr.Textbox(label="state (the last turn's `state`, as JSON)")
+            # JSON, so a client sends back the `state` it got, as it came (a JSON string works too).
+            api_state = gr.JSON(label="state (the last turn's `state`)")
             api_result = gr.JSON(label="turn")
             api_button = gr.Button("turn")
         api_button.click(chat_turn, [api_message, api_photo, api_state], [api_result], api_name="chat_turn", **queue)
