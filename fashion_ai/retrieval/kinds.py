@@ -21,8 +21,10 @@ if TYPE_CHECKING:
 
 # Words that name a whole category (with the category's own name and plural): never narrower than it.
 BROAD_WORDS = frozenset({"footwear", "trousers", "jumper", "pullover"})
-# Nouns shoppers use for a kind that shops name otherwise ("trainers" are sold as sneakers).
-SAME_KIND = {"trainer": "sneaker", "tee": "t-shirt", "tshirt": "t-shirt", "flip flop": "flip-flop"}
+# Nouns shoppers use for a kind that shops name otherwise ("trainers" are sold as sneakers; Fashion Product Images
+# sells them as "Sports Shoes"), as their stems.
+SAME_KIND = {"trainer": "sneaker", "sport shoe": "sneaker", "running shoe": "sneaker", "tee": "t-shirt",
+             "tshirt": "t-shirt", "flip flop": "flip-flop"}
 _WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 

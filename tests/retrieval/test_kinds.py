@@ -21,6 +21,9 @@ def test_a_kind_is_narrower_than_its_category(phrase, category, kind):
     ("Brown leather ankle boots", ["ankle boots"], True),
     ("Black Chelsea Boot", ["boots"], True),  # a real catalog's case and number
     ("White canvas sneakers", ["trainers"], True),  # the shop's word for the shopper's
+    ("Puma Men Black Sports Shoes", ["sneakers"], True),  # Fashion Product Images' name for them
+    ("Nike Women Running Shoes", ["trainers"], True),
+    ("Clarks Men Brown Formal Shoes", ["sneakers"], False),
     ("Blue denim trousers", ["jeans"], False),
     ("Red striped shirt", ["t-shirt"], False),  # a hyphen binds both ways
     ("Red striped t-shirt", ["shirt"], False),
