@@ -12,10 +12,11 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
+from fashion_ai.config import DEFAULT_DECODING
 from fashion_ai.datasets.fashion_mnist import CLASSES, fashion_mnist_photo, load_split
 from fashion_ai.images import load_image
 from fashion_ai.models.clip.embeddings import embed_images, embed_texts
-from fashion_ai.models.paligemma.inference import generate_answers
+from fashion_ai.models.paligemma.inference import AttributeExtractor, generate_answers
 from fashion_ai.schema import parse_garments
 from fashion_ai.training.confusion import save_confusion
 from fashion_ai.training.demo_data import DemoData, demo_data, empty_photos
@@ -63,13 +64,24 @@ def _test_photos(folder: str | Path, limit: int | None) -> tuple[int, Iterator[t
     return count, chunks()
 
 
-def extractor_on_fashion_mnist(processor, model, folder: str | Path, limit: int | None = None) -> dict:
-    """Category of each test photo as the extractor writes it (greedy generation, the first garment): accuracy and
-    per-category precision / recall / F1, JSON validity, and the confusion of the 10 classes with our categories."""
+def _answers(processor, model, photos: list, decoding: str) -> list[str]:
+    """The extractor's JSON for each photo: the app's AttributeExtractor for constrained decoding (one photo at a
+    time, as an upload), batched greedy generation for free."""
+    if decoding == "free":
+        return generate_answers(processor, model, photos)
+    extractor = AttributeExtractor(processor, model, decoding=decoding)
+    return [extractor.extract(photo).raw for photo in photos]
+
+
+def extractor_on_fashion_mnist(processor, model, folder: str | Path, limit: int | None = None,
+                               decoding: str = DEFAULT_DECODING) -> dict:
+    """Category of each test photo as the extractor writes it (the first garment), decoded as the app decodes an
+    upload (``decoding``: constrained, the app's default, or free generation): accuracy and per-category precision /
+    recall / F1, JSON validity, and the confusion of the 10 classes with our categories."""
     count, chunks = _test_photos(folder, limit)
     truth, predicted, names, valid, examples = [], [], [], [], []
     for photos, labels in chunks:
-        for raw, label in zip(generate_answers(processor, model, photos), labels):
+        for raw, label in zip(_answers(processor, model, photos, decoding), labels):
             result = parse_garments(raw)
             valid.append(result.valid_json)
             predicted.append(result.garments[0].category if result.garments else None)
@@ -77,7 +89,7 @@ def extractor_on_fashion_mnist(processor, model, folder: str | Path, limit: int 
             names.append(CLASSES[label].name)
             if len(examples) < 5:
                 examples.append({"index": len(truth) - 1, "class": names[-1], "raw": raw})
-    report = {"split": "test", "photos": count, "json_valid_rate": round(float(np.mean(valid)), 4),
+    report = {"split": "test", "photos": count, "decoding": decoding, "json_valid_rate": round(float(np.mean(valid)), 4),
               "no_garment_rate": round(float(np.mean([p is None for p in predicted])), 4),  # "[]" on a garment photo
               "category": classification_metrics(truth, predicted), "examples": examples}
     columns = list(dict.fromkeys(cls.category for cls in CLASSES))
