@@ -42,7 +42,7 @@ def category_of(kind: str) -> str | None:
 def is_kind(phrase: str, category: str) -> bool:
     """Whether a shopper's phrase for a category names something narrower than the category itself."""
     words = _words(phrase)
-    return words != _words(category) and not (len(words) == 1 and words[0] in {_stem(w) for w in BROAD_WORDS})
+    return words != _words(category) and not (len(words) == 1 and words[0] in _BROAD_STEMS)
 
 
 def _stem(word: str) -> str:
@@ -66,6 +66,9 @@ def _words(text: str) -> list[str]:
     return stems.split()
 
 
+_BROAD_STEMS = frozenset(_stem(w) for w in BROAD_WORDS)
+
+
 def names_kind(title: str, kinds: Iterable[str]) -> bool:
     """Whether a product name calls it any of the kinds ("Brown leather ankle boots" is boots)."""
     kinds = list(kinds)
@@ -79,15 +82,20 @@ def names_kind(title: str, kinds: Iterable[str]) -> bool:
     return False
 
 
+def _own_kinds(item: CatalogItem, kinds: Iterable[str]) -> list[str]:
+    """The kinds that speak of the item's category (a word the lexicon lacks speaks of any)."""
+    return [k for k in kinds if category_of(k) in (None, item.category)]
+
+
 def called(item: CatalogItem, kinds: Iterable[str]) -> bool:
     """Whether the item's name calls it any of the kinds of its own category."""
-    return names_kind(item.title, [k for k in kinds if category_of(k) in (None, item.category)])
+    return names_kind(item.title, _own_kinds(item, kinds))
 
 
-def fits_kinds(item: CatalogItem, kinds: list[str]) -> bool:
+def fits_kinds(item: CatalogItem, kinds: Iterable[str]) -> bool:
     """Whether the item is what the kinds ask of its category: called one of them, or of a category no kind
     narrows ("a top and jeans": any top, and jeans among the trousers)."""
-    own = [k for k in kinds if category_of(k) in (None, item.category)]
+    own = _own_kinds(item, kinds)
     return not own or names_kind(item.title, own)
 
 

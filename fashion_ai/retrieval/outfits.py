@@ -202,7 +202,7 @@ def plan_outfit(text: str, ctx: SearchContext, filters: SearchFilters | None = N
             scored.append(SearchHit(item, score, " · ".join(dict.fromkeys(parts)) or f"a {item.category} to complete it"))
         # The anchor called what the words name ("an outfit with ankle boots") comes first, as in search.
         kinds = live_kinds(query.kinds, [anchor_category]) if is_anchor and anchor_category else []
-        scored.sort(key=lambda hit: (-(bool(kinds) and called(hit.item, kinds)), -hit.score, hit.item.id))
+        scored.sort(key=lambda hit: (-called(hit.item, kinds), -hit.score, hit.item.id))
         choices[group] = scored
         if reference is None and scored[0].item.colors:
             reference = scored[0].item.garment()  # the others go with the first piece chosen

@@ -318,8 +318,7 @@ def kind_notes(hits: list[SearchHit], query: ShopperQuery) -> list[str]:
 def of_kind(hits: list[SearchHit], query: ShopperQuery) -> list[SearchHit]:
     """The hits called what the words name ("blue jeans": the jeans), which the named colour, pattern and material
     are judged on; all of them when none is (or the words name no kind)."""
-    chosen = [hit for hit in hits if query.kinds and fits_kinds(hit.item, query.kinds)]
-    return chosen or hits
+    return [hit for hit in hits if fits_kinds(hit.item, query.kinds)] or hits
 
 
 def named_notes(hits: list[SearchHit], n: int, named: Mapping[str, list[str]]) -> list[str]:
