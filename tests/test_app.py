@@ -468,6 +468,10 @@ def test_an_api_client_holds_a_conversation_with_chat_turn(client, by_id, live_a
     # The state sent back as it came (an object, not JSON text) carries the conversation on too.
     third = client.predict("no sneakers", None, second["state"], api_name="/chat_turn")
     assert third["understood"] == "wedding · summer · no sneakers · under $60 each"
+    # A state object of the wrong shape loses only its broken part: the turn is answered, not an error.
+    odd = client.predict("under $40 each", None, {"wanted": "x", "levels": [9, 1], "max_price": "abc"},
+                         api_name="/chat_turn")
+    assert odd["understood"] == "under $40 each" and odd["picks"]
 
 
 def test_chat_turn_with_a_photo_and_a_broken_state(client, catalog_items):

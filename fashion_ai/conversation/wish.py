@@ -8,7 +8,9 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from functools import cache
+from types import UnionType
+from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from fashion_ai.retrieval.kinds import category_of, live_kinds
 from fashion_ai.retrieval.outfits import GROUP_NOUNS
@@ -23,6 +25,40 @@ OUTFIT, ITEMS = "outfit", "items"  # one piece per slot, or several items of the
 WISH_FIELDS = ("category", "colors", "pattern", "material", "style", "occasion", "season")
 SINGLE = ("occasion", "season")  # a new one replaces the old: one event at a time
 MAX_STATE_CHARS = 200_000  # a state larger than this was not written by us
+
+
+def _lenient(name: str, value: Any) -> Any:
+    """A state's wanted, refused and kinds as plain strings (entries of unknown fields dropped); others as they are."""
+    if name in ("wanted", "refused") and isinstance(value, dict):
+        return {k: [str(v) for v in vs] for k, vs in value.items() if k in WISH_FIELDS and isinstance(vs, list)}
+    if name in ("kinds", "refused_kinds"):
+        return [str(v) for v in value] if isinstance(value, list) else []
+    return value
+
+
+def _fits(value: Any, hint: Any) -> bool:
+    """Whether a JSON value is of a field's type (unions, lists and dicts checked through; a bool is no number)."""
+    origin, args = get_origin(hint), get_args(hint)
+    if origin in (Union, UnionType):
+        return any(_fits(value, arg) for arg in args)
+    if hint is Any:
+        return True
+    if hint is type(None) or value is None:
+        return value is None and hint is type(None)
+    if isinstance(value, bool):
+        return hint is bool
+    if hint is float:
+        return isinstance(value, (int, float))
+    if origin is list:
+        return isinstance(value, list) and all(_fits(v, args[0]) for v in value)
+    if origin is dict:
+        return isinstance(value, dict) and all(_fits(k, args[0]) and _fits(v, args[1]) for k, v in value.items())
+    return isinstance(value, hint)
+
+
+@cache
+def _field_types() -> dict[str, Any]:
+    return get_type_hints(Wish)
 
 
 @dataclass
@@ -70,21 +106,27 @@ class Wish:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Wish:
-        """A wish from its plain form; unknown keys are ignored, malformed parts dropped (ValueError if not a dict)."""
+        """A wish from its plain form; unknown keys are ignored, malformed parts dropped (ValueError if not a dict):
+        a part whose JSON is not of its field's type keeps the field's default."""
         if not isinstance(data, dict):
             raise ValueError("a conversation state is a JSON object")
-        known = {f.name for f in fields(cls)}
-        wish = cls(**{k: v for k, v in data.items() if k in known and k != "shown"})
+        hints = _field_types()
+        wish = cls()
+        for f in fields(cls):
+            if f.name in data and f.name != "shown":
+                value = _lenient(f.name, data[f.name])
+                if _fits(value, hints[f.name]):
+                    setattr(wish, f.name, value)
         wish.shown = [Shown(**s) for s in data.get("shown", []) if isinstance(s, dict)]
         if wish.mode not in (OUTFIT, ITEMS):
             wish.mode = OUTFIT
-        for name in ("wanted", "refused"):
-            table = getattr(wish, name)
-            setattr(wish, name, {k: [str(v) for v in vs] for k, vs in (table or {}).items()
-                                 if k in WISH_FIELDS and isinstance(vs, list)})
-        for name in ("kinds", "refused_kinds"):
-            values = getattr(wish, name)
-            setattr(wish, name, [str(v) for v in values] if isinstance(values, list) else [])
+        if wish.levels is not None and not (len(wish.levels) == 2 and all(level in LEVELS for level in wish.levels)):
+            wish.levels = None
+        if wish.garment is not None:
+            try:
+                Garment(**wish.garment)
+            except (TypeError, ValueError):
+                wish.garment = None
         return wish
 
     @classmethod

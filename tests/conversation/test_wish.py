@@ -35,6 +35,16 @@ def test_unknown_and_malformed_parts_are_dropped():
     assert wish.kinds == [] and wish.refused_kinds == ["7"]
 
 
+@pytest.mark.parametrize("part", [{"wanted": "x"}, {"max_price": "abc"}, {"levels": [9, 1]}, {"levels": "x"},
+                                  {"garment": 5}, {"garment": {"x": 1}}, {"words": 5}, {"turns": True},
+                                  {"rejected": [1]}, {"liked": "x"}, {"slot_caps": {"shoes": "cheap"}}])
+def test_a_part_of_the_wrong_type_keeps_its_default_and_the_wish_still_reads(part):
+    wish = Wish.from_dict({**part, "max_price": 40.0} if "max_price" not in part else part)
+    assert getattr(wish, next(iter(part))) == getattr(Wish(), next(iter(part)))
+    assert wish.max_price == (None if "max_price" in part else 40.0)  # the well-formed rest is kept
+    wish.query(), wish.chips(), wish.describe()  # what a turn reads of it: none of these may raise
+
+
 def test_chips_name_every_part_and_removing_one_removes_only_it():
     wish = full_wish()
     labels = dict(wish.chips())
