@@ -17,7 +17,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fashion_ai.config import DECODINGS, DEFAULT_DECODING
+from fashion_ai.config import DECODINGS, DEFAULT_DECODING, DEFAULT_MIRROR
 
 logger = logging.getLogger("train_space")
 # Held-out demo items per seed. The extractor's length field covers dresses and skirts only: ~300 of 2,000 items,
@@ -44,6 +44,9 @@ class EvalConfig:
     decoding: str = field(default=DEFAULT_DECODING, metadata={
         "help": "how the extractor answers Fashion-MNIST's test photos: constrained (as the app answers an upload, "
                 "FASHION_AI_DECODING's default) or free (greedy generation, ~5x faster)"})
+    mirror: bool = field(default=DEFAULT_MIRROR, metadata={
+        "help": "constrained decoding scores the photo and its mirror image, as the app does by default "
+                "(FASHION_AI_MIRROR); false: the photo alone"})
     presence_items: int = field(default=300, metadata={
         "help": "photos per set of the garment-or-not report: empty scenes (spread over the eval seeds), each kind of "
                 "non-garment photo training never draws, demo items (spread over the eval seeds) and Fashion-MNIST's "
@@ -143,8 +146,8 @@ def run_eval(cfg: EvalConfig) -> dict:
                                                     cfg.eval_items)
         if cfg.fashion_mnist:
             report["fashion_mnist"] = extractor_on_fashion_mnist(processor, model, cfg.fashion_mnist, cfg.limit or None,
-                                                                 cfg.decoding)
-        deciders = extractor_deciders(processor, model)
+                                                                 cfg.decoding, cfg.mirror)
+        deciders = extractor_deciders(processor, model, cfg.mirror)
     else:
         embedder = Embedder(*load_clip(cfg.model_dir))
         parts = (embedder.tokenizer, embedder.image_processor, embedder.model)

@@ -1,5 +1,6 @@
 """Attribute extractors side by side on held-out demo items: PaliGemma free generation (the baseline), PaliGemma
-constrained decoding, and CLIP zero-shot, per field, with the latency of each; and how often each says "no garment"
+constrained decoding on the photo alone and with its mirror image (the test-time flip, the app's default), and CLIP
+zero-shot, per field, with the latency of each; and how often each says "no garment"
 on photos without one and, falsely, on garment photos.
 
     python bench/bench_extractors.py [--items 300] [--seeds 424242 77777 31337] [--threads 2] [--presence_items 100]
@@ -94,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     extractors = {
         "PaliGemma, free generation (baseline)": AttributeExtractor(processor, model, decoding="free"),
         "PaliGemma, constrained decoding": AttributeExtractor(processor, model, decoding="constrained"),
+        "PaliGemma, constrained + mirror (app)": AttributeExtractor(processor, model, decoding="constrained",
+                                                                    mirror=config.mirror),
         "CLIP zero-shot": ClipAttributeExtractor(load_embedder(config, "demo")),
     }
     results = []

@@ -6,8 +6,9 @@ from fashion_ai.config import DEFAULT_PORT, AppConfig, build_arg_parser, config_
 def test_defaults_and_env():
     assert AppConfig().profile == "auto" and listen_address(AppConfig(), {}) == ("127.0.0.1", DEFAULT_PORT)
     config = config_from_env({"FASHION_AI_PROFILE": "Demo", "FASHION_AI_PORT": "8000", "FASHION_AI_LOAD_IN_4BIT": "no",
-                              "UNRELATED": "x"})
-    assert (config.profile, config.port, config.load_in_4bit) == ("demo", 8000, False)
+                              "FASHION_AI_MIRROR": "false", "UNRELATED": "x"})
+    assert (config.profile, config.port, config.load_in_4bit, config.mirror) == ("demo", 8000, False, False)
+    assert AppConfig().mirror is True  # the test-time flip is on unless turned off
 
 
 @pytest.mark.parametrize(("env", "message"), [

@@ -91,7 +91,8 @@ def load_paligemma_extractor(config: AppConfig, source: str,
     if source == DEMO:
         processor, model = load_paligemma(config.demo_extractor_dir, None, load_in_4bit=False, device="cpu",
                                           setting="FASHION_AI_DEMO_EXTRACTOR_DIR")
-        return AttributeExtractor(processor, model, name=DEMO_NAME, decoding=config.decoding)
+        return AttributeExtractor(processor, model, name=DEMO_NAME, decoding=config.decoding,
+                                  mirror=config.mirror)
     reasons = []
     for refs in paligemma_alternatives(config):
         if not all(available(ref) for ref in refs):
@@ -101,7 +102,7 @@ def load_paligemma_extractor(config: AppConfig, source: str,
             if len(refs) == 2:
                 processor, model = load_paligemma(config.paligemma_id, config.adapter_id, config.load_in_4bit)
                 return AttributeExtractor(processor, model, name=f"{config.paligemma_id} + {config.adapter_id}",
-                                          decoding=config.decoding)
+                                          decoding=config.decoding, mirror=config.mirror)
             processor, model = load_paligemma(config.mix_id, None, config.load_in_4bit, setting="FASHION_AI_MIX_ID")
             return QuestionExtractor(processor, model, name=f"{config.mix_id} (zero-shot)")
         except ModelUnavailableError as exc:

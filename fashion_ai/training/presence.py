@@ -53,14 +53,15 @@ def free_generation_decider(processor, model, prompt: str = DEFAULT_PROMPT) -> D
     return decide
 
 
-def constrained_decider(processor, model, prompt: str = DEFAULT_PROMPT) -> Decider:
-    """The constrained decoder's first choice: the probability of "[]" against starting a garment."""
+def constrained_decider(processor, model, prompt: str = DEFAULT_PROMPT, mirror: bool = False) -> Decider:
+    """The constrained decoder's first choice: the probability of "[]" against starting a garment (on the photo
+    and its mirror image with ``mirror``, as the app scores)."""
     from fashion_ai.models.paligemma.constrained import garment_presence
     from fashion_ai.models.paligemma.scoring import ContinuationScorer
 
     def decide(photos: Sequence) -> np.ndarray:
         def first_choice(photo) -> float:
-            scorer = ContinuationScorer(processor, model, photo)
+            scorer = ContinuationScorer(processor, model, photo, mirror)
             return garment_presence(lambda written, c, complete: scorer(prompt, c, written, complete)).probability_of("no")
 
         return np.array([first_choice(photo) for photo in tqdm(photos, desc="garment or not", leave=False)])
@@ -80,12 +81,14 @@ def clip_decider(tokenizer, image_processor, model) -> Decider:
     return decide
 
 
-def extractor_deciders(processor, model) -> dict[str, tuple[Decider, float]]:
-    """The PaliGemma extractor's two ways of answering, each with the threshold it serves with."""
+def extractor_deciders(processor, model, mirror: bool = False) -> dict[str, tuple[Decider, float]]:
+    """The PaliGemma extractor's two ways of answering, each with the threshold it serves with (``mirror``: the
+    constrained decoder's test-time flip)."""
     from fashion_ai.models.paligemma.constrained import NO_GARMENT_THRESHOLD
 
     return {"free generation": (free_generation_decider(processor, model), 0.5),
-            "constrained decoding": (constrained_decider(processor, model), NO_GARMENT_THRESHOLD)}
+            "constrained decoding": (constrained_decider(processor, model, mirror=mirror),
+                                             NO_GARMENT_THRESHOLD)}
 
 
 def embedder_deciders(tokenizer, image_processor, model) -> dict[str, tuple[Decider, float]]:

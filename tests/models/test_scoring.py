@@ -5,7 +5,7 @@ import json
 
 import pytest
 import torch
-from PIL import Image
+from PIL import Image, ImageOps
 
 from fashion_ai.models.extraction import SURE_RATIO, guess_from_scores
 from fashion_ai.models.paligemma.constrained import decode_garments
@@ -52,6 +52,20 @@ def test_padding_and_shared_starts_do_not_change_a_score(tiny, photo):
     start = scorer(PROMPT, ['[{"category":'], complete=False)[0]
     rest = scorer(PROMPT, ['"dress"'], written='[{"category":', complete=False)[0]
     assert whole == pytest.approx(start + rest, abs=1e-4)
+
+
+def test_mirror_scores_are_the_mean_of_the_photo_and_its_mirror_image(tiny):
+    """The test-time flip: one batch holding both views gives each candidate the mean of its two scores."""
+    processor, model = tiny
+    left_heavy = Image.new("RGB", (80, 120), "white")
+    left_heavy.paste((20, 20, 160), (0, 0, 30, 120))
+    candidates, written = ['"dress"', '"fit and flare"', '"coat"'], '[{"category":'
+    plain = ContinuationScorer(processor, model, left_heavy)(PROMPT, candidates, written, complete=False)
+    flipped = ContinuationScorer(processor, model, ImageOps.mirror(left_heavy))(PROMPT, candidates, written,
+                                                                              complete=False)
+    both = ContinuationScorer(processor, model, left_heavy, mirror=True)(PROMPT, candidates, written, complete=False)
+    assert both == pytest.approx([(a + b) / 2 for a, b in zip(plain, flipped)], abs=1e-4)
+    assert max(abs(a - b) for a, b in zip(plain, flipped)) > 1e-3  # the two views do differ for this model
 
 
 @pytest.mark.parametrize("threshold", [1.01, -0.01])  # never / always "no garment": both paths, whatever the weights

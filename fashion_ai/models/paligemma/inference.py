@@ -41,17 +41,20 @@ class AttributeExtractor:
 
     decoding="constrained" lets the model choose only what the schema allows (fashion_ai.models.paligemma.
     constrained), "no garment" ("[]") when that reaches no_garment_threshold; "free" generates greedily and
-    repairs what the parser can ("[]" parses as no garment).
+    repairs what the parser can ("[]" parses as no garment). mirror: constrained decoding scores every choice on the
+    photo and its mirror image and takes the mean (ContinuationScorer).
     """
 
     def __init__(self, processor: Any, model: Any, prompt: str = DEFAULT_PROMPT, name: str = "",
-                 decoding: str = "constrained", no_garment_threshold: float = NO_GARMENT_THRESHOLD):
+                 decoding: str = "constrained", no_garment_threshold: float = NO_GARMENT_THRESHOLD,
+                 mirror: bool = False):
         self.processor = processor
         self.model = model
         self.prompt = prompt
         self.name = name
         self.decoding = decoding
         self.no_garment_threshold = no_garment_threshold
+        self.mirror = mirror
 
     def extract(self, image) -> Extraction:
         """The garments in one photo; malformed model output comes back repaired or reported, never raised."""
@@ -64,7 +67,7 @@ class AttributeExtractor:
         return Extraction(raw, result)
 
     def _constrained(self, image) -> Extraction:
-        scorer = ContinuationScorer(self.processor, self.model, image)
+        scorer = ContinuationScorer(self.processor, self.model, image, self.mirror)
 
         def score(written: str, candidates, complete) -> list[float]:
             return scorer(self.prompt, candidates, written, complete)

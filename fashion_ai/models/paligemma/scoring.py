@@ -4,7 +4,9 @@ Candidates go through PaliGemmaProcessor(suffix=...) exactly as training targets
 the answer with token_type_ids 1), right-padded so that PaliGemma's positions ignore the padding; a candidate's
 score is the summed log-probability of its own tokens, which for a complete answer equals minus the model's loss
 times its token count. The photo is encoded once per scorer and handed to every batch as the model's precomputed
-image features (``mm_encoder_outputs``), so scoring 27 categories does not run the vision tower 27 times.
+image features (``mm_encoder_outputs``), so scoring 27 categories does not run the vision tower 27 times. With
+``mirror``, the photo and its mirror image are both encoded and every candidate's score is the mean of its two
+(test-time flip: training flips half its photos, so both views are ones the model knows; the two go in one batch).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import torch
-from PIL import Image
+from PIL import Image, ImageOps
 from transformers.modeling_outputs import BaseModelOutputWithPooling
 
 
@@ -24,16 +26,20 @@ def _input_size(image_processor: Any) -> tuple[int, int]:
 
 
 class ContinuationScorer:
-    """Scores continuations of a prompt for one photo (encoded once, on the model's device)."""
+    """Scores continuations of a prompt for one photo (encoded once, on the model's device), or for the photo and its
+    mirror image, averaged (``mirror``)."""
 
-    def __init__(self, processor: Any, model: Any, image: Image.Image):
+    def __init__(self, processor: Any, model: Any, image: Image.Image, mirror: bool = False):
         self.processor = processor
         self.model = model
         self.device = next(model.parameters()).device
         self.dtype = next(p for p in model.parameters() if p.is_floating_point()).dtype
         # The batch's own pixels are never used: a photo already at the model's input size keeps the processor cheap.
         self.small = image.convert("RGB").resize(_input_size(processor.image_processor), Image.Resampling.BICUBIC)
-        pixels = processor.image_processor(images=[image.convert("RGB")], return_tensors="pt")["pixel_values"]
+        views = [image.convert("RGB")]
+        if mirror:
+            views.append(ImageOps.mirror(views[0]))
+        pixels = processor.image_processor(images=views, return_tensors="pt")["pixel_values"]
         with torch.inference_mode():
             self.features = model.get_image_features(pixels.to(self.device, self.dtype)).pooler_output
 
@@ -64,8 +70,11 @@ class ContinuationScorer:
             labels[row, answer[:skip]] = -100
             if not ends[row]:
                 labels[row, answer[-1]] = -100
-        inputs = {k: batch[k].to(self.device) for k in ("input_ids", "attention_mask", "token_type_ids")}
-        image = BaseModelOutputWithPooling(pooler_output=self.features.expand(n, -1, -1))
+        n_views = len(self.features)
+        inputs = {k: batch[k].repeat(n_views, 1).to(self.device)
+                  for k in ("input_ids", "attention_mask", "token_type_ids")}
+        labels = labels.repeat(n_views, 1)
+        image = BaseModelOutputWithPooling(pooler_output=self.features.repeat_interleave(n, dim=0))
         with torch.inference_mode():
             logits = self.model(**inputs, mm_encoder_outputs={"image": image}).logits.float()
         # The logit at position t predicts the token at t + 1.
@@ -73,4 +82,4 @@ class ContinuationScorer:
         targets = labels[:, 1:].to(self.device)
         mask = targets != -100
         picked = logprobs.gather(-1, targets.clamp(min=0).unsqueeze(-1)).squeeze(-1)
-        return (picked * mask).sum(dim=1).tolist()
+        return (picked * mask).sum(dim=1).view(n_views, n).mean(dim=0).tolist()
