@@ -74,7 +74,7 @@ class AppConfig:
                                                                       "out) or free (greedy generation, repaired)"})
     mirror: bool = field(default=DEFAULT_MIRROR, metadata={
         "help": "constrained decoding scores every choice on the photo and its mirror image and takes the mean "
-                "(false: the photo alone, faster)"})
+                "(no: the photo alone, faster)"})
     model_worker: str = field(default=DEFAULT_MODEL_WORKER, metadata={
         "help": "where the PaliGemma extractor runs: process (a child process at a lower CPU priority, so searches "
                 "never wait behind a photo), inline (the app's process), or auto (process, except on ZeroGPU, whose "

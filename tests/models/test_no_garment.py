@@ -56,7 +56,7 @@ def test_the_threshold_decides_and_is_the_models_preference_by_default():
 
 def test_the_constrained_extractor_reports_the_decision(monkeypatch):
     class PrefersEmpty:
-        def __init__(self, processor, model, image):
+        def __init__(self, processor, model, image, mirror=False):
             pass
 
         def __call__(self, prompt, candidates, written="", complete=True):
