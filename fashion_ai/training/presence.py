@@ -87,8 +87,7 @@ def extractor_deciders(processor, model, mirror: bool = False) -> dict[str, tupl
     from fashion_ai.models.paligemma.constrained import NO_GARMENT_THRESHOLD
 
     return {"free generation": (free_generation_decider(processor, model), 0.5),
-            "constrained decoding": (constrained_decider(processor, model, mirror=mirror),
-                                             NO_GARMENT_THRESHOLD)}
+            "constrained decoding": (constrained_decider(processor, model, mirror=mirror), NO_GARMENT_THRESHOLD)}
 
 
 def embedder_deciders(tokenizer, image_processor, model) -> dict[str, tuple[Decider, float]]:
