@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         "PaliGemma, free generation (baseline)": AttributeExtractor(processor, model, decoding="free"),
         "PaliGemma, constrained decoding": AttributeExtractor(processor, model, decoding="constrained"),
         "PaliGemma, constrained + mirror (app)": AttributeExtractor(processor, model, decoding="constrained",
-                                                                    mirror=config.mirror),
+                                                                    mirror=True),
         "CLIP zero-shot": ClipAttributeExtractor(load_embedder(config, "demo")),
     }
     results = []

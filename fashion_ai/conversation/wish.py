@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import asdict, dataclass, field, fields
-from functools import cache
 from types import UnionType
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
@@ -54,11 +53,6 @@ def _fits(value: Any, hint: Any) -> bool:
     if origin is dict:
         return isinstance(value, dict) and all(_fits(k, args[0]) and _fits(v, args[1]) for k, v in value.items())
     return isinstance(value, hint)
-
-
-@cache
-def _field_types() -> dict[str, Any]:
-    return get_type_hints(Wish)
 
 
 @dataclass
@@ -110,12 +104,11 @@ class Wish:
         a part whose JSON is not of its field's type keeps the field's default."""
         if not isinstance(data, dict):
             raise ValueError("a conversation state is a JSON object")
-        hints = _field_types()
         wish = cls()
         for f in fields(cls):
             if f.name in data and f.name != "shown":
                 value = _lenient(f.name, data[f.name])
-                if _fits(value, hints[f.name]):
+                if _fits(value, _FIELD_TYPES[f.name]):
                     setattr(wish, f.name, value)
         wish.shown = [Shown(**s) for s in data.get("shown", []) if isinstance(s, dict)]
         if wish.mode not in (OUTFIT, ITEMS):
@@ -286,3 +279,6 @@ class Wish:
     def keep_only(self, keys: list[str] | set[str]) -> list[str]:
         """Remove every part whose key is not in keys (the chips the shopper left ticked)."""
         return self.remove([key for key, _ in self.chips() if key not in set(keys)])
+
+
+_FIELD_TYPES = get_type_hints(Wish)  # what from_dict checks a state's parts against

@@ -129,12 +129,12 @@ def test_the_extractor_is_read_on_more_items_than_the_embedder_unless_told(tmp_p
 
 
 def test_eval_decodes_as_the_app_unless_told(tmp_path):
+    from transformers import HfArgumentParser
+
     from fashion_ai.config import AppConfig
 
     cfg = train_space.EvalConfig(target="paligemma", model_dir=str(tmp_path))
     assert (cfg.decoding, cfg.mirror) == (AppConfig().decoding, AppConfig().mirror) == ("constrained", True)
-    from transformers import HfArgumentParser
-
     (off,) = HfArgumentParser(train_space.EvalConfig).parse_args_into_dataclasses(
         args=["--model_dir", str(tmp_path), "--mirror", "false"])
     assert off.mirror is False

@@ -35,10 +35,9 @@ class ContinuationScorer:
         self.device = next(model.parameters()).device
         self.dtype = next(p for p in model.parameters() if p.is_floating_point()).dtype
         # The batch's own pixels are never used: a photo already at the model's input size keeps the processor cheap.
-        self.small = image.convert("RGB").resize(_input_size(processor.image_processor), Image.Resampling.BICUBIC)
-        views = [image.convert("RGB")]
-        if mirror:
-            views.append(ImageOps.mirror(views[0]))
+        rgb = image.convert("RGB")
+        self.small = rgb.resize(_input_size(processor.image_processor), Image.Resampling.BICUBIC)
+        views = [rgb, ImageOps.mirror(rgb)] if mirror else [rgb]
         pixels = processor.image_processor(images=views, return_tensors="pt")["pixel_values"]
         with torch.inference_mode():
             self.features = model.get_image_features(pixels.to(self.device, self.dtype)).pooler_output
