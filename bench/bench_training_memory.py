@@ -3,8 +3,9 @@
     python bench/bench_training_memory.py                 # 3B: estimate; measures too when CUDA is there
     python bench/bench_training_memory.py --arch tiny     # the same measurement code on a tiny model, on CPU
 
-1. The architecture is built from its config with random weights on the meta device (no download): exact
-   parameter counts per part (vision tower, projector, language model, embeddings) and per layer kind.
+1. The architecture is built from its public config.json (bench/configs/paligemma2-3b-pt-224.json, shared with
+   bench_gpu.py) with random weights on the meta device (no download): exact parameter counts per part (vision
+   tower, projector, language model, embeddings) and per layer kind.
 2. Estimate per mode (bytes per parameter for weights, gradients and AdamW states; activations from the sequence
    length, with and without gradient checkpointing) — full bf16 fine-tuning is the baseline column.
 3. Measurement (CUDA, or --arch tiny on CPU): each mode in its own subprocess, random weights, `--steps`
@@ -31,23 +32,30 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "training_memory.json"
 MODES = ("full", "lora", "qlora")
 GIB = 2**30
+PALIGEMMA2_CONFIG = ROOT / "bench" / "configs" / "paligemma2-3b-pt-224.json"
+# The tiny model: the same config with these sizes; 224 px and patch 14 keep the real 256 image tokens.
+TINY_PALIGEMMA2 = {
+    "projection_dim": 64, "image_token_index": 4000,
+    "vision_config": {"hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 2,
+                      "projection_dim": 64},
+    "text_config": {"vocab_size": 4096, "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2,
+                    "num_attention_heads": 2, "num_key_value_heads": 1, "head_dim": 32},
+}
 
 
 def paligemma2_config(arch: str):
-    """google/paligemma2-3b-pt-224's architecture (SigLIP So400m + Gemma 2 2B), or a tiny one of the same classes."""
-    from transformers import Gemma2Config, PaliGemmaConfig, SiglipVisionConfig
+    """google/paligemma2-3b-pt-224's architecture (SigLIP So400m + Gemma 2 2B) from its public config.json, kept in
+    bench/configs; or a tiny model of the same classes and config with every size cut down."""
+    from transformers import PaliGemmaConfig
 
-    if arch == "3b":
-        vision = SiglipVisionConfig(hidden_size=1152, intermediate_size=4304, num_hidden_layers=27,
-                                    num_attention_heads=16, patch_size=14, image_size=224)
-        text = Gemma2Config(vocab_size=257216, hidden_size=2304, intermediate_size=9216, num_hidden_layers=26,
-                            num_attention_heads=8, num_key_value_heads=4, head_dim=256)
-        return PaliGemmaConfig(vision_config=vision, text_config=text, projection_dim=2304, image_token_index=257152)
-    vision = SiglipVisionConfig(hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=2,
-                                patch_size=14, image_size=224)
-    text = Gemma2Config(vocab_size=4096, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
-                        num_attention_heads=2, num_key_value_heads=1, head_dim=32)
-    return PaliGemmaConfig(vision_config=vision, text_config=text, projection_dim=64, image_token_index=4000)
+    values = json.loads(PALIGEMMA2_CONFIG.read_text())
+    if arch == "tiny":
+        for key, value in TINY_PALIGEMMA2.items():
+            if isinstance(value, dict):
+                values[key].update(value)
+            else:
+                values[key] = value
+    return PaliGemmaConfig.from_dict(values)
 
 
 def parameter_counts(config) -> dict[str, int]:
