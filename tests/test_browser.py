@@ -1,13 +1,12 @@
 """A shopper in headless Chromium: each tab used as a person would, with retrying assertions on what shows.
 
-Chromium is Debian's (/usr/bin/chromium), driven through Playwright's `executable_path`; a screenshot of each tab
-lands in artifacts/screenshots/<tab>.png for a human to look at.
+The steps live in tests/browser_pages.py, shared with `python bench/screenshots.py` (the pictures in docs/images);
+a screenshot of each tab lands in artifacts/screenshots/<tab>.png for a human to look at.
 """
 
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,38 +16,31 @@ from fashion_ai.config import DEMO_BANNER, PROJECT_ROOT
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SCREENSHOTS = PROJECT_ROOT / "artifacts" / "screenshots"
-TIMEOUT_MS = 60_000  # the first model call on a busy CI runner
-NOT_A_PHOTO = "That file is not a photo we can read."
-NO_GARMENT = "could not make out a garment"
-
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
+
+from tests import browser_pages as pages  # noqa: E402  (it imports playwright, checked just above)
+
+SCREENSHOTS = PROJECT_ROOT / "artifacts" / "screenshots"
+TIMEOUT_MS = pages.TIMEOUT_MS
+NOT_A_PHOTO = "That file is not a photo we can read."
+NO_GARMENT = "could not make out a garment"
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    if not Path(pages.CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {pages.CHROMIUM} (apt-get install chromium)")
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        browser = pages.launch_chromium(playwright)
         yield browser
         browser.close()
 
 
 @pytest.fixture()
 def page(browser, live_app) -> Iterator:
-    context = browser.new_context(viewport={"width": 1280, "height": 1000})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(live_app.url)
-    expect(page.locator("#banner")).to_contain_text(DEMO_BANNER, timeout=TIMEOUT_MS)
-    expect(page.locator("#banner")).to_contain_text("catalog items", timeout=TIMEOUT_MS)  # index ready
-    yield page
-    context.close()
+    with pages.app_page(browser, live_app.url, DEMO_BANNER) as (page, errors):
+        yield page
     assert not errors, f"JavaScript errors on the page: {errors}"
 
 
@@ -63,13 +55,10 @@ def item_of(items, category: str):
 
 def test_attributes_tab(page, live_app, catalog_items):
     item = item_of(catalog_items, "dress")
-    page.locator("#attr-photo input[type=file]").set_input_files(item.image_path)  # uploading runs the model
-    note = page.locator("#attr-note")
-    expect(note).to_contain_text(re.compile(r"Found \d+ garment"), timeout=TIMEOUT_MS)
+    pages.read_attributes(page, str(item.image_path))
     heading = page.locator("#attr-cards h4").first
     expect(heading).to_have_text(re.compile("dress", re.I))  # the shipped model reads the catalog dress
     expect(page.locator("#attr-json")).to_contain_text('"dress"')  # the chips and the JSON agree
-    expect(page.locator("#attr-cards .fa-chip").first).to_be_visible()
     screenshot(page, "attributes")
 
 
@@ -82,21 +71,13 @@ def test_attributes_tab_explains_a_bad_file(page, tmp_path):
 
 
 def test_search_tab(page, catalog_items):
-    page.get_by_role("tab", name="Search").click()
-    page.locator("#query-box textarea").fill("a red dress for a summer wedding")
-    page.locator("#search-btn").click()
-    results = page.locator("#results-list")
-    expect(results).to_contain_text("items for", timeout=TIMEOUT_MS)
+    pages.search(page, "a red dress for a summer wedding")
     # Every listed item shows its title and price as the catalog has them.
     titles = {f"{item.title} — ${item.price:,.2f}" for item in catalog_items}
-    first_line = results.locator("li").first
+    first_line = page.locator("#results-list li").first
     expect(first_line).to_be_visible()
     listed = first_line.inner_text()
     assert any(t.split(" — ")[0] in listed and t.split(" — ")[1] in listed for t in titles), listed
-    expect(page.locator("#results-gallery img").first).to_be_visible(timeout=TIMEOUT_MS)
-    expect(page.locator("#outfit-list")).to_contain_text("Complete the outfit", timeout=TIMEOUT_MS)
-    expect(page.locator("#outfit-list li")).not_to_have_count(0)
-    expect(page.locator("#outfit-gallery img").first).to_be_visible()
     screenshot(page, "search")
 
 
@@ -109,38 +90,22 @@ def test_search_tab_explains_an_empty_query(page):
 
 def test_stylist_tab(page, live_app, catalog_items):
     item = item_of(catalog_items, "dress")
-    page.get_by_role("tab", name="AI stylist").click()
-    page.locator("#style-photo input[type=file]").set_input_files(item.image_path)
-    page.locator("#style-prompt textarea").fill("what goes with this for a summer wedding?")
-    page.locator("#style-btn").click()
-    picks = page.locator("#picks-list")
-    expect(picks).to_contain_text("Picks for your", timeout=TIMEOUT_MS)
-    expect(picks.locator("li").first).to_contain_text(" — ")  # title — price · category — reason
+    pages.style(page, str(item.image_path), "what goes with this for a summer wedding?")
     expect(page.locator("#style-garment h4")).to_have_text(re.compile("dress", re.I))
-    expect(page.locator("#picks-gallery img").first).to_be_visible()
     screenshot(page, "stylist")
 
 
 def test_stylist_chat_holds_a_three_turn_conversation(page, catalog_items):
-    page.get_by_role("tab", name="Stylist chat").click()
+    pages.open_chat(page)
     bot = page.locator("#chat-bot")
-    expect(bot).to_contain_text("an outfit for a summer wedding")  # an example opener for a new visitor
-    box = page.locator("#chat-box textarea")
-
-    def say(text: str, turn: int) -> None:
-        box.fill(text)
-        box.press("Enter")
-        expect(bot.get_by_text("Understood:")).to_have_count(turn, timeout=TIMEOUT_MS)
-
-    say("an outfit for a summer wedding", 1)
-    expect(bot.locator(".message-wrap img").first).to_be_visible()  # the picks as pictures
+    pages.say(page, "an outfit for a summer wedding", 1)  # each reply shows its picks as pictures
     chips = page.locator("#chat-chips")
     expect(chips).to_contain_text("wedding")
-    say("under $60 each", 2)
+    pages.say(page, "under $60 each", 2)
     expect(bot).to_contain_text("under $60 each")
-    say("no stripes", 3)
+    pages.say(page, "no stripes", 3)
     expect(chips).to_contain_text("no striped")
-    last = bot.get_by_text("Understood:").last
+    last = bot.get_by_text(pages.UNDERSTOOD).last
     expect(last).to_contain_text("wedding · summer")  # the first turn's wish is still there
     last_reply = bot.inner_text().split("no stripes")[-1]  # after the third message
     prices = [float(p.replace(",", "")) for p in re.findall(r"— \$([\d,.]+) —", last_reply)]
