@@ -11,16 +11,18 @@ CLI: ``python -m fashion_ai.catalog.index [--catalog DIR] [--profile demo|hub] [
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image
 
 from fashion_ai.catalog import CATALOG_FILE, ITEM_TEXT_VERSION, CatalogItem, item_text, load_catalog
+from fashion_ai.catalog.failures import without_paths
 from fashion_ai.catalog.hnsw import IndexSettings
 from fashion_ai.catalog.store import DEFAULT_COLLECTION, CatalogStore
 from fashion_ai.config import AppConfig, load_config
@@ -85,42 +87,42 @@ def _open_or_rebuild(open_fn: Callable[..., CatalogStore], rebuild_if_stale: boo
         return open_fn(reset=True)
 
 
+@contextlib.contextmanager
+def _writing(store: CatalogStore, rebuild: bool) -> Iterator[CatalogStore]:
+    """The store to write into: the store itself, or for a rebuild a staging store swapped in when the block ends
+    well. A rebuild that fails is closed unswapped: the old index serves on, and the next open removes the rest."""
+    if not rebuild:
+        yield store
+        return
+    staging = store.staging()
+    try:
+        yield staging
+    except BaseException:
+        staging.close()
+        raise
+    store.replace_with(staging)
+
+
 def build_text_index(items: Sequence[CatalogItem], text_embedder: TextEmbedder, text_store: CatalogStore,
                      batch_size: int = 256, rebuild: bool = False) -> int:
     """Embed the texts (title, caption, attributes) of the items not yet in the text store; returns how many.
 
     Resumable like the photo index: added batch by batch, items already there skipped; rebuild=True embeds all
     into a new collection swapped in at the end, as build_index does."""
-    target = text_store.staging() if rebuild else text_store
-    _, present, todo = _missing(items, target, rebuild)
-    for start in range(0, len(todo), batch_size):
-        batch = todo[start:start + batch_size]
-        target.add(batch, text_embedder.embed([item_text(item) for item in batch]))
-    if rebuild:
-        text_store.replace_with(target)
+    with _writing(text_store, rebuild) as target:
+        _, present, todo = _missing(items, target, rebuild)
+        for start in range(0, len(todo), batch_size):
+            batch = todo[start:start + batch_size]
+            target.add(batch, text_embedder.embed([item_text(item) for item in batch]))
     if todo:
         logger.info("embedded the texts of %d items; the text index holds %d", len(todo), text_store.count())
     return len(todo)
 
 
-def build_index(items: Sequence[CatalogItem], embedder: Embedder, store: CatalogStore,
-                batch_size: int = DEFAULT_BATCH_SIZE, progress: Progress | None = None,
-                rebuild: bool = False) -> IndexReport:
-    """Embed the photos of the items not yet in the store and add them, batch by batch.
-
-    progress(done, total) is called once before the first batch and after each committed batch, counting
-    catalog items (those already indexed count as done). rebuild=True embeds everything into a new collection
-    and swaps it in at the end (the old index serves until then; a killed rebuild leaves it as it was).
-    """
-    if batch_size <= 0:
-        raise ValueError(f"batch_size must be positive, not {batch_size}")
-    target = store.staging() if rebuild else store
-    unique, present, todo = _missing(items, target, rebuild)
-    duplicates = len(items) - len(unique)
-    total, done = len(unique), len(unique) - len(todo)
+def _add_photos(todo: list[CatalogItem], embedder: Embedder, target: CatalogStore, batch_size: int,
+                progress: Progress | None, done: int, total: int) -> tuple[int, int]:
+    """Embed and add the photos of these items batch by batch; (items added, items whose photo was unreadable)."""
     added = failed = 0
-    if progress:
-        progress(done, total)
     for start in range(0, len(todo), batch_size):
         batch = todo[start:start + batch_size]
         readable: list[CatalogItem] = []
@@ -138,8 +140,28 @@ def build_index(items: Sequence[CatalogItem], embedder: Embedder, store: Catalog
         done += len(batch)
         if progress:
             progress(done, total)
-    if rebuild:
-        store.replace_with(target)
+    return added, failed
+
+
+def build_index(items: Sequence[CatalogItem], embedder: Embedder, store: CatalogStore,
+                batch_size: int = DEFAULT_BATCH_SIZE, progress: Progress | None = None,
+                rebuild: bool = False) -> IndexReport:
+    """Embed the photos of the items not yet in the store and add them, batch by batch.
+
+    progress(done, total) is called once before the first batch and after each committed batch, counting
+    catalog items (those already indexed count as done). rebuild=True embeds everything into a new collection
+    and swaps it in at the end (the old index serves until then; a rebuild killed at any instant leaves the old
+    index or the new one serving, and the next open removes what it left).
+    """
+    if batch_size <= 0:
+        raise ValueError(f"batch_size must be positive, not {batch_size}")
+    with _writing(store, rebuild) as target:
+        unique, present, todo = _missing(items, target, rebuild)
+        duplicates = len(items) - len(unique)
+        total, done = len(unique), len(unique) - len(todo)
+        if progress:
+            progress(done, total)
+        added, failed = _add_photos(todo, embedder, target, batch_size, progress, done, total)
     report = IndexReport(added=added, skipped=len(present) + duplicates + failed, total=store.count(), failed=failed)
     logger.info("indexed %d new items (%d already there, %d unreadable); the store holds %d",
                 added, len(present), failed, report.total)
@@ -199,8 +221,9 @@ def prepare_catalog(config: AppConfig, profile: str, folder: Path | None = None)
         try:
             items = import_catalog(source, folder, limit=limit or None)
         except Exception as exc:  # offline Hub, missing file, bad rows: all mean "no catalog to serve"
-            raise IndexMissingError(f"could not import the catalog {source}: {exc.__class__.__name__}: "
-                                    f"{' '.join(str(exc).split())[:300]}") from exc
+            problem = f"could not import the catalog {source}: {exc.__class__.__name__}: {' '.join(str(exc).split())}"
+            logger.warning("%s (into %s)", problem, folder)
+            raise IndexMissingError(without_paths(problem)[:400]) from exc
         logger.info("imported %d catalog items into %s", len(items), folder)
     return folder
 
@@ -222,9 +245,12 @@ def ensure_index(config: AppConfig, profile: str, embedder: Embedder, progress: 
         if count:
             logger.warning("%s; serving the %d items already indexed", exc, count)
             return store, IndexReport(added=0, skipped=0, total=count)
-        raise IndexMissingError(f"The catalog index is empty and {exc}") from exc
+        logger.warning("the catalog index is empty and %s", exc)  # where it looked: for the log only
+        raise IndexMissingError("The catalog index is empty and there is no catalog to fill it with (the server's "
+                                "log says where it looked).") from exc
     except ValueError as exc:
-        raise IndexMissingError(f"The catalog cannot be read: {exc}") from exc
+        logger.warning("the catalog cannot be read: %s", exc)
+        raise IndexMissingError(f"The catalog cannot be read: {without_paths(str(exc))}") from exc
     return store, build_index(items, embedder, store, progress=progress)
 
 

@@ -46,10 +46,12 @@ def lock_folder(folder: Path) -> str:
             fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
             os.close(fd)
+            holder = _holder(path)
+            logger.warning("the catalog index at %s is in use by %s", key, holder)  # the folder: for the log only
             raise IndexLockedError(
-                f"The catalog index at {key} is in use by {_holder(path)}. One process at a time may open an "
-                f"embedded index: stop the other one, or serve the index from a Chroma server "
-                f"(`chroma run --path {key}`) and set FASHION_AI_CHROMA_URL.") from exc
+                f"The catalog index is in use by {holder}. One process at a time may open an embedded index: stop "
+                f"the other one, or serve the index from a Chroma server (`chroma run --path <its folder>`) and set "
+                f"FASHION_AI_CHROMA_URL.") from exc
         os.ftruncate(fd, 0)
         os.write(fd, str(os.getpid()).encode())
         _held[key] = (fd, 1)

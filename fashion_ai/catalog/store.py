@@ -7,9 +7,10 @@ hold too few matches (a filter against the query), an embedded store searches it
 record exactly (mirror.py; filled in the background, a filtered query waits for it), so its records leave out
 the facet keys only Chroma's own filter reads (each one more SQLite row read back with every hit). A server's
 store, which other processes write to, never mirrors: it reads on or hands the filter to Chroma, whose filter
-goes through SQLite at a cost that grows with the collection (planning.py). One
-process owns an embedded store's folder (locking.py); several processes or machines share one store through a
-Chroma server (``chroma run --path DIR --port N``) and ``url="http://host:port"``.
+goes through SQLite at a cost that grows with the collection (planning.py). A rebuild fills a collection of its
+own and is swapped in by one atomic write (serving.py). One process owns an embedded store's folder (locking.py);
+several processes or machines share one store through a Chroma server (``chroma run --path DIR --port N``) and
+``url="http://host:port"``. Errors name no file paths (shoppers read them); the log has the folder.
 """
 
 from __future__ import annotations
@@ -21,26 +22,21 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urlparse
 
 import numpy as np
 
-from fashion_ai.catalog import CatalogItem
+from fashion_ai.catalog import CatalogItem, serving
 from fashion_ai.catalog.cache import RecordCache
+from fashion_ai.catalog.checks import REBUILD_HINT, check_collection, new_metadata, refusal
+from fashion_ai.catalog.clients import open_client
 from fashion_ai.catalog.failures import check_room, plain_failure
 from fashion_ai.catalog.filters import build_where, chroma_where, color_flag, combine_where, compile_where
-from fashion_ai.catalog.hnsw import SPACE, IndexSettings, build_differences, built_with
-from fashion_ai.catalog.locking import lock_folder, unlock_folder
+from fashion_ai.catalog.hnsw import IndexSettings
+from fashion_ai.catalog.locking import unlock_folder
 from fashion_ai.catalog.lookups import ItemLookups
 from fashion_ai.catalog.mirror import MirroredStore, VectorMirror
 from fashion_ai.catalog.planning import NEIGHBOUR_US, FilterPlanner, first_fetch, next_fetch
-from fashion_ai.catalog.records import (
-    ITEM_SCHEMA_VERSION,
-    item_to_metadata,
-    metadata_to_item,
-    record_id,
-)
-from fashion_ai.config import DEFAULT_DATA_DIR
+from fashion_ai.catalog.records import item_to_metadata, metadata_to_item, record_id
 from fashion_ai.errors import IndexMissingError, StoreUnavailableError
 
 __all__ = ["DEFAULT_COLLECTION", "CatalogStore", "build_where", "color_flag", "combine_where", "item_to_metadata",
@@ -49,11 +45,7 @@ __all__ = ["DEFAULT_COLLECTION", "CatalogStore", "build_where", "color_flag", "c
 logger = logging.getLogger(__name__)
 
 DEFAULT_COLLECTION = "catalog"
-REBUILD_HINT = "rebuild it with `python -m fashion_ai.catalog.index --rebuild`"
 BUSY_RETRIES = 5
-_EMBEDDER_KEY = "embedder"
-_SCHEMA_KEY = "item_schema"
-_FILTER_KEYS_KEY = "filter_keys"
 T = TypeVar("T")
 
 
@@ -74,17 +66,16 @@ class CatalogStore(ItemLookups, MirroredStore):
 
     def __init__(self, path: str | Path | None = None, url: str = "", collection: str = DEFAULT_COLLECTION,
                  embedder_name: str = "", reset: bool = False, settings: IndexSettings | None = None,
-                 filter_keys: bool | None = None):
-        """Open (or create) the collection; reset=True drops it first (a rebuild). A new collection's records
-        carry facet keys for Chroma's filter when filter_keys is True (by default: a server's store).
+                 filter_keys: bool | None = None, build: bool = False):
+        """Open (or create) the index serving `collection`, removing what killed rebuilds left; reset=True drops it
+        first. build=True opens a new, empty collection for `collection` instead, which serves once replace_with()
+        swaps it in (a rebuild's staging; see staging()). A new collection's records carry facet keys for Chroma's
+        filter when filter_keys is True (by default: a server's store).
 
         Raises IndexMissingError when the collection was built by another embedder, by another version of the
         store, or in a non-cosine space; IndexLockedError when another process has the folder open.
         An empty embedder_name skips the embedder check (read-only tools that do not embed).
         """
-        import chromadb
-        from chromadb.config import Settings
-
         self.name = collection
         self.embedder_name = embedder_name
         self.settings = settings or IndexSettings()
@@ -93,68 +84,56 @@ class CatalogStore(ItemLookups, MirroredStore):
         self.filter_keys = self._new_filter_keys  # the open collection's layout
         self._write_lock = threading.RLock()
         self._url = url
-        self._lock_key = ""
+        self._building, self._beat_at = build, 0.0  # a rebuild's staging, and when its heartbeat was last written
         self._cache = RecordCache()
         self._mirror = VectorMirror()
         self._planner = FilterPlanner(self._planning_size, self._planning_ids)
-        client_settings = Settings(anonymized_telemetry=False)
-        if url:
-            parsed = urlparse(url)
-            if parsed.scheme not in ("http", "https") or not parsed.hostname:
-                raise ValueError(f"Chroma url must look like http://host:port, not {url!r}")
-            port = parsed.port or (443 if parsed.scheme == "https" else 8000)
-            self.location = url
-            self.client = self._call(lambda: chromadb.HttpClient(host=parsed.hostname, port=port,
-                                                                 ssl=parsed.scheme == "https",
-                                                                 settings=client_settings), "connecting")
-        else:
-            folder = Path(path) if path is not None else Path(DEFAULT_DATA_DIR) / "chroma"
-            folder.mkdir(parents=True, exist_ok=True)
-            self.location = str(folder)
-            self._lock_key = lock_folder(folder)
-            self.client = chromadb.PersistentClient(path=str(folder), settings=client_settings)
+        self.client, self.location, self._lock_key = open_client(path, url)
+        self._place = self._lock_key or url  # where this store's index lives, the same for every store there
         self._max_batch = max(1, int(self._call(self.client.get_max_batch_size, "connecting")))
         if reset:
             self.reset()
+        elif build:
+            self._collection = self._start_build()
         else:
+            self._remove_leftovers()
             self._collection = self._open()
 
     # ------------------------------------------------------------------------------------------- opening
-    def _open(self, create: bool = True) -> Any:
-        meta = {_EMBEDDER_KEY: self.embedder_name, _SCHEMA_KEY: ITEM_SCHEMA_VERSION,
-                _FILTER_KEYS_KEY: self._new_filter_keys}
-        if create:
+    def _new_metadata(self) -> dict[str, Any]:
+        return new_metadata(self.embedder_name, self._new_filter_keys)
+
+    def _open(self) -> Any:
+        """The collection serving this store's name (created when the name has none yet), checked."""
+        from chromadb.errors import NotFoundError
+
+        physical = self._call(lambda: serving.serving_name(self.client, self.name), "opening the index")
+        try:
             col = self._call(lambda: self.client.get_or_create_collection(
-                self.name, configuration=self.settings.configuration(), metadata=meta, embedding_function=None),
-                "opening the index")
-        else:
-            col = self._call(lambda: self.client.get_collection(self.name, embedding_function=None), "opening the index")
-        stored = col.metadata or {}
-        built = built_with(col)
-        where = f"the catalog index {self.name!r} at {self.location}"
-        if built["space"] != SPACE:
-            raise IndexMissingError(f"{where} uses the {built['space']!r} distance, not cosine: {REBUILD_HINT}.")
-        if stored.get(_SCHEMA_KEY) != ITEM_SCHEMA_VERSION:
-            raise IndexMissingError(f"{where} was written by another version of Fashion AI: {REBUILD_HINT}.")
-        built_by = stored.get(_EMBEDDER_KEY, "")
-        if self.embedder_name and built_by != self.embedder_name:
-            raise IndexMissingError(f"{where} was built with the embedder {built_by!r}, not {self.embedder_name!r}: "
-                                    f"{REBUILD_HINT}.")
-        self.filter_keys = bool(stored.get(_FILTER_KEYS_KEY, True))
-        differences = build_differences(col, self.settings)
-        self.stale_settings = (f"{where} was built with HNSW {', '.join(differences)}; the configured settings take "
-                               f"effect when you {REBUILD_HINT}") if differences else ""
-        if self.stale_settings:
-            logger.warning("%s", self.stale_settings)
-        if built["ef_search"] != self.settings.ef_search:
+                self.name, configuration=self.settings.configuration(), metadata=self._new_metadata(),
+                embedding_function=None) if physical == self.name else
+                self.client.get_collection(physical, embedding_function=None), "opening the index")
+        except NotFoundError as exc:  # removed by hand, or a swap raced a cleanup
+            raise refusal(f"the catalog index {self.name!r} lost its rebuilt collection", self.location) from exc
+        return self._checked(col)
+
+    def _checked(self, col: Any) -> Any:
+        """The collection, when this store can serve from it (checks.py); its layout read into the store."""
+        layout = check_collection(col, self.name, self.embedder_name, self.settings, self.location)
+        self.filter_keys, self.stale_settings = layout.filter_keys, layout.stale_settings
+        if layout.ef_search != self.settings.ef_search:
             # Stored now; Chroma uses it when it next loads the index (this process's first query, or a restart).
             self._call(lambda: col.modify(configuration={"hnsw": {"ef_search": self.settings.ef_search}}),
                        "updating the index settings")
-            logger.info("%s: ef_search %s -> %d", where, built["ef_search"], self.settings.ef_search)
+            logger.info("%r at %s: ef_search %s -> %d", self.name, self.location, layout.ef_search,
+                        self.settings.ef_search)
         return col
 
     def close(self) -> None:
         """Give back the folder lock (an embedded store); the store must not be used afterwards."""
+        if self._building:  # a staging closed unswapped: its collection is a leftover now
+            serving.unregister(self._place, self._collection.name)
+            self._building = False
         if self._lock_key:
             unlock_folder(self._lock_key)
             self._lock_key = ""
@@ -170,7 +149,7 @@ class CatalogStore(ItemLookups, MirroredStore):
                 if "database is locked" in str(exc) and attempt < BUSY_RETRIES:
                     time.sleep(0.05 * (attempt + 1))
                     continue
-                failure = plain_failure(exc, self.location, doing)
+                failure = plain_failure(exc, doing, self._url)
                 if failure is not None:
                     raise failure from exc
                 raise
@@ -184,7 +163,7 @@ class CatalogStore(ItemLookups, MirroredStore):
         except Exception as exc:
             if self._reopen_if_swapped(collection):
                 return self._call(lambda: fn(self._collection), doing)
-            failure = plain_failure(exc, self.location, doing)
+            failure = plain_failure(exc, doing, self._url)
             if failure is not None:
                 raise failure from exc
             raise
@@ -198,15 +177,16 @@ class CatalogStore(ItemLookups, MirroredStore):
                 return True  # another thread already found the new one
             for attempt in range(5):
                 try:
-                    current = self.client.get_collection(self.name, embedding_function=None)
-                except NotFoundError:  # a swap renames two collections: give it a moment
+                    physical = serving.serving_name(self.client, self.name)
+                    current = self.client.get_collection(physical, embedding_function=None)
+                except NotFoundError:  # the pointer named one that the next swap retired since: read it again
                     time.sleep(0.05 * (attempt + 1))
                     continue
                 except Exception:  # the server is gone, or worse: not a swap
                     return False
                 if current.id == collection.id:
                     return False
-                self._collection, self._mirror = self._open(create=False), VectorMirror()
+                self._collection, self._mirror = self._checked(current), VectorMirror()
                 logger.info("the index %r at %s was rebuilt elsewhere; reading the new one", self.name, self.location)
                 return True
             return False
@@ -319,7 +299,16 @@ class CatalogStore(ItemLookups, MirroredStore):
             raise ValueError(f"expected one embedding per item: {len(items)} items, embeddings of shape {vectors.shape}")
         if len({item.id for item in items}) != len(items):
             raise ValueError("item ids must be unique within one upsert")
+        self._beat()
         return vectors
+
+    def _beat(self, now: bool = False) -> None:
+        """A staging on a shared server says it is alive (at most once a minute, or now), so that other
+        processes' cleanup leaves it alone; it fails here when it was taken for dead and removed."""
+        if self._building and self._url and (now or time.monotonic() - self._beat_at > serving.HEARTBEAT_S):
+            meta = {**self._new_metadata(), serving.ALIVE_KEY: time.time()}
+            self._call(lambda: self._collection.modify(metadata=meta), "indexing")
+            self._beat_at = time.monotonic()
 
     def _check_room(self, items: int, dim: int) -> None:
         if not self._url:  # a server's disk is its own: it answers for it
@@ -363,35 +352,61 @@ class CatalogStore(ItemLookups, MirroredStore):
                     self._cache.forget(item.id for item in chunk)
 
     def reset(self) -> None:
-        """Drop every item: delete the collection and create it again, empty."""
+        """Drop every item: delete the collection serving (and the pointer naming it) and create it again, empty."""
         with self._write_lock:
-            try:
-                self.client.delete_collection(self.name)
-                logger.info("deleted collection %r at %s", self.name, self.location)
-            except Exception as exc:  # absent collection: chromadb raises NotFoundError or ValueError by version
-                logger.debug("nothing to delete for %r: %s", self.name, exc)
+            dropped = self._call(lambda: serving.drop_serving(self.client, self.name), "dropping the old index")
+            if dropped:
+                logger.info("deleted %s at %s", ", ".join(dropped), self.location)
+            self._remove_leftovers()
             self._collection, self._mirror = self._open(), VectorMirror()
             self._cache.forget()
 
+    def _remove_leftovers(self) -> None:
+        """Delete the collections that killed rebuilds and swaps of this store left (see serving.py)."""
+        self._call(lambda: serving.remove_leftovers(self.client, self.name, self._place, shared=bool(self._url)),
+                   "opening the index")
+
+    def _start_build(self) -> Any:
+        """A new collection of this store's own, registered as a running rebuild's until it is swapped in."""
+        collection = serving.build_name(self.name)
+        meta = {**self._new_metadata(), serving.ALIVE_KEY: time.time()}
+        serving.register(self._place, collection)  # before it exists: a cleanup in another thread must not take it
+        col = self._call(lambda: self.client.create_collection(
+            collection, configuration=self.settings.configuration(), metadata=meta, embedding_function=None),
+            "starting the rebuild")
+        self._beat_at = time.monotonic()
+        return self._checked(col)
+
     def staging(self) -> CatalogStore:
-        """An empty store beside this one (``<name>-next``) to build a new index in while this one serves;
-        replace_with() then swaps it in."""
-        return CatalogStore(path=None if self._url else self.location, url=self._url, collection=f"{self.name}-next",
-                            embedder_name=self.embedder_name, reset=True, settings=self.settings,
-                            filter_keys=self._new_filter_keys)
+        """An empty store beside this one, under a name no other rebuild uses, to build a new index in while this
+        one serves; replace_with() then swaps it in."""
+        return CatalogStore(path=None if self._url else self.location, url=self._url, collection=self.name,
+                            embedder_name=self.embedder_name, settings=self.settings,
+                            filter_keys=self._new_filter_keys, build=True)
 
     def replace_with(self, staging: CatalogStore) -> None:
         """Serve the staging store's index under this store's name, and drop the old one.
 
-        Readers never see a half-built index: until the swap they read the old collection (renaming keeps its
-        id), afterwards the new one; a reader elsewhere finds the new one when the old one is gone."""
+        One write decides (the pointer, serving.py): a process killed before it leaves the old index serving,
+        after it the new one. Readers never see a half-built index; a reader elsewhere finds the new one when the
+        old one is gone."""
+        if not staging._building or staging.name != self.name or staging._place != self._place:
+            raise ValueError("replace_with takes a staging() of this store")
         with self._write_lock:
             old, new = self._collection, staging._collection
-            retired = f"{self.name}-old-{int(time.time() * 1000)}"
-            self._call(lambda: old.modify(name=retired), "swapping in the rebuilt index")
-            self._call(lambda: new.modify(name=self.name), "swapping in the rebuilt index")
+            staging._beat(now=True)  # on a server: alive, and still there (not taken for dead meanwhile)
+            serving.swap_step("staged")
+            retired = self._call(lambda: serving.point(self.client, self.name, serves=new.name),
+                                 "swapping in the rebuilt index")
+            serving.swap_step("pointed")
             self._collection, self.stale_settings, self._mirror = new, staging.stale_settings, VectorMirror()
             self.filter_keys = staging.filter_keys  # the rebuilt records' layout, not the old collection's
-            self._call(lambda: self.client.delete_collection(retired), "dropping the old index")
+            staging.close()
+            for collection in dict.fromkeys((retired, old.name)):  # the same, unless another process swapped too
+                try:
+                    serving.drop(self.client, collection)
+                except Exception as exc:  # swapped all the same: the next open removes it
+                    logger.warning("could not drop the old index %r at %s (%s); the next open will", collection,
+                                   self.location, exc)
+            serving.swap_step("retired")
             logger.info("swapped in the rebuilt index %r at %s (%d items)", self.name, self.location, new.count())
-        staging.close()

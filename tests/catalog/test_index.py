@@ -163,10 +163,11 @@ def test_ensure_index_with_a_stale_store(tmp_path, catalog_dir, embedder, clip_p
     assert report.added == CATALOG_SIZE and store.embedder_name == "another-clip"
 
 
-def test_ensure_index_without_a_catalog(tmp_path, catalog_dir, embedder):
+def test_ensure_index_without_a_catalog(tmp_path, catalog_dir, embedder, caplog):
     config = _config(tmp_path, tmp_path / "no-catalog")
-    with pytest.raises(IndexMissingError, match="empty"):
+    with pytest.raises(IndexMissingError, match="empty") as err:
         ensure_index(config, config.profile, embedder)
+    assert str(tmp_path) not in str(err.value) and str(tmp_path / "no-catalog") in caplog.text  # the log says where
     build_index(load_catalog(catalog_dir)[:3], embedder, open_store(config, config.profile, embedder))
     store, report = ensure_index(config, config.profile, embedder)  # a filled store is served as it is
     assert store.count() == 3 and report.total == 3 and report.added == 0
@@ -265,6 +266,20 @@ def test_hub_profile_imports_its_catalog_then_indexes_it_once(tmp_path, products
     store, report = ensure_index(config, config.profile, embedder)  # second start: no import, no embedding
     assert report.added == 0 and (folder / "catalog.jsonl").stat().st_mtime_ns == written
     assert embedder.images_embedded == len(items)
+
+
+def test_catalog_errors_shoppers_may_read_name_no_path(tmp_path, embedder, caplog):
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "catalog.jsonl").write_text("not json\n")
+    config = _config(tmp_path, broken)
+    with pytest.raises(IndexMissingError, match=r"^The catalog cannot be read: catalog\.jsonl:1: not a catalog item"):
+        ensure_index(config, config.profile, embedder)
+    missing = tmp_path / "exports" / "missing.parquet"
+    config = AppConfig(profile="hub", catalog_source=f"products:{missing}", data_dir=str(tmp_path / "data"))
+    with pytest.raises(IndexMissingError, match=r"^could not import the catalog products:missing\.parquet") as err:
+        ensure_index(config, config.profile, embedder)
+    assert str(tmp_path) not in str(err.value) and str(missing) in caplog.text
 
 
 def test_an_unreachable_catalog_source_is_a_clear_error(tmp_path, embedder, monkeypatch):

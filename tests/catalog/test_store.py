@@ -171,13 +171,14 @@ def test_a_fresh_add_looks_nothing_up(store, monkeypatch):
     assert calls == [] and store.count() == 5
 
 
-def test_reopening_with_another_embedder_asks_for_a_rebuild(tmp_path):
+def test_reopening_with_another_embedder_asks_for_a_rebuild(tmp_path, caplog):
     path = tmp_path / "chroma"
     CatalogStore(path, embedder_name="clip-a").upsert([make_item("a")], unit(0)[None, :])
     assert CatalogStore(path, embedder_name="clip-a").count() == 1  # same embedder: data kept
     assert CatalogStore(path).count() == 1  # no name: a read-only look is allowed
-    with pytest.raises(IndexMissingError, match=r"clip-a.*python -m fashion_ai\.catalog\.index --rebuild"):
+    with pytest.raises(IndexMissingError, match=r"clip-a.*python -m fashion_ai\.catalog\.index --rebuild") as err:
         CatalogStore(path, embedder_name="clip-b")
+    assert str(tmp_path) not in str(err.value) and str(path) in caplog.text  # shoppers read it; the log says where
     rebuilt = CatalogStore(path, embedder_name="clip-b", reset=True)
     assert rebuilt.count() == 0
     assert CatalogStore(path, embedder_name="clip-b").count() == 0

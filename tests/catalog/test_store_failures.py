@@ -3,6 +3,7 @@ Each is one plain sentence, and nothing indexed is lost."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 import subprocess
@@ -82,12 +83,44 @@ def test_a_nearly_full_disk_stops_indexing_before_it_writes(tmp_path, monkeypatc
     usage = namedtuple("usage", "total used free")
     monkeypatch.setattr(failures.shutil, "disk_usage", lambda path: usage(10**9, 10**9 - 2**20, 2**20))
     for write in (store.add, store.upsert):
-        with pytest.raises(StoreUnavailableError, match=r"nearly full \(1 MB free.*What was indexed is kept"):
+        with pytest.raises(StoreUnavailableError, match=r"nearly full \(1 MB free.*What was indexed is kept") as err:
             write([make_item(f"more-{k}") for k in range(5)], random_units(5, seed=1))
+        assert str(tmp_path) not in str(err.value)  # shoppers may read it: the folder is in the log only
     monkeypatch.undo()
     assert store.count() == 10 and len(store.query(random_units(1)[0], 3)) == 3
     store.add([make_item(f"more-{k}") for k in range(5)], random_units(5, seed=1))  # room again: it goes on
     assert store.count() == 15
+
+
+class InternalError(Exception):
+    """Named as Chroma's own: plain_failure reads the class name."""
+
+
+@pytest.mark.parametrize("exc, server, said", [
+    (InternalError("Error loading hnsw index at /srv/data/chroma/5f1e/header.bin: truncated"), "",
+     r"^The catalog index failed \(InternalError: Error loading hnsw index at header\.bin: truncated\), so searching "),
+    (OSError(28, "No space left on device", "/srv/data/chroma/chroma.sqlite3"), "",
+     r"^The disk holding the catalog index is full, so searching stopped"),
+    (ConnectionError("connection refused"), "http://10.0.0.5:8000",
+     r"^The catalog index server at http://10\.0\.0\.5:8000 cannot be reached"),  # a server: its url, no file
+])
+def test_failures_of_the_index_name_no_file_path(exc, server, said):
+    failure = failures.plain_failure(exc, "searching", server)
+    assert isinstance(failure, StoreUnavailableError) and re.search(said, str(failure))
+    assert "/srv" not in str(failure)
+
+
+@pytest.mark.parametrize("text, cut", [
+    ("no catalog at /data/shop/catalog.jsonl: generate one", "no catalog at catalog.jsonl: generate one"),
+    ("No such file: '/tmp/x/missing.parquet'", "No such file: 'missing.parquet'"),
+    ("products:/tmp/x/missing.parquet failed", "products:missing.parquet failed"),
+    ("at /srv/data/chroma.", "at chroma."),  # the full stop is the sentence's
+    ("`python -m fashion_ai.demo_world /data/shop`", "`python -m fashion_ai.demo_world shop`"),
+    (r"C:\Users\me\shop\catalog.jsonl is bad", "catalog.jsonl is bad"),
+    ("server at http://host:8000/api/v2 and 1/2 and/or 3", "server at http://host:8000/api/v2 and 1/2 and/or 3"),
+])
+def test_without_paths_keeps_the_last_part_and_urls(text, cut):
+    assert failures.without_paths(text) == cut
 
 
 @pytest.fixture

@@ -262,14 +262,15 @@ sys.stdin.readline()
 """
 
 
-def test_a_folder_another_process_holds_is_refused_in_one_sentence(tmp_path):
+def test_a_folder_another_process_holds_is_refused_in_one_sentence(tmp_path, caplog):
     path = tmp_path / "chroma"
     holder = subprocess.Popen([sys.executable, "-c", HOLD, str(path)], cwd=PROJECT_ROOT, stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "open"
-        with pytest.raises(IndexLockedError, match=rf"in use by another process \(pid {holder.pid}\).*CHROMA_URL"):
+        with pytest.raises(IndexLockedError, match=rf"in use by another process \(pid {holder.pid}\).*CHROMA_URL") as err:
             CatalogStore(path, embedder_name="t")
+        assert str(tmp_path) not in str(err.value) and str(path) in caplog.text  # the folder: in the log only
     finally:
         holder.communicate("\n", timeout=60)
     assert CatalogStore(path, embedder_name="t").count() == 0  # the lock went with the process
@@ -316,7 +317,9 @@ def test_a_rebuild_is_never_half_visible_to_readers(tmp_path):
     assert errors == [] and report.total == 50
     assert set(seen) == {(frozenset({"old"}), 30), (frozenset({"new"}), 50)}  # all old or all new, never a mix
     assert seen[0][1] == 30 and seen[-1][1] == 50
-    assert reader.count() == 50 and {c.name for c in store.client.list_collections()} == {"catalog"}
+    assert reader.count() == 50 and reader._collection.name == store._collection.name
+    # Nothing left over: the pointer and the collection it names.
+    assert {c.name for c in store.client.list_collections()} == {"catalog.serving", store._collection.name}
 
 
 def test_queries_run_while_a_writer_adds(tmp_path):
