@@ -6,7 +6,7 @@
     python train_space.py eval --target paligemma --model_dir assets/models/extractor      # held-out report
     python train_space.py push --model_dir runs/model --repo_id you/fashion-attributes-lora  # HF_TOKEN from env
 
-Ctrl-C saves a checkpoint in <output_dir>/checkpoint; add --resume to continue from it.
+Ctrl-C during training saves a checkpoint in <output_dir>/checkpoint (and says so); add --resume to continue from it.
 """
 
 from __future__ import annotations
@@ -167,7 +167,9 @@ def run_eval(cfg: EvalConfig) -> dict:
     path = Path(cfg.model_dir) / EVAL_FILE
     previous = json.loads(path.read_text()) if path.exists() else {}
     previous.update(report)
-    path.write_text(json.dumps(previous, indent=2))
+    tmp = path.with_name(f".{EVAL_FILE}.tmp")
+    tmp.write_text(json.dumps(previous, indent=2))
+    tmp.replace(path)  # a kill mid-write leaves the previous report whole
     return report
 
 
@@ -194,10 +196,12 @@ def main(argv: list[str] | None = None) -> int:
     from fashion_ai.training.clip import train_clip
     from fashion_ai.training.config import TrainConfig
     from fashion_ai.training.paligemma import train_paligemma
+    from fashion_ai.training.run import start_run
 
     argv = list(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     command = argv[0] if argv and argv[0] in ("eval", "push") else "train"
+    run = None
     try:
         # 1. Parse and validate the arguments.
         schema = {"eval": EvalConfig, "push": PushConfig, "train": TrainConfig}[command]
@@ -214,18 +218,24 @@ def main(argv: list[str] | None = None) -> int:
         torch.manual_seed(cfg.seed)
         if cfg.threads:
             torch.set_num_threads(cfg.threads)
-        # 3-7. Load or build the model, make the data, warm up, train, save, evaluate (fashion_ai.training).
-        report = train_paligemma(cfg) if cfg.target == "paligemma" else train_clip(cfg)
-        # 8. Report (the model is saved locally whatever happens next).
+        # 3. The output folder and the time budget; the run records what it saves.
+        run = start_run(cfg)
+        # 4-8. Load or build the model, make the data, warm up, train, evaluate, save (fashion_ai.training).
+        report = train_paligemma(cfg, run) if cfg.target == "paligemma" else train_clip(cfg, run)
+        # 9. Report (the model is saved locally whatever happens next).
         print(f"saved to {cfg.output_dir}; {_summary(report)}")
-        # 9. Push adapter/weights, processor, eval.json and a model card to the Hub when asked.
+        # 10. Push adapter/weights, processor, eval.json and a model card to the Hub when asked.
         if cfg.push_to_hub:
+            run.stage = f"pushing to {cfg.push_to_hub}"
             print(f"pushed to {push(cfg.output_dir, cfg.push_to_hub, cfg.hub_private)}")
         return 0
     except KeyboardInterrupt:
-        out = getattr(locals().get("cfg"), "output_dir", "the output folder")
-        print(f"interrupted: checkpoint saved in {out}/checkpoint; run again with --resume to continue",
-              file=sys.stderr)
+        # What this process saved, as the run recorded it: nothing before training, a checkpoint from training on.
+        line = run.interrupted() if run is not None else "interrupted: nothing was saved"
+        if run is not None and run.stage.startswith("pushing"):
+            line += (f"; push it with: python train_space.py push --model_dir {cfg.output_dir} --repo_id "
+                     f"{cfg.push_to_hub}")
+        print(line, file=sys.stderr)
         return 130
     except (ValueError, FashionAIError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)

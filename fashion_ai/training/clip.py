@@ -19,10 +19,8 @@ from fashion_ai.training.demo_data import DemoData, demo_data, empty_photos, emp
 from fashion_ai.training.engine import (
     data_workers,
     enable_gradient_checkpointing,
-    finish,
     flip,
     input_size,
-    prepare_output,
     resuming,
     train_loop,
 )
@@ -30,6 +28,7 @@ from fashion_ai.training.examples import evaluate_caption_choice, evaluate_capti
 from fashion_ai.training.metrics import retrieval_metrics
 from fashion_ai.training.mixing import main_phase_set, mixed_training_set, read_mix, warmup_held_out
 from fashion_ai.training.presence import clip_decider
+from fashion_ai.training.run import TrainingRun, finish
 from fashion_ai.training.warmup import warm_up_vision
 
 logger = logging.getLogger(__name__)
@@ -68,11 +67,12 @@ def evaluate_embedder(tokenizer, image_processor, model, data: DemoData) -> dict
     return report
 
 
-def train_clip(cfg: TrainConfig) -> dict:
-    """Contrastive image-text training of the catalog embedder; writes weights, processors and eval.json."""
+def train_clip(cfg: TrainConfig, run: TrainingRun) -> dict:
+    """Contrastive image-text training of the catalog embedder; writes weights, processors and eval.json (run:
+    training.run.start_run(cfg))."""
     from fashion_ai.models.clip.loading import load_clip_for_training
 
-    output_dir, budget = prepare_output(cfg)
+    output_dir, budget = run.output_dir, run.budget
     demo = cfg.dataset == "demo"
     examples = None
     if cfg.tiny:
@@ -109,6 +109,7 @@ def train_clip(cfg: TrainConfig) -> dict:
         held_out_empty = empty_photos(EMPTY_EVAL_ITEMS, cfg.eval_seed)[0] if cfg.empty_items else []
         pixels = train.tensors["pixel_values"]
         if cfg.tiny and not resuming(cfg, output_dir):
+            run.stage = "warming up the vision tower"
             report["vision_warmup_accuracy"] = warm_up_vision(
                 model.vision_model, train, "pixel_values", cfg.warmup_steps, cfg.warmup_batch_size, cfg.learning_rate,
                 cfg.seed, held_out=warmup_held_out(image_processor, held_out, mixed, held_out_empty),
@@ -183,8 +184,10 @@ def train_clip(cfg: TrainConfig) -> dict:
         return (nn.functional.cross_entropy(logits, text_target) + nn.functional.cross_entropy(logits.T, image_target)) / 2
 
     report["training"] = train_loop(model, batch_fn, n_examples, cfg, output_dir, loss_fn, "clip",
-                                     evaluate=lambda: evaluate(cfg.eval_every_items), budget=budget, sample=sample)
-    model.save_pretrained(output_dir)
-    tokenizer.save_pretrained(output_dir)
-    image_processor.save_pretrained(output_dir)
-    return finish(cfg, output_dir, report, evaluate(), budget)
+                                     evaluate=lambda: evaluate(cfg.eval_every_items), sample=sample, run=run)
+
+    def save(folder) -> None:
+        for part in (model, tokenizer, image_processor):
+            part.save_pretrained(folder)
+
+    return finish(run, report, evaluate, save)

@@ -6,17 +6,23 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import pickle
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from fashion_ai.training.config import CHECKPOINT_DIR, EVAL_FILE, EVAL_RESERVE_S, TrainConfig
+from fashion_ai.training.config import CHECKPOINT_DIR, EVAL_RESERVE_S, TrainConfig
+
+if TYPE_CHECKING:
+    from fashion_ai.training.run import TrainingRun
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +91,8 @@ def flip(x: torch.Tensor, which: torch.Tensor) -> torch.Tensor:
 
 
 class Checkpointer:
-    """Resumable training state in output_dir/checkpoint: weights, optimizer, step, RNG.
+    """Resumable training state in output_dir/checkpoint: weights, optimizer, step, RNG, and plain numbers (JSON
+    types), so that it loads with torch.load(weights_only=True): nothing in it can run code.
 
     A fine-tune keeps only what it trains (a LoRA adapter's weights, never a 4-bit base: the base is loaded again
     on resume); a model trained from scratch keeps every weight, since its frozen parts were learned too.
@@ -95,6 +102,10 @@ class Checkpointer:
         self.dir = output_dir / CHECKPOINT_DIR
         self.trainable_only = trainable_only
 
+    @property
+    def path(self) -> Path:
+        return self.dir / "state.pt"
+
     def weights(self, model: nn.Module) -> dict[str, torch.Tensor]:
         if not self.trainable_only:
             return model.state_dict()
@@ -103,24 +114,39 @@ class Checkpointer:
     def save(self, model: nn.Module, optim: torch.optim.Optimizer, step: int, extra: dict | None = None) -> None:
         self.dir.mkdir(parents=True, exist_ok=True)
         tmp = self.dir / "state.pt.tmp"
-        torch.save({"model": self.weights(model), "optim": optim.state_dict(), "step": step, "extra": extra or {},
+        # A JSON round trip turns numpy numbers (np.float64 passes as a float) into the plain ones a safe load takes.
+        plain = json.loads(json.dumps(extra or {}))
+        torch.save({"model": self.weights(model), "optim": optim.state_dict(), "step": step, "extra": plain,
                     "rng": torch.get_rng_state()}, tmp)
-        tmp.replace(self.dir / "state.pt")  # a kill mid-save leaves the previous checkpoint intact
+        tmp.replace(self.path)  # a kill mid-save leaves the previous checkpoint intact
         logger.info("checkpoint saved at step %d in %s", step, self.dir)
 
+    def read(self) -> dict:
+        """The saved state, loaded safely (tensors and plain types only); ValueError with one line otherwise."""
+        try:
+            return torch.load(self.path, weights_only=True)
+        except pickle.UnpicklingError as exc:
+            found = re.search(r"Unsupported global: GLOBAL ([\w.]+)", str(exc))
+            what = f" ({found.group(1)})" if found else ""
+            raise ValueError(f"{self.path} holds objects a safe load refuses{what}, as checkpoints of older versions "
+                             f"did: start again without --resume (or delete {self.dir})") from None
+        except (RuntimeError, EOFError, OSError) as exc:
+            reason = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
+            raise ValueError(f"{self.path} cannot be read ({reason}): start again without --resume (or delete "
+                             f"{self.dir})") from None
+
     def load(self, model: nn.Module, optim: torch.optim.Optimizer) -> tuple[int, dict]:
-        path = self.dir / "state.pt"
-        if not path.is_file():
+        if not self.path.is_file():
             return 0, {}
-        state = torch.load(path, weights_only=False)
+        state = self.read()
         missing, unexpected = model.load_state_dict(state["model"], strict=not self.trainable_only)
         trained = {name for name, param in model.named_parameters() if param.requires_grad}
         if unexpected or trained & set(missing):
-            raise ValueError(f"{path} does not fit this model ({len(unexpected)} unknown, "
+            raise ValueError(f"{self.path} does not fit this model ({len(unexpected)} unknown, "
                              f"{len(trained & set(missing))} trained weights missing): start again without --resume")
         optim.load_state_dict(state["optim"])
         torch.set_rng_state(state["rng"])
-        logger.info("resumed from step %d of %s", state["step"], path)
+        logger.info("resumed from step %d of %s", state["step"], self.path)
         return int(state["step"]), state.get("extra", {})
 
 
@@ -196,11 +222,14 @@ def to_device(batch: dict, device: torch.device) -> dict:
 def train_loop(model: nn.Module, batch_fn: Callable[[torch.Tensor], dict], n_examples: int, cfg: TrainConfig,
                output_dir: Path, loss_fn: Callable[[nn.Module, dict], torch.Tensor], desc: str,
                evaluate: Callable[[], dict] | None = None, budget: Budget | None = None,
-               sample: Callable[[int, torch.Generator], torch.Tensor] | None = None) -> dict:
+               sample: Callable[[int, torch.Generator], torch.Tensor] | None = None,
+               run: TrainingRun | None = None) -> dict:
     """The shared optimizer loop: cosine schedule, gradient accumulation, bf16 autocast where supported,
     progress bar with loss and ETA, periodic evaluation, checkpoints, Ctrl-C save.
 
-    ``sample(count, generator)`` draws each micro-batch's row indices (default: uniform over n_examples)."""
+    ``sample(count, generator)`` draws each micro-batch's row indices (default: uniform over n_examples). With a
+    ``run``, what it saves is recorded there, and a last checkpoint is written when the steps end, so that a Ctrl-C
+    during the final evaluation or save loses no training (--resume then evaluates and saves)."""
     params = [p for p in model.parameters() if p.requires_grad]
     optim = torch.optim.AdamW(params, lr=cfg.learning_rate, weight_decay=0.01)
     ckpt = Checkpointer(output_dir, trainable_only=not cfg.tiny)
@@ -211,10 +240,21 @@ def train_loop(model: nn.Module, batch_fn: Callable[[torch.Tensor], dict], n_exa
     model.train()
     started = time.monotonic() - extra.get("elapsed_s", 0.0)
     bar = tqdm(range(start, cfg.steps), initial=start, total=cfg.steps, desc=desc)
-    schedule = Schedule(optim, cfg.steps, cfg.learning_rate, (budget or Budget()).deadline())
+    budget = budget or (run.budget if run is not None else Budget())
+    schedule = Schedule(optim, cfg.steps, cfg.learning_rate, budget.deadline())
     losses: list[float] = []
     history: list[dict] = list(extra.get("eval_history", []))
-    step = start
+    done = saved = start  # optimizer steps completed; those in the checkpoint on disk
+
+    def save() -> None:
+        nonlocal saved
+        ckpt.save(model, optim, done, {"elapsed_s": time.monotonic() - started, "eval_history": history})
+        saved = done
+        if run is not None:
+            run.checkpoint_step = done
+
+    if run is not None:
+        run.stage = "training"
     try:
         for step in bar:
             schedule.apply(optim, step)
@@ -229,29 +269,31 @@ def train_loop(model: nn.Module, batch_fn: Callable[[torch.Tensor], dict], n_exa
                 step_loss += loss.item()
             torch.nn.utils.clip_grad_norm_(params, 1.0)
             optim.step()
+            done = step + 1
             losses.append(step_loss)
             bar.set_postfix(loss=f"{np.mean(losses[-20:]):.4f}")
-            if evaluate is not None and cfg.eval_every and (step + 1) % cfg.eval_every == 0:
+            if evaluate is not None and cfg.eval_every and done % cfg.eval_every == 0:
                 model.eval()
-                history.append({"step": step + 1, **headline(evaluate())})
+                history.append({"step": done, **headline(evaluate())})
                 model.train()
-                logger.info("evaluation at step %d: %s", step + 1, history[-1])
-            if cfg.checkpoint_every and (step + 1) % cfg.checkpoint_every == 0:
-                ckpt.save(model, optim, step + 1, {"elapsed_s": time.monotonic() - started, "eval_history": history})
+                logger.info("evaluation at step %d: %s", done, history[-1])
+            if cfg.checkpoint_every and done % cfg.checkpoint_every == 0:
+                save()
             if schedule.out_of_time():
                 logger.warning("time budget of %.0f s: main training stopped at step %d of %d", cfg.time_budget_s,
-                               step + 1, cfg.steps)
+                               done, cfg.steps)
                 break
-        step += 1
     except KeyboardInterrupt:
-        ckpt.save(model, optim, step, {"elapsed_s": time.monotonic() - started, "eval_history": history})
+        save()  # the step in flight is not counted
         raise
     finally:
         bar.close()
+    if cfg.checkpoint_every and saved != done:
+        save()
     model.eval()
-    out = {"steps": step, "final_loss": round(float(np.mean(losses[-20:])), 4) if losses else None,
+    out = {"steps": done, "final_loss": round(float(np.mean(losses[-20:])), 4) if losses else None,
            "train_seconds": round(time.monotonic() - started, 1),
-           "examples_seen": (step - start) * cfg.batch_size * cfg.grad_accum_steps}
+           "examples_seen": (done - start) * cfg.batch_size * cfg.grad_accum_steps}
     if history:
         out["eval_history"] = history
     return out
@@ -265,15 +307,6 @@ def data_workers(cfg: TrainConfig) -> int:
 def input_size(image_processor) -> int:
     size = getattr(image_processor, "size", None) or {}
     return int(size.get("height") or size.get("shortest_edge") or 224)
-
-
-def prepare_output(cfg: TrainConfig) -> tuple[Path, Budget]:
-    """The output folder, made; the seed set; the run's time budget started."""
-    budget = Budget(cfg.time_budget_s, reserve=cfg.eval_reserve_s)
-    output_dir = Path(cfg.output_dir)
-    output_dir.mkdir(parents=True, exist_ok=True)
-    torch.manual_seed(cfg.seed)
-    return output_dir, budget
 
 
 def resuming(cfg: TrainConfig, output_dir: Path) -> bool:
@@ -290,20 +323,3 @@ def freeze_vision(cfg: TrainConfig, vision: nn.Module, trained_already: bool) ->
     # The language side learns to describe what the (warmed-up or pretrained) vision tower already sees;
     # letting random early LM gradients into the tower undoes the warm-up.
     vision.requires_grad_(False)
-
-
-def finish(cfg: TrainConfig, output_dir: Path, report: dict, evaluation: dict, budget: Budget | None = None) -> dict:
-    """Record the final evaluation and what it ran on, and write eval.json beside the weights (before any push).
-
-    With the run's budget, ``run_seconds``: this process's wall-clock seconds from the data to the final
-    evaluation (a resumed run's own), which with each phase's steps and seconds tells how fast the machine was (a
-    time budget trains fewer steps on a slower one)."""
-    report["eval"] = evaluation
-    if budget is not None:
-        report["run_seconds"] = round(time.monotonic() - budget.started, 1)
-    if cfg.dataset == "demo":
-        evaluation["eval_seed"] = cfg.eval_seed
-    else:
-        evaluation["dataset"] = cfg.dataset
-    (output_dir / EVAL_FILE).write_text(json.dumps(report, indent=2))
-    return report

@@ -19,11 +19,9 @@ from fashion_ai.training.demo_data import DemoData, demo_data, empty_photos, emp
 from fashion_ai.training.engine import (
     data_workers,
     enable_gradient_checkpointing,
-    finish,
     flip,
     freeze_vision,
     input_size,
-    prepare_output,
     resuming,
     train_loop,
 )
@@ -31,6 +29,7 @@ from fashion_ai.training.examples import evaluate_examples, load_examples
 from fashion_ai.training.metrics import extraction_metrics
 from fashion_ai.training.mixing import main_phase_set, mixed_training_set, read_mix, warmup_held_out
 from fashion_ai.training.presence import free_generation_decider
+from fashion_ai.training.run import TrainingRun, finish
 from fashion_ai.training.warmup import warm_up_vision
 
 logger = logging.getLogger(__name__)
@@ -78,11 +77,12 @@ def demo_inputs(processor, images: list, items: Sequence[CatalogItem | None]) ->
     return inputs(processor, [DEFAULT_PROMPT] * len(images), images, targets)
 
 
-def train_paligemma(cfg: TrainConfig) -> dict:
-    """Train the attribute extractor and write weights (or adapter), processor and eval.json to cfg.output_dir."""
+def train_paligemma(cfg: TrainConfig, run: TrainingRun) -> dict:
+    """Train the attribute extractor and write weights (or adapter), processor and eval.json to cfg.output_dir
+    (run: training.run.start_run(cfg))."""
     from fashion_ai.models.paligemma.loading import apply_lora, load_paligemma_for_training
 
-    output_dir, budget = prepare_output(cfg)
+    output_dir, budget = run.output_dir, run.budget
     demo = cfg.dataset == "demo"
     examples = None
     if cfg.tiny:
@@ -119,6 +119,7 @@ def train_paligemma(cfg: TrainConfig) -> dict:
         tensors = train.tensors
         logger.info("training tensors: %s", {k: tuple(v.shape) for k, v in tensors.items()})
         if cfg.tiny and not warmed:
+            run.stage = "warming up the vision tower"
             report["vision_warmup_accuracy"] = warm_up_vision(
                 vision, train, "pixel_values", cfg.warmup_steps, cfg.warmup_batch_size, cfg.learning_rate, cfg.seed,
                 held_out=warmup_held_out(processor.image_processor, held_out, mixed, held_out_empty),
@@ -174,7 +175,10 @@ def train_paligemma(cfg: TrainConfig) -> dict:
         return m(**batch).loss
 
     report["training"] = train_loop(model, batch_fn, n_examples, cfg, output_dir, loss_fn, "paligemma",
-                                     evaluate=lambda: evaluate(cfg.eval_every_items), budget=budget, sample=sample)
-    model.save_pretrained(output_dir)  # a peft model saves only its adapter
-    processor.save_pretrained(output_dir)
-    return finish(cfg, output_dir, report, evaluate(), budget)
+                                     evaluate=lambda: evaluate(cfg.eval_every_items), sample=sample, run=run)
+
+    def save(folder) -> None:
+        model.save_pretrained(folder)  # a peft model saves only its adapter
+        processor.save_pretrained(folder)
+
+    return finish(run, report, evaluate, save)

@@ -2,6 +2,7 @@
 
 import json
 import time
+from pathlib import Path
 
 import pytest
 import torch
@@ -21,9 +22,18 @@ from fashion_ai.training.engine import (
     train_loop,
 )
 
+TINY = ["--target", "paligemma", "--tiny", "--warmup_steps", "0", "--train_items", "32", "--eval_items", "4",
+        "--batch_size", "4", "--threads", "1"]
+
+
+def _last_line(capsys) -> str:
+    err = capsys.readouterr().err.strip().splitlines()
+    assert "Traceback" not in "\n".join(err)
+    return err[-1]
+
 
 @pytest.mark.slow
-def test_interrupt_saves_a_checkpoint_and_resume_finishes(tmp_path, monkeypatch):
+def test_interrupt_saves_a_checkpoint_and_resume_finishes(tmp_path, monkeypatch, capsys):
     out = tmp_path / "run"
     args = ["--target", "paligemma", "--tiny", "--output_dir", str(out), "--warmup_steps", "0", "--steps", "12",
             "--train_items", "64", "--eval_items", "8", "--batch_size", "8", "--checkpoint_every", "5"]
@@ -42,12 +52,86 @@ def test_interrupt_saves_a_checkpoint_and_resume_finishes(tmp_path, monkeypatch)
                         lambda model, batch_fn, n, cfg, output_dir, loss_fn, desc, **kwargs: real_loop(
                             model, batch_fn, n, cfg, output_dir, interrupting_loss(loss_fn), desc, **kwargs))
     assert train_space.main(args) == 130
-    state = torch.load(out / "checkpoint" / "state.pt", weights_only=False)
+    assert _last_line(capsys) == (f"interrupted while training: checkpoint of step 7 saved in {out / 'checkpoint'}; "
+                                  "run again with --resume to continue")
+    state = torch.load(out / "checkpoint" / "state.pt", weights_only=True)  # tensors and plain numbers only
     assert state["step"] == 7  # the step in flight is not counted
+    assert not (out / "model.safetensors").exists()
     monkeypatch.setattr(paligemma_recipe, "train_loop", real_loop)
     assert train_space.main([*args, "--resume"]) == 0
     report = json.loads((out / EVAL_FILE).read_text())
     assert report["training"]["steps"] == 12
+
+
+def test_ctrl_c_while_the_data_is_made_says_nothing_was_saved(tmp_path, monkeypatch, capsys):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(paligemma_recipe, "training_set", interrupted)
+    assert train_space.main([*TINY, "--output_dir", str(tmp_path / "run")]) == 130
+    assert _last_line(capsys) == "interrupted while preparing the data: nothing was saved"
+    assert not (tmp_path / "run" / "checkpoint").exists()
+
+
+class _RunsCode:
+    """A pickled object whose unpickling would run code (here: touch a file)."""
+
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self):
+        return Path.touch, (self.marker,)
+
+
+def test_a_checkpoint_holding_a_pickled_object_is_refused_in_one_line(tmp_path, capsys):
+    out, marker = tmp_path / "run", tmp_path / "code-ran"
+    (out / "checkpoint").mkdir(parents=True)
+    torch.save({"model": {}, "optim": {}, "step": 3, "extra": {"note": _RunsCode(marker)}, "rng": torch.get_rng_state()},
+               out / "checkpoint" / "state.pt")
+    assert train_space.main([*TINY, "--steps", "4", "--output_dir", str(out), "--resume"]) == 1
+    line = _last_line(capsys)
+    assert line.startswith(f"error: {out / 'checkpoint' / 'state.pt'} holds objects a safe load refuses"), line
+    assert "start again without --resume" in line
+    assert not marker.exists()  # nothing in it ran
+
+
+@pytest.mark.slow
+def test_a_final_save_killed_midway_leaves_the_old_model_and_resume_saves_the_new(tmp_path, monkeypatch, capsys):
+    from transformers import PaliGemmaForConditionalGeneration
+
+    out = tmp_path / "extractor"
+    processor, model = build_tiny_paligemma(image_size=32, patch_size=8)  # the model the app serves today
+    model.save_pretrained(out)
+    processor.save_pretrained(out)
+    (out / "eval_confusion.png").write_bytes(b"picture of the old model's eval")
+    (out / "notes.txt").write_text("the user's")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    real_save = PaliGemmaForConditionalGeneration.save_pretrained
+
+    def killed_save(self, folder, **kwargs):
+        (Path(folder) / "config.json").write_text("{}")
+        (Path(folder) / "model.safetensors").write_bytes(b"half")
+        raise KeyboardInterrupt  # the process stopped mid-save
+
+    monkeypatch.setattr(PaliGemmaForConditionalGeneration, "save_pretrained", killed_save)
+    args = [*TINY, "--steps", "4", "--checkpoint_every", "10", "--output_dir", str(out)]
+    assert train_space.main(args) == 130
+    # A last checkpoint is written when the steps end, so the Ctrl-C lost no training.
+    assert _last_line(capsys) == (f"interrupted while saving the model: checkpoint of step 4 saved in "
+                                  f"{out / 'checkpoint'}; run again with --resume to continue")
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["extractor"]  # no half folder beside it
+    PaliGemmaForConditionalGeneration.from_pretrained(out)  # the old model still loads
+
+    monkeypatch.setattr(PaliGemmaForConditionalGeneration, "save_pretrained", real_save)
+    assert train_space.main([*args, "--resume"]) == 0  # nothing left to train: evaluates and saves
+    report = json.loads((out / EVAL_FILE).read_text())
+    assert report["training"]["steps"] == 4
+    assert (out / "model.safetensors").read_bytes() != before["model.safetensors"]
+    assert PaliGemmaForConditionalGeneration.from_pretrained(out).config.vision_config.image_size == 64
+    assert (out / "eval_confusion.png").read_bytes() == before["eval_confusion.png"]  # carried over
+    assert (out / "notes.txt").read_text() == "the user's" and (out / "checkpoint" / "state.pt").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["extractor"]
 
 
 def _linear_problem():
@@ -167,7 +251,7 @@ def test_a_lora_checkpoint_holds_the_adapter_and_its_optimizer_state_only(tmp_pa
             "--train_items", "32", "--eval_items", "4", "--batch_size", "4", "--steps", "4", "--checkpoint_every", "2",
             "--threads", "1"]
     assert train_space.main(args) == 0
-    state = torch.load(out / "checkpoint" / "state.pt", weights_only=False)
+    state = torch.load(out / "checkpoint" / "state.pt", weights_only=True)
     assert state["step"] == 4 and state["model"]
     assert all("lora_" in name for name in state["model"])
     lora_params = sum(p.numel() for p in state["model"].values())
