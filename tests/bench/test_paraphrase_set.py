@@ -1,0 +1,166 @@
+"""The paraphrase set (bench/paraphrases/): its size and split, its schema, a judge that can say no, and a CI-size run
+of bench/bench_paraphrases.py."""
+
+import json
+import re
+import sys
+from types import SimpleNamespace
+
+import pytest
+from pydantic import ValidationError
+
+from fashion_ai.catalog import CatalogItem
+from fashion_ai.config import PROJECT_ROOT
+from fashion_ai.conversation.wish import Wish
+
+sys.path.insert(0, str(PROJECT_ROOT / "bench"))
+
+import bench_paraphrases  # noqa: E402
+from paraphrase_judge import Meant, judge_turn, next_meant, wish_state  # noqa: E402
+from paraphrase_set import STRATA, Expect, ParaphraseSet, load_set, split_set  # noqa: E402
+
+# Every edit issue 34 lists, and the bad inputs it names.
+ISSUE_INTENTS = ("want", "refuse", "max_price", "total_budget", "cheaper", "pricier", "more_formal", "less_formal",
+                 "show_category", "swap", "like", "reject", "start_over", "undo", "photo_question", "compound",
+                 "contradiction", "emoji_only", "other_language")
+
+
+@pytest.fixture(scope="module")
+def halves() -> dict:
+    return {split: load_set(split) for split in ("dev", "test")}
+
+
+def _judged(data: dict) -> list[dict]:
+    return data["singles"] + [turn for c in data["conversations"] for turn in c["turns"]]
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text.strip().lower())
+
+
+def test_the_set_has_the_size_the_issue_asks(halves):
+    both = {part: halves["dev"][part] + halves["test"][part] for part in STRATA}
+    assert len(both["singles"]) >= 150
+    assert len(both["conversations"]) >= 30 and all(3 <= len(c["turns"]) <= 6 for c in both["conversations"])
+    assert len(both["stylist"]) >= 40
+    counts = {intent: sum(t["intent"] == intent for half in halves.values() for t in _judged(half))
+              for intent in ISSUE_INTENTS}
+    assert min(counts.values()) >= 5, counts
+
+
+def test_dev_and_test_share_no_utterance(halves):
+    dev, test = ({_norm(t["say"]) for t in _judged(halves[s])} for s in ("dev", "test"))
+    assert not dev & test
+    prompts = [{_norm(r["prompt"]) for r in halves[s]["stylist"]} for s in ("dev", "test")]
+    assert not prompts[0] & prompts[1]
+    ids = [{e["id"] for part in STRATA for e in halves[s][part]} for s in ("dev", "test")]
+    assert not ids[0] & ids[1]
+
+
+def test_the_halves_are_the_seeded_stratified_split(halves):
+    for part, stratum in STRATA.items():
+        dev, test = split_set(halves["dev"][part] + halves["test"][part], stratum)
+        assert (dev, test) == (halves["dev"][part], halves["test"][part]), part
+        assert abs(len(dev) - len(test)) <= 1
+        for key in {e[stratum] for e in dev + test}:  # each stratum halved, not dealt to one side
+            assert abs(sum(e[stratum] == key for e in dev) - sum(e[stratum] == key for e in test)) <= 1, key
+    assert "READ ONCE" in halves["test"]["about"] and halves["test"]["split"]["name"] == "test"
+
+
+@pytest.mark.parametrize("expect", [
+    {"refused": {"colour": ["pink"]}},  # the wish's field is "colors"
+    {"refuse": {"colors": ["pink"]}},  # no such key: it would be judged as nothing asked
+    {"refused": {"colors": ["teal"]}},  # not a schema colour
+    {"swap": "shoe"},  # slots are named "shoes"
+])
+def test_a_misspelt_expectation_is_refused(expect):
+    with pytest.raises(ValidationError):
+        Expect.model_validate(expect)
+
+
+def test_the_test_split_is_not_read_without_final(capsys):
+    with pytest.raises(SystemExit):
+        bench_paraphrases.main(["--split", "test"])
+    assert "--final" in capsys.readouterr().err
+
+
+def _item(item_id: str, category: str, colors: list[str], price: float, pattern: str = "solid") -> CatalogItem:
+    return CatalogItem(id=item_id, title=f"{colors[0]} {category}", caption="", category=category, gender="women",
+                       colors=colors, pattern=pattern, season="summer", price=price, url="", image_path="")
+
+
+def _turn(expect: dict, wish: Wish, picks: list[CatalogItem], before: Wish | None = None,
+          wishes: list[dict] | None = None, meants: list[Meant] | None = None):
+    items = {it.id: it for it in picks}
+    meants = meants or [Meant(mode=wish.mode)]
+    meant = next_meant(meants, expect, before)
+    result = SimpleNamespace(wish=wish, picks=[SimpleNamespace(id=it.id, slot=None, price=it.price) for it in picks],
+                             verdict=[])
+    return judge_turn(expect, meants, meant, result, before, wishes or [wish_state(Wish())], items, {})
+
+
+def test_a_refusal_read_as_a_wish_is_a_failure_and_a_flip():
+    pink = _item("a", "dress", ["pink"], 50)
+    misread = Wish(mode="items", wanted={"colors": ["pink"]})
+    failures, flips = _turn({"refused": {"colors": ["pink"]}}, misread, [pink])
+    assert "refused colors lacks ['pink']" in failures
+    assert flips == ["refused colors pink is wanted", "refused colors pink is in the picks"]
+    read = Wish(mode="items", refused={"colors": ["pink"]})
+    assert _turn({"refused": {"colors": ["pink"]}}, read, [_item("b", "dress", ["navy"], 50)]) == ([], [])
+
+
+def test_what_was_meant_earlier_still_binds_the_picks():
+    earlier = next_meant([Meant()], {"mode": "items", "category": ["dress"], "max_price": 60}, None)
+    wish = Wish(mode="items", wanted={"category": ["dress"]}, max_price=60)
+    failures, _ = _turn({}, wish, [_item("a", "dress", ["red"], 75), _item("b", "bag", ["red"], 20)],
+                        meants=[Meant(), earlier])
+    assert "over $60 each" in failures and "red bag is not ['dress']" in failures
+
+
+def test_undo_and_unchanged_compare_the_wish_with_the_ones_before():
+    first, second = Wish(mode="outfit"), Wish(mode="outfit", refused={"colors": ["pink"]})
+    history = [wish_state(Wish()), wish_state(first), wish_state(second)]
+    navy = [_item("a", "dress", ["navy"], 50)]
+    assert _turn({"undo": True}, Wish(mode="outfit"), navy, wishes=history)[0] == []
+    failures, _ = _turn({"undo": True}, second, navy, wishes=history)
+    assert failures and failures[0].startswith("not undone")
+    failures, _ = _turn({"unchanged": True}, Wish(mode="outfit", words="🤔"), navy, wishes=history)
+    assert failures and failures[0].startswith("the wish changed")
+
+
+@pytest.mark.slow
+def test_a_ci_size_run_honours_a_right_expectation_and_fails_a_wrong_one(tmp_path, capsys):
+    office = [{"say": "an outfit for the office", "expect": {"mode": "outfit"}}]
+    small = {
+        "about": "CI: one right and two deliberately wrong expectations", "split": {"name": "ci"},
+        "contexts": {"office": office},
+        "singles": [
+            {"id": "right", "intent": "refuse", "context": "office", "say": "no pink",
+             "expect": {"refused": {"colors": ["pink"]}}},
+            {"id": "wrong", "intent": "want", "context": "office", "say": "no pink",  # the polarity turned round
+             "expect": {"wanted": {"colors": ["pink"]}, "colour": "pink"}},
+        ],
+        "conversations": [{"id": "c", "kind": "budget", "name": "a cap misread on purpose", "turns": [
+            {"intent": "open", "say": "show me shirts", "expect": {"mode": "items", "category": ["shirt"]}},
+            {"intent": "max_price", "say": "under $60 each", "expect": {"max_price": 45}},
+            {"intent": "refuse", "say": "no red", "expect": {"refused": {"colors": ["red"]}}},
+        ]}],
+        "stylist": [{"id": "t1", "need": "any", "garment": None, "prompt": "an outfit for the office", "accept": {}},
+                    {"id": "t2", "need": "none", "garment": None, "prompt": "an outfit for the office",
+                     "accept": {"category": ["umbrella"]}}],
+    }
+    ParaphraseSet.model_validate(small)
+    path, out = tmp_path / "ci.json", tmp_path / "ci-report.json"
+    path.write_text(json.dumps(small))
+    assert bench_paraphrases.main(["--split", str(path), "--items", "80", "--threads", "1", "--no-cache",
+                                   "--out", str(out)]) == 0
+    report = json.loads(out.read_text())
+    turns = {(t["where"], t["say"]): t for t in report["turns"]}
+    assert turns[("right", "no pink")]["failures"] == [] and turns[("right", "no pink")]["flips"] == []
+    wrong = turns[("wrong", "no pink")]
+    assert "wanted colors lacks ['pink']" in wrong["failures"] and "asked-for colors pink is refused" in wrong["flips"]
+    assert any("max_price is 60.0, not 45" in f for f in turns[("c", "under $60 each")]["failures"])
+    assert report["setup"] == {"turns": 1, "honoured": 1.0}
+    assert [r["accepted"] for r in report["stylist_requests"]] == [1.0, 0.0]
+    assert report["all"]["turns"] == 5 and report["all"]["honoured"] < 1.0 and report["all"]["flips"] >= 1
+    assert "intent" in capsys.readouterr().out
