@@ -15,6 +15,17 @@ class BadQueryError(FashionAIError, ValueError):
     """The text query is empty, too long or unusable."""
 
 
+class TextTooLongError(BadQueryError):
+    """A text is longer than its cap: ``length`` characters (raw, when refused unread) against ``limit``."""
+
+    def __init__(self, what: str, length: int, limit: int):
+        super().__init__(f"That {what} is {length} characters long; please keep it under {limit}.")
+        self.what, self.length, self.limit = what, length, limit
+
+    def __reduce__(self):  # pickles (to and from a worker process) with its own arguments
+        return type(self), (self.what, self.length, self.limit)
+
+
 class IndexMissingError(FashionAIError):
     """The catalog index does not exist yet or is empty."""
 

@@ -4,9 +4,14 @@ Table by table, with a comment per odd case. The lexicon-only reader runs withou
 the packaged all-MiniLM-L6-v2 (the same text model the app serves offline).
 """
 
+import unicodedata
+from types import SimpleNamespace
+
 import pytest
 
-from fashion_ai.retrieval.query import ShopperQuery, edited, garment_query
+from fashion_ai.errors import BadQueryError, TextTooLongError
+from fashion_ai.retrieval import query as query_module
+from fashion_ai.retrieval.query import ShopperQuery, clean_query, clean_text, edited, garment_query, is_plain, plain, raw_limit
 from fashion_ai.retrieval.reading import QueryReader, lexicon_reader
 from fashion_ai.schema import Garment
 
@@ -164,3 +169,46 @@ def test_a_photos_garment_edited_by_words():
     assert wish.max_price == 90
     plain = edited(base, read("like this without the flowers"))
     assert "pattern" not in plain.wanted and plain.refused == {"pattern": ["floral"]}
+
+
+@pytest.mark.parametrize("text, echoed", [
+    ("<img src=x onerror=alert(1)>", ""),  # a tag goes whole
+    ("a <b>red</b> dress", "a red dress"),
+    ("[x](javascript:alert(1))", "x"),  # a link keeps its text, never its target
+    ("![p](data:text/html;base64,PHNjcmlwdD4=) nice", "p nice"),
+    ("<a href='javascript:alert(1)'>click</a>", "click"),
+    ("JavaScript :alert(1)", "alert(1)"),  # a script URL outside a link loses its scheme
+    ("]<(x)", "x)"),  # a removal that would join a link's brackets
+    ("<script", "script"),  # an unclosed tag loses its bracket
+    ("a dress under $50 (not red) & [nice]", "a dress under $50 (not red) & [nice]"),  # plain words stay as they are
+])
+def test_echoed_words_are_plain(text, echoed):
+    assert " ".join(plain(text).split()) == echoed
+    assert is_plain(plain(text)) and is_plain(echoed)
+
+
+@pytest.mark.parametrize("size", [10**6, 10**7])
+def test_a_huge_text_is_refused_before_it_is_read(monkeypatch, size):
+    read_chars = []
+
+    def normalize(form, text):  # what cleaning walks
+        read_chars.append(len(text))
+        return unicodedata.normalize(form, text)
+
+    monkeypatch.setattr(query_module, "unicodedata", SimpleNamespace(normalize=normalize, category=unicodedata.category))
+    huge = "a red dress " * (size // 12)
+    for clean in (lambda: clean_query(huge, 300), lambda: clean_text(huge, 300, "message")):
+        with pytest.raises(TextTooLongError, match=f"is {len(huge)} characters long; please keep it under 300") as exc:
+            clean()
+        assert exc.value.length == len(huge) and exc.value.limit == 300
+    assert read_chars == []  # refused on its length alone
+    assert clean_text("red " * 3000, 12_000) == ("red " * 3000).strip()  # within the raw limit, read as before
+    with pytest.raises(TextTooLongError, match="11999 characters long"):  # measured exactly once cleaned
+        clean_text("red " * 3000, 300)
+    assert max(read_chars) == 12_000 <= raw_limit(300)
+
+
+def test_only_text_is_read():
+    with pytest.raises(BadQueryError, match="must be text"):
+        clean_text(["a", "list"], 300)
+    assert clean_text(None, 300) == ""
