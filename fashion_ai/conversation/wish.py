@@ -8,9 +8,24 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import asdict, dataclass, field, fields
-from types import UnionType
-from typing import Any, Union, get_args, get_origin, get_type_hints
+from typing import Any
 
+from fashion_ai.conversation.state import (
+    ITEMS,
+    MAX_LIKED,
+    MAX_NAME_CHARS,
+    MAX_PIECES,
+    MAX_REASON_CHARS,
+    MAX_SHOWN,
+    MAX_TITLE_CHARS,
+    MAX_UNSOLD,
+    MAX_WORDS_CHARS,
+    OUTFIT,
+    WISH_FIELDS,
+    dropped_note,
+    read_state,
+    state_data,
+)
 from fashion_ai.retrieval.kinds import category_of, live_kinds
 from fashion_ai.retrieval.outfits import GROUP_NOUNS
 from fashion_ai.retrieval.query import FIELD_WORDS, ShopperQuery, garment_phrase
@@ -20,39 +35,9 @@ from fashion_ai.schema import Garment
 
 logger = logging.getLogger(__name__)
 
-OUTFIT, ITEMS = "outfit", "items"  # one piece per slot, or several items of the kinds asked
-WISH_FIELDS = ("category", "colors", "pattern", "material", "style", "occasion", "season")
+__all__ = ["ITEMS", "OUTFIT", "SINGLE", "WISH_FIELDS", "Shown", "Wish"]
+
 SINGLE = ("occasion", "season")  # a new one replaces the old: one event at a time
-MAX_STATE_CHARS = 200_000  # a state larger than this was not written by us
-
-
-def _lenient(name: str, value: Any) -> Any:
-    """A state's wanted, refused and kinds as plain strings (entries of unknown fields dropped); others as they are."""
-    if name in ("wanted", "refused") and isinstance(value, dict):
-        return {k: [str(v) for v in vs] for k, vs in value.items() if k in WISH_FIELDS and isinstance(vs, list)}
-    if name in ("kinds", "refused_kinds"):
-        return [str(v) for v in value] if isinstance(value, list) else []
-    return value
-
-
-def _fits(value: Any, hint: Any) -> bool:
-    """Whether a JSON value is of a field's type (unions, lists and dicts checked through; a bool is no number)."""
-    origin, args = get_origin(hint), get_args(hint)
-    if origin in (Union, UnionType):
-        return any(_fits(value, arg) for arg in args)
-    if hint is Any:
-        return True
-    if hint is type(None) or value is None:
-        return value is None and hint is type(None)
-    if isinstance(value, bool):
-        return hint is bool
-    if hint is float:
-        return isinstance(value, (int, float))
-    if origin is list:
-        return isinstance(value, list) and all(_fits(v, args[0]) for v in value)
-    if origin is dict:
-        return isinstance(value, dict) and all(_fits(k, args[0]) and _fits(v, args[1]) for k, v in value.items())
-    return isinstance(value, hint)
 
 
 @dataclass
@@ -100,44 +85,55 @@ class Wish:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Wish:
-        """A wish from its plain form; unknown keys are ignored, malformed parts dropped (ValueError if not a dict):
-        a part whose JSON is not of its field's type keeps the field's default."""
+        """A wish from its plain form; unknown keys are ignored, parts that do not fit the state's schema
+        (conversation.state) dropped and logged (ValueError if not a dict)."""
         if not isinstance(data, dict):
             raise ValueError("a conversation state is a JSON object")
-        wish = cls()
-        for f in fields(cls):
-            if f.name in data and f.name != "shown":
-                value = _lenient(f.name, data[f.name])
-                if _fits(value, _FIELD_TYPES[f.name]):
-                    setattr(wish, f.name, value)
-        wish.shown = [Shown(**s) for s in data.get("shown", []) if isinstance(s, dict)]
-        if wish.mode not in (OUTFIT, ITEMS):
-            wish.mode = OUTFIT
-        if wish.levels is not None and not (len(wish.levels) == 2 and all(level in LEVELS for level in wish.levels)):
-            wish.levels = None
-        if wish.garment is not None:
-            try:
-                Garment(**wish.garment)
-            except (TypeError, ValueError):
-                wish.garment = None
-        return wish
+        return cls._validated(data)[0]
 
     @classmethod
     def from_json(cls, text: str | dict | None) -> Wish:
         """A wish from a state string (or dict); an empty one for none. ValueError for a state we did not write."""
-        if text is None or text == "" or text == {}:
-            return cls()
-        if isinstance(text, dict):
-            return cls.from_dict(text)
-        if len(text) > MAX_STATE_CHARS:
-            raise ValueError("the conversation state is too large")
-        try:
-            return cls.from_dict(json.loads(text))
-        except (json.JSONDecodeError, TypeError) as exc:
-            raise ValueError(f"the conversation state is not valid JSON ({exc})") from exc
+        return cls.from_state(text)[0]
+
+    @classmethod
+    def from_state(cls, state: str | dict | None) -> tuple[Wish, list[str]]:
+        """A wish from the state a client sent back (JSON text or object), with a sentence for the reply when parts
+        of it could not be read and were left out. ValueError for a state too large, not JSON or not an object."""
+        if state is None or state == "" or state == {}:
+            return cls(), []
+        wish, dropped = cls._validated(state_data(state))
+        return wish, [dropped_note(dropped)] if dropped else []
+
+    @classmethod
+    def _validated(cls, data: dict[str, Any]) -> tuple[Wish, list[str]]:
+        state, dropped = read_state(data)
+        values = {f.name: getattr(state, f.name) for f in fields(cls)}
+        for name in ("wanted", "refused", "garment"):  # in the order the client wrote them, as we did
+            if isinstance(values[name], dict) and isinstance(data.get(name), dict):
+                values[name] = {k: values[name][k] for k in data[name] if k in values[name]}
+        for name in ("wanted", "refused"):  # a field with no values says nothing (and no store filter takes none)
+            values[name] = {k: v for k, v in values[name].items() if v}
+        values["shown"] = [Shown(**s.model_dump()) for s in state.shown]
+        return cls(**values), dropped
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict())
+
+    def fit_caps(self) -> None:
+        """Keep what a long conversation grows within the state's caps (conversation.state), so every state we
+        write reads back whole: the latest pieces set aside, swapped out and liked, names only of the pieces a chip
+        or a pointer still needs, and catalog text cut to its cap."""
+        self.rejected, self.swapped = self.rejected[-MAX_PIECES:], self.swapped[-MAX_PIECES:]
+        self.liked = dict(list(self.liked.items())[-MAX_LIKED:])
+        self.shown = self.shown[:MAX_SHOWN]
+        for shown in self.shown:
+            shown.title, shown.reason = shown.title[:MAX_TITLE_CHARS], shown.reason[:MAX_REASON_CHARS]
+            shown.category, shown.colors = shown.category[:MAX_NAME_CHARS], [c[:MAX_NAME_CHARS] for c in shown.colors]
+        needed = set(self.liked) | set(self.rejected) | {shown.id for shown in self.shown}
+        self.titles = {i: title[:MAX_TITLE_CHARS] for i, title in self.titles.items() if i in needed}
+        self.unsold = [word for word in self.unsold if len(word) <= MAX_NAME_CHARS][:MAX_UNSOLD]
+        self.words = self.words[:MAX_WORDS_CHARS]
 
     # ------------------------------------------------------------------------------------------- reading it
     def is_empty(self) -> bool:
@@ -280,5 +276,3 @@ class Wish:
         """Remove every part whose key is not in keys (the chips the shopper left ticked)."""
         return self.remove([key for key, _ in self.chips() if key not in set(keys)])
 
-
-_FIELD_TYPES = get_type_hints(Wish)  # what from_dict checks a state's parts against

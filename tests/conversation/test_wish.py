@@ -1,9 +1,11 @@
 """The conversation's wish is plain data: it goes to JSON and back, shows as chips, and loses any chip removed."""
 
 import json
+from dataclasses import fields
 
 import pytest
 
+from fashion_ai.conversation.state import MAX_STATE_CHARS, ShownState, WishState
 from fashion_ai.conversation.wish import ITEMS, OUTFIT, Shown, Wish
 
 
@@ -18,21 +20,102 @@ def full_wish() -> Wish:
 def test_a_wish_survives_json_unchanged():
     wish = full_wish()
     again = Wish.from_json(wish.to_json())
-    assert again == wish
+    assert again == wish and again.to_json() == wish.to_json()  # the very text, key order included
     assert json.loads(wish.to_json())["shown"][0]["price"] == 43.99
+    assert Wish.from_state(wish.to_dict()) == (wish, [])  # as an object too, and nothing said to be dropped
 
 
-@pytest.mark.parametrize("state", ["{not json", "[1, 2]", '"a string"', "x" * 300_000])
+def test_the_state_schema_declares_every_part_of_the_wish():
+    assert list(WishState.model_fields) == [f.name for f in fields(Wish)]
+    assert list(ShownState.model_fields) == [f.name for f in fields(Shown)]
+
+
+def nested(depth: int) -> dict:
+    state: dict = {}
+    for _ in range(depth):
+        state = {"words": state}
+    return state
+
+
+@pytest.mark.parametrize("state", [
+    "{not json", "[1, 2]", '"a string"', "x" * 300_000, "[" * 100_000 + "]" * 100_000,
+    # As an object (gr.JSON hands the API's state over parsed): measured too, without reading past the cap.
+    {"words": "x" * 2_000_000}, {"rejected": ["item"] * 500_000}, {"titles": {str(i): "t" for i in range(10**6)}},
+    nested(100_000), [1, 2], 7, {"words": {1, 2}},
+])
 def test_a_state_we_did_not_write_is_refused_plainly(state):
     with pytest.raises(ValueError, match="conversation state"):
-        Wish.from_json(state)
+        Wish.from_state(state)
 
 
-def test_unknown_and_malformed_parts_are_dropped():
-    wish = Wish.from_json(json.dumps({"mode": "teleport", "wanted": {"colors": ["red"], "mood": ["happy"]},
-                                      "hacked": True, "kinds": "boots", "refused_kinds": [7]}))
+def test_a_long_conversation_stays_within_the_caps_and_reads_back_whole():
+    wish = full_wish()
+    wish.rejected = [f"r{i}" for i in range(300)]
+    wish.swapped = [f"s{i}" for i in range(300)]
+    wish.liked = {f"l{i}": "" for i in range(80)}
+    wish.shown = [Shown(f"p{i}", "T" * 300, "hat", ["red"], 5.0, "accessory", "why " * 200) for i in range(30)]
+    wish.titles = {i: "A title " * 40 for i in [*wish.rejected, *wish.swapped, *wish.liked, *(s.id for s in wish.shown),
+                                                "a1", "old"]}
+    wish.unsold = ["onesie", "x" * 70] + ["w" + "o" * i for i in range(30)]
+    wish.fit_caps()
+    assert wish.rejected == [f"r{i}" for i in range(100, 300)] and wish.swapped[0] == "s100"  # the latest kept
+    assert list(wish.liked) == [f"l{i}" for i in range(30, 80)]
+    assert set(wish.titles) == set(wish.liked) | set(wish.rejected) | {s.id for s in wish.shown}  # not "old"
+    assert len(wish.shown) == 24 and wish.unsold[:2] == ["onesie", "w"] and len(wish.unsold) == 20
+    text = wish.to_json()
+    assert len(text) < MAX_STATE_CHARS
+    assert Wish.from_state(text) == (wish, [])
+
+
+def test_unknown_and_malformed_parts_are_dropped_and_named():
+    wish, notes = Wish.from_state(json.dumps({"mode": "teleport", "wanted": {"colors": ["red"], "mood": ["happy"]},
+                                              "hacked": True, "kinds": "boots", "refused_kinds": [7, "sneakers"]}))
     assert wish.mode == OUTFIT and wish.wanted == {"colors": ["red"]}
-    assert wish.kinds == [] and wish.refused_kinds == ["7"]
+    assert wish.kinds == [] and wish.refused_kinds == ["sneakers"]
+    assert notes == ["I could not read whether you wanted a whole outfit or single pieces, what you asked for, the "
+                     "kinds of garment you asked for and a kind of garment you ruled out in the conversation you sent "
+                     "back, so I left them out."]  # a key of another version ("hacked") is no part of the wish
+
+
+def hat(**changes) -> dict:
+    return {"id": "h1", "title": "Red hat", "category": "hat", "colors": ["red"], "price": 9.0, **changes}
+
+
+# (the part sent, what the reply names, the field it lands in, what is kept of it)
+@pytest.mark.parametrize(("part", "said", "kept"), [
+    ({"max_price": float("nan")}, "the price per piece you set", None),
+    ({"max_price": -5}, "the price per piece you set", None),
+    ({"max_price": "50"}, "the price per piece you set", None),  # a number, not text that reads as one
+    ({"total_budget": float("inf")}, "the budget you set", None),
+    ({"total_budget": float("-inf")}, "the budget you set", None),
+    ({"slot_caps": {"shoes": float("nan"), "bag": 40.0}}, "a price to beat from “cheaper”", {"bag": 40.0}),
+    ({"refused": {"pattern": ["striped", "tartan-ish"]}}, "a pattern you ruled out", {"pattern": ["striped"]}),
+    ({"refused": {"occasion": ["coronation"]}}, "an occasion you ruled out", {}),  # an emptied field goes
+    ({"gender": "aliens"}, "who the clothes are for", None),
+    ({"garment": {"category": "dress", "colors": ["octarine"]}}, "your own garment", None),
+    ({"garment": {"category": "<b>dress</b>"}}, "your own garment", None),
+    ({"kinds": ["boots", "hovercraft"]}, "a kind of garment you asked for", ["boots"]),
+    ({"skipped": ["bag", "jetpack"]}, "a part of the outfit you left out", ["bag"]),
+    ({"levels": [True, 2]}, "the dress code you set", None),  # a bool is no level
+    ({"levels": [3, 1]}, "the dress code you set", None),
+    ({"shown": [hat(colors=5), hat(id="h2")]}, "a pick I showed you", [Shown(**hat(id="h2"))]),
+    ({"shown": [hat(price=float("nan"))]}, "a pick I showed you", []),
+    ({"shown": [hat(id=f"h{i}") for i in range(25)]}, "the picks I showed you", []),
+    ({"rejected": [f"item-{i}" for i in range(201)]}, "the pieces you set aside", []),
+    ({"swapped": ["x"] * 201}, "the pieces you swapped out", []),
+    ({"liked": {"<b>": "top", "a1": "top"}}, "a piece you liked", {"a1": "top"}),  # an id with markup is none of ours
+    ({"turns": -1}, "the turn count", 0),
+])
+def test_a_part_outside_the_schema_is_dropped_and_said(part, said, kept):
+    name = next(iter(part))
+    wish, notes = Wish.from_state({**part, "wanted": {"colors": ["red", "mauve"]}})
+    assert notes == [f"I could not read a colour you asked for and {said} in the conversation you sent back, so I "
+                     "left them out."]  # in the wish's order: wanted comes first
+    assert wish.wanted == {"colors": ["red"]}  # of the colours, the one the schema knows is kept
+    assert getattr(wish, name) == (getattr(Wish(), name) if kept is None else kept)
+    labels = " ".join(label for _, label in wish.chips())
+    assert "nan" not in labels and "inf" not in labels and "$-" not in labels
+    wish.query(), wish.describe()  # what a turn reads of it: none of these may raise
 
 
 @pytest.mark.parametrize("part", [{"wanted": "x"}, {"max_price": "abc"}, {"levels": [9, 1]}, {"levels": "x"},
