@@ -43,6 +43,9 @@ DEFAULT_PORT = 7860
 DEFAULT_MAX_UPLOAD_MB = 10
 DEFAULT_MAX_IMAGE_PIXELS = 40_000_000
 DEFAULT_MAX_QUERY_CHARS = 300
+# JSON request bodies (API calls, MCP tool calls, the page's own events); uploads have max_upload_mb instead. Room for
+# a photo of DEFAULT_MAX_UPLOAD_MB pasted inline as base64 (4/3 of its size: 13.3 MB) and the call around it.
+DEFAULT_MAX_REQUEST_MB = 14
 DEFAULT_RESULTS = 12
 # The catalog index's HNSW graph (Chroma), chosen by measurement for catalogs up to 1M items: see README
 # "Catalogs of a million items". Neighbours and construction effort are fixed when an index is built.
@@ -104,7 +107,11 @@ class AppConfig:
     max_upload_mb: int = field(default=DEFAULT_MAX_UPLOAD_MB, metadata={"help": "largest upload accepted"})
     max_image_pixels: int = field(default=DEFAULT_MAX_IMAGE_PIXELS, metadata={"help": "largest image (w*h) "
                                                                                       "decoded"})
-    max_query_chars: int = field(default=DEFAULT_MAX_QUERY_CHARS, metadata={"help": "longest text query"})
+    max_query_chars: int = field(default=DEFAULT_MAX_QUERY_CHARS, metadata={
+        "help": "longest text a shopper may send (a search, the stylist's prompt, a chat message), in characters"})
+    max_request_mb: int = field(default=DEFAULT_MAX_REQUEST_MB, metadata={
+        "help": "largest JSON request body (API and MCP calls, the page's events), refused before it is read; "
+                "uploads are capped by max_upload_mb instead"})
     results: int = field(default=DEFAULT_RESULTS, metadata={"help": "items shown per search"})
     hnsw_max_neighbors: int = field(default=DEFAULT_HNSW_MAX_NEIGHBORS, metadata={
         "help": "links per item in the catalog index's HNSW graph (fixed when the index is built)"})
@@ -118,8 +125,8 @@ class AppConfig:
         if self.profile not in PROFILES:
             raise ValueError(f"profile must be one of {', '.join(PROFILES)}, not {self.profile!r} "
                              f"(set {ENV_PREFIX}PROFILE)")
-        for name in ("max_upload_mb", "max_image_pixels", "max_query_chars", "results", "hnsw_max_neighbors",
-                     "hnsw_ef_construction", "hnsw_ef_search"):
+        for name in ("max_upload_mb", "max_image_pixels", "max_query_chars", "max_request_mb", "results",
+                     "hnsw_max_neighbors", "hnsw_ef_construction", "hnsw_ef_search"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive (set {ENV_PREFIX}{name.upper()})")
         if not 0 <= self.port <= 65535:
@@ -182,12 +189,13 @@ def build_arg_parser(defaults: AppConfig) -> argparse.ArgumentParser:
     for f in fields(AppConfig):
         kind = f.type if isinstance(f.type, str) else f.type.__name__
         help_text = f"{f.metadata.get('help', '')} [env {ENV_PREFIX}{f.name.upper()}]"
-        flag = "--" + f.name.replace("_", "-")
+        # --max-upload-mb, and --max_upload_mb as the setting is spelled in its env var
+        flags = dict.fromkeys(["--" + f.name.replace("_", "-"), "--" + f.name])
         if kind == "bool":
-            parser.add_argument(flag, type=_parse_bool, default=getattr(defaults, f.name), metavar="yes|no",
+            parser.add_argument(*flags, type=_parse_bool, default=getattr(defaults, f.name), metavar="yes|no",
                                 help=help_text)
         else:
-            parser.add_argument(flag, type=int if kind == "int" else str, default=getattr(defaults, f.name),
+            parser.add_argument(*flags, type=int if kind == "int" else str, default=getattr(defaults, f.name),
                                 help=help_text)
     return parser
 

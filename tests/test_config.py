@@ -19,6 +19,7 @@ def test_defaults_and_env():
     ({"FASHION_AI_DECODING": "beam"}, "decoding must be one of constrained, free"),
     ({"FASHION_AI_LOAD_IN_4BIT": "maybe"}, "FASHION_AI_LOAD_IN_4BIT"),
     ({"FASHION_AI_CHROMA_URL": "localhost:8000"}, "http://host:port"),
+    ({"FASHION_AI_MAX_REQUEST_MB": "0"}, "max_request_mb must be positive"),
 ])
 def test_bad_settings_say_what_to_fix(env, message):
     with pytest.raises(ValueError, match=message):
@@ -30,6 +31,9 @@ def test_cli_flags_override_env():
     assert (config.port, config.profile) == (9001, "hub")
     help_text = build_arg_parser(AppConfig()).format_help()
     assert "FASHION_AI_PROFILE" in help_text and "--chroma-url" in help_text
+    # A setting spelled as in its env var works too.
+    assert load_config(["--max_request_mb", "3", "--max-query-chars", "120"], {}).max_request_mb == 3
+    assert AppConfig().max_request_mb * 2**20 > AppConfig().max_upload_mb * 2**20 * 4 / 3  # a pasted photo fits
 
 
 @pytest.mark.parametrize("settings, environ, expected", [
