@@ -20,8 +20,9 @@ from fashion_ai.config import AppConfig, listen_address, load_config
 from fashion_ai.examples import load_example_photos
 from fashion_ai.service import FashionService
 from ui import attributes_tab, chat_tab, search_tab, stylist_tab
-from ui.inputs import on_gpu, shopper_errors  # imports `spaces` (ZeroGPU) before torch loads
+from ui.inputs import example_paths, on_gpu, shopper_errors  # imports `spaces` (ZeroGPU) before torch loads
 from ui.render import CSS, md
+from ui.server import CatalogPhotos, app_kwargs
 
 logger = logging.getLogger("fashion_ai.app")
 
@@ -43,6 +44,10 @@ def build_demo(config: AppConfig | None = None) -> gr.Blocks:
     service = FashionService(config)
     facets = service.facets()
     max_bytes = config.max_upload_mb * 2**20
+    real_photos = [str(p.path) for p in load_example_photos()]
+    # The only files on the server a photo input takes besides what it received: the photos the page offers.
+    examples = example_paths([*facets.example_photos, *real_photos])
+    caps = {"max_bytes": max_bytes, "max_chars": config.max_query_chars, "examples": examples}
 
     def banner_text() -> str:
         """Which model serves which tab (bold), then why any hub model fell back, a line each."""
@@ -65,18 +70,19 @@ def build_demo(config: AppConfig | None = None) -> gr.Blocks:
         gr.Markdown(f"# {TITLE}\n{INTRO}")
         # Saying what serves means loading it (or asking the Hub): the page load does it, not the import.
         banner = gr.Markdown("Checking which models serve …", elem_classes="fa-banner", elem_id="banner")
-        attributes_tab.build(service, facets.example_photos, [str(p.path) for p in load_example_photos()], max_bytes,
-                             queue, light)
-        search_tab.build(service, facets, max_bytes, queue, light)
-        stylist_tab.build(service, facets.example_photos, max_bytes, queue)
-        chat_tab.build(service, facets.example_photos, max_bytes, queue)
+        attributes_tab.build(service, facets.example_photos, real_photos, caps, queue, light)
+        search_tab.build(service, facets, caps, queue, light)
+        stylist_tab.build(service, facets.example_photos, caps, queue)
+        chat_tab.build(service, facets.example_photos, caps, queue)
         demo.load(status, outputs=[banner], api_name="status", **queue)
     demo.service = service  # for warm-up and tests: the one place this demo's models live
+    demo.catalog_photos = CatalogPhotos(service)  # what /catalog-photo/<id> serves
     return demo
 
 
 def launch(demo: gr.Blocks, config: AppConfig, **overrides: Any):
-    """Launch with the app's settings (address, upload limit, theme, the catalog's photos servable); overrides win.
+    """Launch with the app's settings (address, upload and request limits, the photo route, theme, the catalog's
+    photos servable); overrides win.
 
     The address is passed explicitly (launch's arguments beat Gradio's variables), so it is resolved here in the
     platform's favour: see fashion_ai.config.listen_address."""
@@ -88,6 +94,8 @@ def launch(demo: gr.Blocks, config: AppConfig, **overrides: Any):
         server_name=host, server_port=port, max_file_size=f"{config.max_upload_mb}mb",
         theme=gr.themes.Soft(primary_hue="rose", secondary_hue="slate"), css=CSS,
         allowed_paths=[str(p.resolve()) for p in demo.service.catalog_roots()],  # gallery photos; nothing else
+        # The body cap and the photo route join Gradio's app as it is built, before it serves a request.
+        app_kwargs=app_kwargs(config.max_request_mb * 2**20),
     )
     kwargs.update(overrides)
     return demo.queue(default_concurrency_limit=MODEL_CONCURRENCY).launch(**kwargs)

@@ -33,9 +33,10 @@ def note_on(extraction) -> str:
             f"{' (it was not strict JSON)' if not result.valid_json else ''}{': ' + md(fixes) if fixes else '.'}")
 
 
-def build(service: FashionService, examples: list[str], real_photos: list[str], max_bytes: int,
+def build(service: FashionService, examples: list[str], real_photos: list[str], caps: dict[str, Any],
           queue: dict[str, Any], light: dict[str, Any]) -> None:
-    """The tab's layout and events (inside a gr.Blocks); photo work in `queue`, text searches in `light`."""
+    """The tab's layout and events (inside a gr.Blocks); photo work in `queue`, text searches in `light`; `caps`:
+    the upload's bytes, a text's characters and the example photos a photo input takes (app.build_demo)."""
 
     @on_gpu
     def extract_attributes(photo, progress=gr.Progress(track_tqdm=True)):
@@ -76,7 +77,7 @@ def build(service: FashionService, examples: list[str], real_photos: list[str], 
     with gr.Tab("Attributes", id="attributes"):
         with gr.Row():
             with gr.Column(scale=1):
-                attr_photo = photo_input("Garment photo", "attr-photo", max_bytes)
+                attr_photo = photo_input("Garment photo", "attr-photo", caps["max_bytes"], caps["examples"])
                 attr_btn = gr.Button("Read the attributes", variant="primary", elem_id="attr-btn")
                 if examples:
                     gr.Examples(examples=[[p] for p in examples], inputs=[attr_photo], label="Example photos",

@@ -6,14 +6,19 @@ as JSON and the new state out.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Collection
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
 from fashion_ai.conversation import OPENERS, TurnResult, Wish
+from fashion_ai.conversation.state import MAX_STATE_CHARS
 from fashion_ai.service import FashionService
-from ui.inputs import on_gpu, photo_input, shopper_errors
+from ui.inputs import cap_message_box, capped_json, on_gpu, photo_input, shopper_errors, text_input, uploaded_photo
 from ui.render import md, price_text
+from ui.server import photo_url
 
 PHOTO_OPENER = "what goes with this for a summer wedding?"
 PLACEHOLDER = "Tell the stylist what you need, or add a photo of a garment with the clip"
@@ -46,16 +51,27 @@ def chips_update(result: TurnResult) -> gr.CheckboxGroup:
                             visible=bool(chips))
 
 
-def _photo_of(message: dict | str | None) -> str | None:
+def photo_of(message: dict | str | None, examples: Collection[Path] = ()) -> str | None:
+    """The chat box's photo, when this app received it (or offers it as an example); gr.Error for any other path."""
     files = message.get("files") if isinstance(message, dict) else None
     if not files:
         return None
     last = files[-1]
-    return last.get("path") if isinstance(last, dict) else str(last)
+    path = last.get("path") if isinstance(last, dict) else last
+    return uploaded_photo(str(path), examples) if path else None
 
 
-def build(service: FashionService, examples: list[str], max_bytes: int, queue: dict[str, Any]) -> None:
-    """The tab's layout and events (inside a gr.Blocks); the first example photo opens the third example."""
+def api_turn(result: TurnResult) -> dict:
+    """The turn as JSON for an API client: photos as the app's own URLs (by item id), never a file on the server."""
+    out = result.to_dict()
+    for pick in out["picks"] + [fix for v in out["verdict"] for fix in v["fixes"]]:
+        pick["image"] = photo_url(pick["id"]) if pick["image"] else ""
+    return out
+
+
+def build(service: FashionService, examples: list[str], caps: dict[str, Any], queue: dict[str, Any]) -> None:
+    """The tab's layout and events (inside a gr.Blocks); the first example photo opens the third example; `caps`: the
+    upload's bytes, a text's characters and the example photos a photo input takes (app.build_demo)."""
 
     @on_gpu
     def respond(message, history, state, earlier):
@@ -63,7 +79,7 @@ def build(service: FashionService, examples: list[str], max_bytes: int, queue: d
         it, for undo)."""
         text = message.get("text", "") if isinstance(message, dict) else str(message or "")
         with shopper_errors("answering you"):
-            result = service.chat(text, _photo_of(message), state or None)
+            result = service.chat(text, photo_of(message, caps["examples"]), state or None)
         return reply_messages(result), result.wish.to_json(), chips_update(result), list(earlier or []) + [state]
 
     @on_gpu
@@ -93,22 +109,21 @@ def build(service: FashionService, examples: list[str], max_bytes: int, queue: d
             state = state.strip()
         with shopper_errors("answering you"):
             result = service.chat(message, photo, state or None)
-        out = result.to_dict()
-        for pick in out["picks"] + [fix for v in out["verdict"] for fix in v["fixes"]]:
-            pick["image"] = f"/gradio_api/file={pick['image']}" if pick["image"] else ""
-        return out
+        return api_turn(result)
 
     with gr.Tab("Stylist chat", id="chat"):
         state = gr.State("")  # the wish as JSON: the library's plain data
         earlier = gr.State([])  # the wishes before each turn, for the chat's undo
         chips = gr.CheckboxGroup(label="Your wish so far (untick to remove)", choices=[], value=[], visible=False,
                                  elem_id="chat-chips")
+        box = cap_message_box(gr.MultimodalTextbox(file_types=["image"], file_count="single", placeholder=PLACEHOLDER,
+                                                   sources=["upload"], elem_id="chat-box", max_plain_text_length=20000),
+                              caps["max_chars"], caps["examples"])
         chat = gr.ChatInterface(
             respond, multimodal=True, save_history=False, fill_height=False,
             chatbot=gr.Chatbot(height=560, elem_id="chat-bot", label="Stylist", buttons=["copy"],
                                placeholder="Ask for an outfit, refine it turn by turn, or send a photo."),
-            textbox=gr.MultimodalTextbox(file_types=["image"], file_count="single", placeholder=PLACEHOLDER,
-                                         sources=["upload"], elem_id="chat-box", max_plain_text_length=20000),
+            textbox=box,
             additional_inputs=[state, earlier], additional_outputs=[state, chips, earlier],
             # [message, None, None]: the examples leave the session's wish as it is (None: not an input of theirs).
             examples=[[{"text": opener}, None, None] for opener in OPENERS[:2]] + (
@@ -124,10 +139,12 @@ def build(service: FashionService, examples: list[str], max_bytes: int, queue: d
                            [state, chips, earlier], api_name="chat_clear", api_visibility="private")
         # The API's own entrance: JSON in and out (a chat component's rich replies do not survive an API).
         with gr.Group(visible=False):
-            api_message = gr.Textbox(label="message")
-            api_photo = photo_input("photo", "chat-api-photo", max_bytes)
-            # JSON, so a client sends back the `state` it got, as it came (a JSON string works too).
+            api_message = text_input(caps["max_chars"], "message", label="message")
+            api_photo = photo_input("photo", "chat-api-photo", caps["max_bytes"])
+            # JSON, so a client sends back the `state` it got, as it came (a JSON string works too); no bigger than
+            # any state the library writes, whatever its form.
             api_state = gr.JSON(label="state (the last turn's `state`)")
+            api_state.preprocess = functools.partial(capped_json, cap=MAX_STATE_CHARS, what="state")
             api_result = gr.JSON(label="turn")
             api_button = gr.Button("turn")
         api_button.click(chat_turn, [api_message, api_photo, api_state], [api_result], api_name="chat_turn", **queue)

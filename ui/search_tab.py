@@ -8,7 +8,7 @@ from typing import Any
 import gradio as gr
 
 from fashion_ai.service import CatalogFacets, FashionService
-from ui.inputs import on_gpu, photo_input, shopper_errors
+from ui.inputs import on_gpu, photo_input, shopper_errors, text_input
 from ui.render import gallery_items, item_lines, md, results_heading
 
 GENDERS = ("any", "women", "men", "unisex")
@@ -16,9 +16,10 @@ SEARCH_EXAMPLES = ("a red dress for a summer wedding", "navy wool coat for work"
                    "men's striped shirt under $60", "a boho outfit for the beach")
 
 
-def build(service: FashionService, facets: CatalogFacets, max_bytes: int, queue: dict[str, Any],
+def build(service: FashionService, facets: CatalogFacets, caps: dict[str, Any], queue: dict[str, Any],
           light: dict[str, Any]) -> None:
-    """The tab's layout and events (inside a gr.Blocks); photo work in `queue`, text searches in `light`."""
+    """The tab's layout and events (inside a gr.Blocks); photo work in `queue`, text searches in `light`; `caps`:
+    the upload's bytes and a text's characters (app.build_demo)."""
 
     def filters_of(gender, category, color, max_price):
         return service.filters(gender, category, color, max_price, facets.price_ceiling)
@@ -64,8 +65,9 @@ def build(service: FashionService, facets: CatalogFacets, max_bytes: int, queue:
         with gr.Row():
             with gr.Column(scale=3):
                 with gr.Row():
-                    query_box = gr.Textbox(label="What are you looking for?", scale=4, max_lines=2,
-                                           placeholder="a red dress for a summer wedding", elem_id="query-box")
+                    query_box = text_input(caps["max_chars"], "query", label="What are you looking for?", scale=4,
+                                           max_lines=2, placeholder="a red dress for a summer wedding",
+                                           elem_id="query-box")
                     search_btn = gr.Button("Search", variant="primary", scale=1, elem_id="search-btn")
                 with gr.Row():
                     gender_dd = gr.Dropdown(list(GENDERS), value="any", label="For")
@@ -76,7 +78,7 @@ def build(service: FashionService, facets: CatalogFacets, max_bytes: int, queue:
                 gr.Examples(examples=[[q] for q in SEARCH_EXAMPLES], inputs=[query_box], label="Try",
                             cache_examples=False, cache_mode="lazy")
             with gr.Column(scale=1):
-                search_photo_in = photo_input("Or search with a photo", "search-photo", max_bytes)
+                search_photo_in = photo_input("Or search with a photo", "search-photo", caps["max_bytes"])
                 photo_btn = gr.Button("Find items like this photo", elem_id="photo-btn")
         results_gallery = gr.Gallery(label="Results", columns=4, height="auto", object_fit="contain",
                                      elem_id="results-gallery")

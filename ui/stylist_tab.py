@@ -8,15 +8,16 @@ from typing import Any
 import gradio as gr
 
 from fashion_ai.service import FashionService
-from ui.inputs import on_gpu, photo_input, shopper_errors
+from ui.inputs import on_gpu, photo_input, shopper_errors, text_input
 from ui.render import gallery_items, garment_cards, item_lines, md
 
 STYLIST_PROMPTS = ("what goes with this for a summer wedding?", "an outfit for the office",
                    "something for a weekend trip under $150 in all")
 
 
-def build(service: FashionService, examples: list[str], max_bytes: int, queue: dict[str, Any]) -> None:
-    """The tab's layout and events (inside a gr.Blocks)."""
+def build(service: FashionService, examples: list[str], caps: dict[str, Any], queue: dict[str, Any]) -> None:
+    """The tab's layout and events (inside a gr.Blocks); `caps`: the upload's bytes, a text's characters and the
+    example photos a photo input takes (app.build_demo)."""
 
     @on_gpu
     def stylist(photo, prompt, progress=gr.Progress(track_tqdm=True)):
@@ -38,9 +39,9 @@ def build(service: FashionService, examples: list[str], max_bytes: int, queue: d
     with gr.Tab("AI stylist", id="stylist"):
         with gr.Row():
             with gr.Column(scale=1):
-                style_photo = photo_input("Your garment", "style-photo", max_bytes)
-                style_prompt = gr.Textbox(label="What is it for?", value=STYLIST_PROMPTS[0], max_lines=2,
-                                          elem_id="style-prompt")
+                style_photo = photo_input("Your garment", "style-photo", caps["max_bytes"], caps["examples"])
+                style_prompt = text_input(caps["max_chars"], "prompt", label="What is it for?", value=STYLIST_PROMPTS[0],
+                                          max_lines=2, elem_id="style-prompt")
                 style_btn = gr.Button("Style it", variant="primary", elem_id="style-btn")
                 if examples:
                     gr.Examples(examples=[[p, STYLIST_PROMPTS[i % len(STYLIST_PROMPTS)]] for i, p in enumerate(examples)],
