@@ -1,5 +1,6 @@
 """An index shared through a Chroma server: the indexing CLI runs in its own process while a reader (the app's
-store) searches, and the reader sees whole batches, and after a rebuild the old index or the new, never half."""
+store) searches, and the reader sees whole batches, and after rebuilds (two at once) an old index or a new one,
+never half."""
 
 from __future__ import annotations
 
@@ -18,11 +19,20 @@ pytestmark = needs_chroma
 CATALOG = 60
 
 
-def index(url: str, catalog, embedder_dir, *flags: str) -> subprocess.CompletedProcess:
+def start_index(url: str, catalog, embedder_dir, *flags: str) -> subprocess.Popen:
     env = {**os.environ, "FASHION_AI_DEMO_EMBEDDER_DIR": str(embedder_dir), "HF_HUB_OFFLINE": "1"}
-    return subprocess.run([sys.executable, "-m", "fashion_ai.catalog.index", "--catalog", str(catalog), "--profile",
-                           "demo", "--chroma-url", url, "--batch-size", "8", *flags], cwd=PROJECT_ROOT, env=env,
-                          capture_output=True, text=True, timeout=600)
+    return subprocess.Popen([sys.executable, "-m", "fashion_ai.catalog.index", "--catalog", str(catalog), "--profile",
+                             "demo", "--chroma-url", url, "--batch-size", "8", *flags], cwd=PROJECT_ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def finish(run: subprocess.Popen) -> subprocess.CompletedProcess:
+    out, err = run.communicate(timeout=600)
+    return subprocess.CompletedProcess(run.args, run.returncode, out, err)
+
+
+def index(url: str, catalog, embedder_dir, *flags: str) -> subprocess.CompletedProcess:
+    return finish(start_index(url, catalog, embedder_dir, *flags))
 
 
 def test_the_cli_indexes_through_a_server_while_the_app_reads(tmp_path, saved_clip_dir):  # noqa: F811
@@ -49,16 +59,22 @@ def test_the_cli_indexes_through_a_server_while_the_app_reads(tmp_path, saved_cl
         thread.start()
         try:
             grown = index(url, catalog, saved_clip_dir)  # the other 40, batch by batch
-            rebuilt = index(url, catalog, saved_clip_dir, "--rebuild", "--limit", "30")
+            # Two rebuilds at once (of 30 and of 24 items): each fills its own collection, neither resets the other's.
+            rebuilds = [start_index(url, catalog, saved_clip_dir, "--rebuild", "--limit", str(n)) for n in (30, 24)]
+            rebuilt, other = (finish(run) for run in rebuilds)
         finally:
             done.set()
             thread.join()
-        assert grown.returncode == 0 and rebuilt.returncode == 0, grown.stderr + rebuilt.stderr
-        assert "holds 30 items" in rebuilt.stdout
+        assert grown.returncode == rebuilt.returncode == other.returncode == 0, grown.stderr + rebuilt.stderr + other.stderr
+        assert "holds 30 items" in rebuilt.stdout and "holds 24 items" in other.stdout
         assert errors == []
-        # Growing: whole batches of 8 on top of 20, up to 60; the rebuild: 30, never anything in between.
-        assert set(sizes) <= {20 + 8 * k for k in range(6)} | {CATALOG, 30}, sorted(set(sizes))
-        assert sizes[-1] == 30 and reader.count() == 30 and {20, CATALOG, 30} <= set(sizes)
+        # Growing: whole batches of 8 on top of 20, up to 60; the rebuilds: 30 or 24, never anything in between.
+        assert set(sizes) <= {20 + 8 * k for k in range(6)} | {CATALOG, 30, 24}, sorted(set(sizes))
+        last = reader.count()
+        assert last in (30, 24) and sizes[-1] == last and {20, CATALOG} <= set(sizes)
+        # Nothing left over: for the photos and for the texts, a pointer and the collection it names.
+        names = {col.name for col in reader.client.list_collections()}
+        assert len(names) == 4 and {"catalog-demo.serving", "catalog-demo-text.serving"} <= names, names
     finally:
         server.terminate()
         server.wait(timeout=30)
