@@ -20,7 +20,7 @@ from fashion_ai.config import AppConfig, listen_address, load_config
 from fashion_ai.examples import load_example_photos
 from fashion_ai.service import FashionService
 from ui import attributes_tab, chat_tab, search_tab, stylist_tab
-from ui.inputs import example_paths, on_gpu, shopper_errors  # imports `spaces` (ZeroGPU) before torch loads
+from ui.inputs import example_paths, on_gpu, shopper_errors, without_paths  # imports `spaces` (ZeroGPU) before torch loads
 from ui.render import CSS, md
 from ui.server import CatalogPhotos, app_kwargs
 
@@ -51,7 +51,7 @@ def build_demo(config: AppConfig | None = None) -> gr.Blocks:
 
     def banner_text() -> str:
         """Which model serves which tab (bold), then why any hub model fell back, a line each."""
-        first, *reasons = service.describe()
+        first, *reasons = (without_paths(line) for line in service.describe())  # a fallback's reason may name one
         return "  \n".join([f"**{md(first)}**", *(md(line) for line in reasons)])
 
     @on_gpu

@@ -228,6 +228,13 @@ def test_a_domain_error_naming_a_path_reaches_the_shopper_without_it(live_app, m
     assert "/srv/shop/data/chroma" in caplog.text
 
 
+def test_the_banner_names_no_server_path(live_app, monkeypatch):
+    lines = ["Search: offline demo model", "Attributes fell back to the demo model: no adapter at /srv/models/adapter"]
+    monkeypatch.setattr(live_app.demo.service, "describe", lambda: lines)
+    status = Client(live_app.url, verbose=False).predict(api_name="/status")
+    assert "/srv" not in status and "no adapter at a file on the server" in status
+
+
 # --------------------------------------------------------------------------------------------- 4. still serving
 def test_the_server_still_serves_after_every_hostile_call(live_app, by_id):
     gallery, listing = Client(live_app.url, verbose=False).predict(query="a blue shirt", api_name="/search")
