@@ -107,13 +107,16 @@ class CatalogStore(ItemLookups, MirroredStore):
         """The collection serving this store's name (created when the name has none yet), checked."""
         from chromadb.errors import NotFoundError
 
-        physical = self._call(lambda: serving.serving_name(self.client, self.name), "opening the index")
+        def fetch() -> Any:
+            physical = serving.serving_name(self.client, self.name)
+            if physical == self.name:
+                return self.client.get_or_create_collection(self.name, configuration=self.settings.configuration(),
+                                                            metadata=self._new_metadata(), embedding_function=None)
+            return self.client.get_collection(physical, embedding_function=None)
+
         try:
-            col = self._call(lambda: self.client.get_or_create_collection(
-                self.name, configuration=self.settings.configuration(), metadata=self._new_metadata(),
-                embedding_function=None) if physical == self.name else
-                self.client.get_collection(physical, embedding_function=None), "opening the index")
-        except NotFoundError as exc:  # removed by hand, or a swap raced a cleanup
+            col = self._call(fetch, "opening the index")
+        except NotFoundError as exc:  # the pointer names a collection removed by hand (or by a swap's rare race)
             raise refusal(f"the catalog index {self.name!r} lost its rebuilt collection", self.location) from exc
         return self._checked(col)
 

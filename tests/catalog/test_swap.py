@@ -16,6 +16,7 @@ from fashion_ai.catalog.index import build_index
 from fashion_ai.catalog.serving import Pointer, leftovers
 from fashion_ai.catalog.store import CatalogStore
 from fashion_ai.config import PROJECT_ROOT
+from fashion_ai.errors import IndexMissingError
 from tests.catalog.test_store import make_item, random_units
 from tests.catalog.test_store_failures import free_port, needs_chroma, open_when_up, start_chroma
 
@@ -132,6 +133,16 @@ def test_a_staging_is_no_leftover_while_its_rebuild_runs_in_this_process(tmp_pat
     staging.add(shop("new", NEW)[3:], random_units(NEW - 3))
     store.replace_with(staging)
     assert store.count() == NEW
+
+
+def test_a_pointer_to_a_lost_collection_asks_for_a_rebuild_and_a_reset_starts_afresh(tmp_path):
+    store = CatalogStore(tmp_path / "chroma", embedder_name="t")
+    build_index(shop("old", OLD), CountingVectors(), store, rebuild=True)
+    store.client.delete_collection(store._collection.name)  # by hand
+    with pytest.raises(IndexMissingError, match=r"^the catalog index 'catalog' lost its rebuilt collection: rebuild"):
+        CatalogStore(tmp_path / "chroma", embedder_name="t")
+    fresh = CatalogStore(tmp_path / "chroma", embedder_name="t", reset=True)  # what rebuild_if_stale does
+    assert fresh.count() == 0 and [col.name for col in fresh.client.list_collections()] == ["catalog"]
 
 
 T0 = 1_000_000.0
