@@ -53,14 +53,27 @@ class Expect(BaseModel):
     @field_validator("wanted", "wanted_any", "refused", "not_refused", "not_wanted")
     @classmethod
     def _known_values(cls, values: dict) -> dict:
-        from fashion_ai.schema import CATEGORIES, COLORS, MATERIALS, OCCASIONS, PATTERNS, SEASONS, STYLES
-
-        known = {"colors": COLORS, "pattern": PATTERNS, "material": MATERIALS, "category": CATEGORIES,
-                 "style": STYLES, "occasion": OCCASIONS, "season": SEASONS}
         for name, vs in values.items():
-            if set(vs) - set(known[name]):
-                raise ValueError(f"{name} has no {sorted(set(vs) - set(known[name]))}")
+            _check_known(name, vs)
         return values
+
+    @field_validator("category", "colour", "pattern", "material")
+    @classmethod
+    def _known_value(cls, value, info):
+        if value is not None:
+            _check_known({"colour": "colors"}.get(info.field_name, info.field_name),
+                         value if isinstance(value, list) else [value])
+        return value
+
+
+def _check_known(name: str, values: list[str]) -> None:
+    """ValueError for a value the schema does not have (a misspelt one would be judged as never met)."""
+    from fashion_ai.schema import CATEGORIES, COLORS, MATERIALS, OCCASIONS, PATTERNS, SEASONS, STYLES
+
+    known = {"colors": COLORS, "pattern": PATTERNS, "material": MATERIALS, "category": CATEGORIES,
+             "style": STYLES, "occasion": OCCASIONS, "season": SEASONS}[name]
+    if set(values) - set(known):
+        raise ValueError(f"{name} has no {sorted(set(values) - set(known))}")
 
 
 class Turn(BaseModel):

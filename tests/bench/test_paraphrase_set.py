@@ -72,6 +72,8 @@ def test_the_halves_are_the_seeded_stratified_split(halves):
     {"refuse": {"colors": ["pink"]}},  # no such key: it would be judged as nothing asked
     {"refused": {"colors": ["teal"]}},  # not a schema colour
     {"swap": "shoe"},  # slots are named "shoes"
+    {"category": ["shoes"]},  # the category is "shoe"
+    {"colour": ["navy", "teal"]},
 ])
 def test_a_misspelt_expectation_is_refused(expect):
     with pytest.raises(ValidationError):
