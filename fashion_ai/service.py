@@ -20,12 +20,13 @@ from fashion_ai.catalog import CATALOG_FILE, CatalogItem, load_catalog
 from fashion_ai.catalog.store import CatalogStore
 from fashion_ai.config import DEMO_BANNER, AppConfig
 from fashion_ai.conversation import TurnResult, Wish, take_turn
-from fashion_ai.errors import FashionAIError, IndexMissingError
+from fashion_ai.conversation.turn import read_message
+from fashion_ai.errors import BadQueryError, FashionAIError, IndexMissingError
 from fashion_ai.images import load_image
 from fashion_ai.models.registry import DEMO_NAME, ROLES, ModelRegistry, Serving
 from fashion_ai.profiles import DEMO, HUB, catalog_folder, catalog_source
 from fashion_ai.retrieval.outfits import plan_outfit
-from fashion_ai.retrieval.query import ShopperQuery, clean_query, clean_text, edited, garment_query
+from fashion_ai.retrieval.query import ShopperQuery, clean_query, clean_text, edited, garment_query, plain_words
 from fashion_ai.retrieval.reading import QueryReader
 from fashion_ai.retrieval.search import W_IMAGE, W_PHOTO, SearchContext, SearchFilters, SearchResult, find_items
 from fashion_ai.retrieval.stylist import DEFAULT_PICKS, DEFAULT_STYLIST_PROMPT, StylistPick, style_outfit
@@ -43,6 +44,10 @@ NO_GARMENT = ("The model could not make out a garment in this photo. Try a clear
               "background.")
 UNPRICED_NOTE = "items without a listed price are left out under a price cap"
 PHOTO_CATEGORY_SURE = 0.9  # the extractor's probability above which a photo search keeps to the category read
+# Chips a shopper can keep in one call, and a chip key's length: a wish at every cap of conversation.state shows
+# under 700 chips, each key under 150 characters.
+MAX_CHIP_KEYS = 1_000
+MAX_CHIP_KEY_CHARS = 200
 
 
 class NoGarmentError(FashionAIError):
@@ -66,7 +71,7 @@ class StyleResult:
     """The stylist's answer: the garment read from the photo, the wish as understood, and the picks."""
 
     garment: Garment
-    prompt: str
+    prompt: str  # the shopper's words as searched, without markup
     picks: list[StylistPick]
     guesses: dict[str, FieldGuess] = field(default_factory=dict)  # how sure the extractor was of each value
     understood: str = ""
@@ -268,9 +273,7 @@ class FashionService:
 
     def search_photo(self, image, words: str | None = None, filters: SearchFilters | None = None) -> PhotoSearch:
         """Items like the photo; with words, the photo's garment as the words change it ("like this but in blue")."""
-        text = clean_text(words)
-        if text:
-            self.query(text)  # too long: refused before any model runs
+        text = clean_text(words, self.config.max_query_chars)  # too long: refused before any model runs
         extraction = self.extract(image)
         garment = extraction.result.garments[0] if extraction.result.garments else None
         ctx = self.context()
@@ -298,13 +301,15 @@ class FashionService:
 
     def stylist_prompt(self, prompt: str | None) -> str:
         """The stylist's wish: the shopper's words, "an outfit" when empty; BadQueryError when too long."""
-        return self.query(clean_text(prompt) or DEFAULT_STYLIST_PROMPT)
+        return self.query(clean_text(prompt, self.config.max_query_chars) or DEFAULT_STYLIST_PROMPT)
 
     def chat(self, message: str | None, photo=None, state: str | dict | None = None) -> TurnResult:
         """One turn of the stylist chat: the message (and photo) edit the conversation's wish (`state`, as the last
         turn returned it), and the turn brings the picks, the reply and the new state. A bad photo or state is said
-        in the reply and the conversation goes on."""
+        in the reply and the conversation goes on. The message's length is checked first, before any work."""
+        text, unread = read_message(message, self.config.max_query_chars)
         wish, problems = self._wish(state)
+        problems += unread
         garments = None
         if photo is not None:
             try:
@@ -315,14 +320,19 @@ class FashionService:
                                     "linen shirt”) and I will style around it.")
             except FashionAIError as exc:  # unreadable or huge photo, a model that will not load
                 problems.append(f"{exc} I carried on with your words.")
-        return take_turn(self.context(), wish, message, garments, problems=problems,
+        return take_turn(self.context(), wish, text, garments, problems=problems,
                          categories=self.facets().categories, max_chars=self.config.max_query_chars,
                          photo_of=self.photo_of)
 
     def chat_keep(self, keys: list[str], state: str | dict | None) -> TurnResult:
-        """The conversation with only these parts of its wish kept (the chips the shopper left), and new picks."""
+        """The conversation with only these parts of its wish kept (the chips the shopper left), and new picks.
+        BadQueryError, before the state is read, for keys that are not a list of chip keys."""
+        keys = keys or []
+        if not isinstance(keys, (list, tuple)) or len(keys) > MAX_CHIP_KEYS or not all(
+                isinstance(key, str) and len(key) <= MAX_CHIP_KEY_CHARS for key in keys):
+            raise BadQueryError(f"The chips to keep are a list of up to {MAX_CHIP_KEYS:,} chip keys.")
         wish, problems = self._wish(state)
-        removed = wish.keep_only(keys or [])
+        removed = wish.keep_only(keys)
         return take_turn(self.context(), wish, None, problems=problems, said=[f"without {r}" for r in removed],
                          categories=self.facets().categories, max_chars=self.config.max_query_chars,
                          photo_of=self.photo_of)
@@ -330,8 +340,8 @@ class FashionService:
     @staticmethod
     def _wish(state: str | dict | None) -> tuple[Wish, list[str]]:
         try:
-            return Wish.from_json(state), []
-        except (ValueError, TypeError) as exc:
+            return Wish.from_state(state)
+        except ValueError as exc:
             logger.warning("unreadable chat state: %s", exc)
             return Wish(), [f"I could not read the earlier conversation ({exc}), so this is a new one."]
 
@@ -343,5 +353,5 @@ class FashionService:
             raise NoGarmentError(NO_GARMENT)
         garment = extraction.result.garments[0]
         result = style_outfit(garment, text, self.context(), n=n)
-        return StyleResult(garment, text, result.hits, extraction.guesses[0] if extraction.guesses else {},
+        return StyleResult(garment, plain_words(text), result.hits, extraction.guesses[0] if extraction.guesses else {},
                            result.query.understood(), result.notes)

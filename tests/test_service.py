@@ -1,6 +1,7 @@
 """The service a front end talks to, driven without Gradio: what serves, the catalog's facets, and each pipeline."""
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,25 @@ def test_a_new_service_loads_nothing_and_refuses_a_bad_query_before_loading(tmp_
                                   "Attributes: offline demo model"]
 
 
+@pytest.mark.parametrize("size", [10**6, 10**7])
+def test_every_text_entrance_refuses_a_huge_text_before_any_work(tmp_path, size):
+    service = FashionService(AppConfig(profile="demo", data_dir=str(tmp_path)))
+    huge = "red dress " * (size // 10)
+    entrances = {"search": lambda: service.search(huge), "outfit": lambda: service.complete_outfit(huge),
+                 "stylist": lambda: service.stylist_prompt(huge), "style": lambda: service.style(None, huge),
+                 "photo words": lambda: service.search_photo(None, huge)}
+    for name, entrance in entrances.items():
+        started = time.perf_counter()
+        with pytest.raises(BadQueryError, match=r"\d+ characters long; please keep it under 300"):
+            entrance()
+        assert time.perf_counter() - started < 0.1, name  # unread: cleaning it all takes 0.3 s a million
+    with pytest.raises(BadQueryError, match="chip keys"):
+        service.chat_keep(["words"] * 100_000, None)
+    with pytest.raises(BadQueryError, match="chip keys"):
+        service.chat_keep(["x" * 10**6], None)
+    assert service.models._models == {} and service._store is None  # nothing loaded for any of it
+
+
 def test_facets_and_the_price_ceiling_rule(service):
     facets = service.facets()
     items = load_catalog(service.catalog_folder())
@@ -61,6 +81,8 @@ def test_search_outfit_and_stylist_pipelines(service):
     dress = next(item for item in load_catalog(service.catalog_folder()) if item.category == "dress")
     result = service.style(service.read_photo(dress.image_path), "  ")
     assert result.garment.category == "dress" and result.prompt == "an outfit"  # an empty wish: "an outfit"
+    marked = service.style(service.read_photo(dress.image_path), "<b>a party</b> [look](javascript:alert(1))")
+    assert marked.prompt == "a party look" and marked.picks  # the words echoed back carry no markup
     assert result.picks and "dress" not in {pick.item.category for pick in result.picks}
     assert all(service.photo_of(pick.item) == Path(pick.item.image_path) for pick in result.picks)
 

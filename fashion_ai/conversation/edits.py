@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from fashion_ai.conversation.wish import ITEMS, OUTFIT, SINGLE, WISH_FIELDS, Shown, Wish
 from fashion_ai.retrieval.kinds import names_kind
 from fashion_ai.retrieval.outfits import group_of
-from fashion_ai.retrieval.query import normalise
+from fashion_ai.retrieval.query import normalise, plain_words
 from fashion_ai.retrieval.reading import QueryReader
 from fashion_ai.retrieval.rules import LEVELS, TITLE_LEVELS
 from fashion_ai.schema import colour_names, normalize_value, shopper_vocabulary
@@ -334,7 +334,7 @@ def _read_words(wish: Wish, text: str, reader: QueryReader, edit: Edit, outfit: 
         edit.said.append("an outfit")
     understood = bool(query.wanted or query.refused or query.refused_kinds or query.max_price or query.total_budget
                       or query.gender or query.price_preference or query.unsold)
-    leftover = " ".join(EDIT_WORDS.sub(" ", text).split())
+    leftover = plain_words(EDIT_WORDS.sub(" ", text))  # echoed and kept: no markup of the shopper's
     if not understood and leftover and not edit.said and (wish.is_empty() or edit.restarted):
         wish.words = leftover  # nothing the schema names: search by meaning
         wish.mode = ITEMS

@@ -15,7 +15,7 @@ from typing_extensions import NotRequired, Required, TypedDict
 
 from fashion_ai.retrieval.kinds import category_of
 from fashion_ai.retrieval.outfits import OUTFIT_GROUPS
-from fashion_ai.retrieval.query import is_plain, plain
+from fashion_ai.retrieval.query import is_plain, plain_words
 from fashion_ai.retrieval.rules import LEVELS
 from fashion_ai.schema import FIELDS, GENDERS, LIST_FIELDS, SEARCH_FIELDS
 
@@ -63,7 +63,7 @@ def _kind(value: str) -> str:
 
 
 def _made_plain(value: str) -> str:
-    return value if is_plain(value) else " ".join(plain(value).split())
+    return value if is_plain(value) else plain_words(value)
 
 
 def _text(max_chars: int) -> Any:

@@ -14,9 +14,10 @@ from fashion_ai.catalog import CatalogItem
 from fashion_ai.conversation.edits import Edit, apply_message
 from fashion_ai.conversation.verdict import PieceVerdict, judge_outfit
 from fashion_ai.conversation.wish import ITEMS, OUTFIT, Shown, Wish
+from fashion_ai.errors import BadQueryError, TextTooLongError
 from fashion_ai.retrieval.kinds import names_kind
 from fashion_ai.retrieval.outfits import group_of, plan_outfit
-from fashion_ai.retrieval.query import ShopperQuery, clean_text, garment_phrase
+from fashion_ai.retrieval.query import ShopperQuery, clean_text, garment_phrase, plain_words
 from fashion_ai.retrieval.rules import climate, suits_occasion, suits_weather
 from fashion_ai.retrieval.search import (
     SearchContext,
@@ -84,13 +85,9 @@ def take_turn(ctx: SearchContext, wish: Wish, text: str | None, garments: list[G
     """The wish edited by the message (and photo), and the picks for it. ``problems`` are things the front end already
     knows went wrong this turn (an unreadable photo, a photo without a garment), ``said`` changes it already made
     (chips removed); the turn goes on with the rest."""
-    problems = list(problems or [])
-    text = clean_text(text)
+    text, unread = read_message(text, max_chars)
+    problems = list(problems or []) + unread
     edit = Edit(said=list(said or []))
-    if len(text) > max_chars:
-        problems.append(f"That message is {len(text):,} characters long; I read messages of up to {max_chars}. "
-                        "Tell me in a sentence: the occasion, a budget, colours you like or not.")
-        text = ""
     if not text and not garments and not problems and not edit.said:
         problems.append("Tell me what you are shopping for (an occasion, a piece, a budget) or send a photo of a "
                         f"garment. For example: “{OPENERS[0]}”.")
@@ -117,7 +114,7 @@ def take_turn(ctx: SearchContext, wish: Wish, text: str | None, garments: list[G
     elif garments:
         wish.garment = garments[0].to_dict()
     if text and not garments and not edit.understood_anything and not wish.is_empty():
-        problems.append(f"I did not catch what to change in “{text[:80]}”. You can say {CAN_SAY}.")
+        problems.append(f"I did not catch what to change in “{plain_words(text[:80])}”. You can say {CAN_SAY}.")
     if verdicts and not all(v.fits for v in verdicts):  # show the fixes: catalog pieces that would fit
         fixes = [hit for v in verdicts for hit in v.fixes]
         picks = [_pick(i + 1, hit, group_of(hit.item.category), photo_of) for i, hit in enumerate(fixes)]
@@ -134,10 +131,23 @@ def take_turn(ctx: SearchContext, wish: Wish, text: str | None, garments: list[G
     wish.turns += 1
     for p in picks:
         wish.titles[p.id] = p.title
+    wish.fit_caps()
     reply = _reply(wish, edit, problems, picks, notes, verdicts, categories or [])
     understood = " · ".join(label for _, label in wish.chips()) or "nothing yet"
     logger.info("chat turn %d: %r -> %s; %d picks", wish.turns, text[:80], understood, len(picks))
     return TurnResult(reply, picks, understood, wish, [_verdict_dict(v, photo_of) for v in verdicts])
+
+
+def read_message(text: str | None, max_chars: int) -> tuple[str, list[str]]:
+    """The message cleaned, or "" and what to tell the shopper when it cannot be read (too long: refused before
+    it is read, so a megabyte costs nothing)."""
+    try:
+        return clean_text(text, max_chars, "message"), []
+    except TextTooLongError as exc:
+        return "", [f"That message is {exc.length:,} characters long; I read messages of up to {max_chars}. "
+                    "Tell me in a sentence: the occasion, a budget, colours you like or not."]
+    except BadQueryError as exc:
+        return "", [str(exc)]
 
 
 def _zero_budget(ctx: SearchContext, wish: Wish) -> str:

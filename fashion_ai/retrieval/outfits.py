@@ -70,6 +70,9 @@ W_IMAGE, W_TEXT, W_HARMONY, W_DRESS_CODE = 0.3, 0.3, 0.2, 0.3
 PIECE_WEIGHTS: dict[str, float] = {"occasion": 0.2, "style": 0.1, "season": 0.1, "material": 0.1}
 ANCHOR_WEIGHTS: dict[str, float] = {**PIECE_WEIGHTS, "colors": 0.35, "pattern": 0.25}
 BUDGET_CHOICES = 5  # candidates per slot a total budget chooses among
+# Candidates fetched past the excluded items, at most: a steer of thousands of set-aside ids (a client's own state)
+# must not make every slot fetch thousands. A conversation's state holds at most 200 set aside and 200 swapped out.
+MAX_EXCLUDED_FETCH = 400
 
 
 def group_of(category: str | None) -> str | None:
@@ -164,7 +167,7 @@ def plan_outfit(text: str, ctx: SearchContext, filters: SearchFilters | None = N
                               build_where(color=filters.color) if is_anchor else None, cap)
         if liked is not None or rejected is not None:
             vectors = (Steer.moved(vectors[0], liked, rejected), vectors[1])
-        k = 4 * DEFAULT_RESULTS + len(steer.excluded)
+        k = 4 * DEFAULT_RESULTS + min(len(steer.excluded), MAX_EXCLUDED_FETCH)
         pool, image, similar = _candidates(ctx, vectors, where, k)
         if not pool and is_anchor and anchor_category:  # nothing of that exact kind: any piece of its slot
             where = combine_where(base, _group_where(group, None), cap)

@@ -95,6 +95,11 @@ def plain(text: str) -> str:
     return text
 
 
+def plain_words(text: str) -> str:
+    """plain() with whitespace collapsed: words to echo in a sentence."""
+    return " ".join(plain(text).split())
+
+
 def is_plain(text: str) -> bool:
     """Whether text holds nothing plain() removes."""
     return not _UNSAFE.search(text)

@@ -6,9 +6,10 @@ from collections import Counter
 import pytest
 
 from fashion_ai.catalog import CatalogItem
-from fashion_ai.retrieval.outfits import OUTFIT_GROUPS, complete_outfit, group_of, plan_outfit
+from fashion_ai.retrieval.outfits import MAX_EXCLUDED_FETCH, OUTFIT_GROUPS, complete_outfit, group_of, plan_outfit
 from fashion_ai.retrieval.reading import lexicon_reader
-from fashion_ai.retrieval.search import SearchContext, SearchFilters, SearchHit
+from fashion_ai.retrieval.search import DEFAULT_RESULTS, SearchContext, SearchFilters, SearchHit
+from fashion_ai.retrieval.steer import Steer
 from tests.retrieval.helpers import fill, make_item
 
 
@@ -127,6 +128,22 @@ def test_a_total_budget_is_split_across_the_pieces(embedder, wardrobe):
     tight = plan_outfit("a red dress for a wedding, $200 in total", ctx)
     assert sum(hit.item.price for hit in tight.hits) <= 200
     assert any("fits the $200 budget" in note for note in tight.notes)  # a slot given up, and said
+
+
+def test_a_huge_list_of_set_aside_items_does_not_drive_the_fetch(embedder, wardrobe, monkeypatch):
+    asked = []
+    query = wardrobe.query
+
+    def counted(vector, k, where=None):
+        asked.append(k)
+        return query(vector, k, where)
+
+    monkeypatch.setattr(wardrobe, "query", counted)
+    ctx = SearchContext(embedder, wardrobe, lexicon_reader())
+    excluded = {f"gone-{i}" for i in range(100_000)} | {"shirt-work"}  # a client's own state, not ours
+    result = plan_outfit("an outfit for the office", ctx, steer=Steer(excluded=excluded))
+    assert asked and max(asked) == 4 * DEFAULT_RESULTS + MAX_EXCLUDED_FETCH  # not 100,048 a slot
+    assert "shirt-work" not in ids(result.hits) and {"pants-work", "shoe-work"} <= ids(result.hits)  # still left out
 
 
 def test_outfit_groups_cover_every_category():
