@@ -43,9 +43,10 @@ TINY_PALIGEMMA2 = {
 }
 
 
-def paligemma2_config(arch: str):
+def paligemma2_config(arch: str, image_size: int | None = None):
     """google/paligemma2-3b-pt-224's architecture (SigLIP So400m + Gemma 2 2B) from its public config.json, kept in
-    bench/configs; or a tiny model of the same classes and config with every size cut down."""
+    bench/configs; or a tiny model of the same classes and config with every size cut down (image_size: its input,
+    224 px unless given; patch 14)."""
     from transformers import PaliGemmaConfig
 
     values = json.loads(PALIGEMMA2_CONFIG.read_text())
@@ -55,6 +56,8 @@ def paligemma2_config(arch: str):
                 values[key].update(value)
             else:
                 values[key] = value
+        if image_size:
+            values["vision_config"]["image_size"] = image_size
     return PaliGemmaConfig.from_dict(values)
 
 
