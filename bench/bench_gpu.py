@@ -365,12 +365,14 @@ def main(argv: list[str] | None = None) -> int:
     args.max_new_tokens = args.max_new_tokens or DEFAULT_MAX_NEW_TOKENS
     out = args.out or (RESULTS.with_name("gpu_tiny.json") if args.tiny else RESULTS)
     report: dict = {
-        "path": ("tiny CPU path: tiny models of the same classes, float32, no 4-bit (not the 3B's figures)" if args.tiny
-                 else "PaliGemma 2 3B-224, 4-bit nf4 (bitsandbytes), bfloat16 compute"),
+        "path": (f"tiny {'GPU' if torch.cuda.is_available() else 'CPU'} path: tiny models of the same classes, float32, "
+                 "no 4-bit (not the 3B's figures)" if args.tiny else "PaliGemma 2 3B-224, 4-bit nf4 (bitsandbytes), "
+                 "bfloat16 compute"),
         "tiny": args.tiny, "device": torch.cuda.get_device_name() if torch.cuda.is_available() else platform.processor()
         or "cpu", "torch": torch.__version__, "transformers": transformers.__version__, "peft": peft.__version__,
-        "tokenizer": "the repo's word-level JSON tokenizer padded to the config's vocabulary (its size is the real one; "
-                     "a JSON answer takes about as many tokens as with Gemma's)",
+        "tokenizer": "the repo's word-level JSON tokenizer padded to the config's vocabulary size, <image> at its real id: "
+                     "a token per JSON mark and per quoted name or value, about what Gemma's tokenizer gives a JSON answer; "
+                     "the 256 image tokens dominate every sequence",
         "targets": TARGETS, "photos": args.photos}
     if cuda:
         import bitsandbytes
