@@ -9,6 +9,7 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -187,8 +188,10 @@ class ModelRegistry:
 
         available = self.profiles.available if config.profile == "auto" else (lambda ref: True)
         if use_worker(config):
-            return ExtractorProcess(config, source, {ref: available(ref) for refs in paligemma_alternatives(config)
-                                                     for ref in refs})
+            # The child cannot ask the Hub again: it is told what was found here, as a set's membership test
+            # (a lambda would not pickle).
+            found = {ref for refs in paligemma_alternatives(config) for ref in refs if available(ref)}
+            return ExtractorProcess(partial(load_paligemma_extractor, config, source, found.__contains__))
         return load_paligemma_extractor(config, source, available)
 
     def _demo_paligemma(self) -> Extractor:

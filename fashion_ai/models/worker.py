@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from fashion_ai.config import AppConfig
 from fashion_ai.errors import ModelUnavailableError
-from fashion_ai.profiles import ModelRef
 
 if TYPE_CHECKING:
     from fashion_ai.models.extraction import Extraction, Extractor
@@ -38,7 +37,7 @@ STOPPED = ("The attribute model's process stopped ({why}); a new one starts with
            "in a moment.")
 
 # The child's own state: a worker process serves one extractor, loaded by its first call (set by _start).
-_settings: tuple[AppConfig, str, dict[ModelRef, bool]] | None = None
+_loader: Callable[[], Extractor] | None = None
 _extractor: Extractor | None = None
 
 
@@ -60,8 +59,8 @@ class RemoteModel:
 class _Child:
     """The child's pool (a new one after a crash), stopped by close() or when its ExtractorProcess is collected."""
 
-    def __init__(self, settings: tuple[AppConfig, str, dict[ModelRef, bool]]):
-        self.settings = settings
+    def __init__(self, load: Callable[[], Extractor]):
+        self.load = load
         self.lock = threading.Lock()
         self.pool: ProcessPoolExecutor | None = None
 
@@ -69,7 +68,7 @@ class _Child:
         with self.lock:
             if self.pool is None:
                 self.pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                                                initializer=_start, initargs=self.settings)
+                                                initializer=_start, initargs=(self.load,))
                 with _lean_child():
                     self.pool.submit(os.getpid)  # the child starts now, while the main script is hidden
             return self.pool
@@ -88,10 +87,14 @@ class _Child:
 
 
 class ExtractorProcess:
-    """An extractor served by a spawned child process: the same extract(), the model loaded over there."""
+    """An extractor served by a spawned child process: the same extract(), the model loaded over there.
 
-    def __init__(self, config: AppConfig, source: str, available: dict[ModelRef, bool]):
-        self._child = _Child((config, source, available))
+    `load` makes the extractor in the child: it must pickle (a module-level function, or a functools.partial of
+    one), as it travels to the new process.
+    """
+
+    def __init__(self, load: Callable[[], Extractor]):
+        self._child = _Child(load)
         weakref.finalize(self, self._child.stop)  # a dropped service does not leave its child running
         try:
             self.name, summary, pid = self._call(_describe)  # loads it now: a model that will not load says so here
@@ -140,9 +143,9 @@ def _lean_child() -> Iterator[None]:
 
 
 # --------------------------------------------------------------------------------------------- in the child
-def _start(config: AppConfig, source: str, available: dict[ModelRef, bool]) -> None:
-    global _settings
-    _settings = (config, source, available)
+def _start(load: Callable[[], Extractor]) -> None:
+    global _loader
+    _loader = load
     if hasattr(os, "nice"):
         os.nice(MODEL_NICENESS)
     parent = multiprocessing.parent_process()
@@ -159,12 +162,9 @@ def _exit_with(sentinel: int) -> None:
 def _model() -> Extractor:
     global _extractor
     if _extractor is None:
-        from fashion_ai.models.registry import load_paligemma_extractor
-
-        if _settings is None:
-            raise RuntimeError("the worker process was not started with its settings")
-        config, source, available = _settings
-        _extractor = load_paligemma_extractor(config, source, lambda ref: available.get(ref, False))
+        if _loader is None:
+            raise RuntimeError("the worker process was not started with its loader")
+        _extractor = _loader()
     return _extractor
 
 

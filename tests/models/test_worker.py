@@ -4,6 +4,7 @@ child dies or the model will not load, and a new child for the next photo."""
 import multiprocessing
 import os
 import signal
+from functools import partial
 
 import pytest
 
@@ -11,7 +12,7 @@ from fashion_ai.catalog import load_catalog
 from fashion_ai.config import AppConfig
 from fashion_ai.errors import ModelUnavailableError
 from fashion_ai.images import load_image
-from fashion_ai.models.registry import ModelRegistry
+from fashion_ai.models.registry import ModelRegistry, load_paligemma_extractor
 from fashion_ai.models.worker import ExtractorProcess, use_worker
 
 
@@ -57,5 +58,5 @@ def test_a_model_that_will_not_load_in_the_worker_says_why_and_leaves_no_process
     config = AppConfig(profile="demo", model_worker="process", demo_extractor_dir=str(tmp_path / "gone"))
     before = set(multiprocessing.active_children())
     with pytest.raises(ModelUnavailableError, match="gone could not be loaded"):  # the child's own message
-        ExtractorProcess(config, "demo", {})
+        ExtractorProcess(partial(load_paligemma_extractor, config, "demo"))
     assert set(multiprocessing.active_children()) <= before
