@@ -40,6 +40,24 @@ def test_a_complete_answers_score_is_minus_the_models_loss_times_its_tokens(tiny
     assert scored == pytest.approx(-loss * tokens, rel=1e-4)
 
 
+def test_logits_are_computed_only_over_the_answer(tiny, photo, monkeypatch):
+    """At the 3B's 257k vocabulary, logits over the image and the prompt would be ~15 GB for the widest call: the
+    scorer asks the model for the answer's positions only, and scores stay the full pass's (test above)."""
+    processor, model = tiny
+    kept = []
+    forward = model.forward
+
+    def spy(*args, **kwargs):
+        out = forward(*args, **kwargs)
+        kept.append((kwargs["input_ids"].shape[1], out.logits.shape[1]))
+        return out
+
+    monkeypatch.setattr(model, "forward", spy)
+    ContinuationScorer(processor, model, photo)(PROMPT, ['"dress"', '"fit and flare"'], written='[{"category":')
+    (length, logits), = kept
+    assert logits < 16 < length  # the tiny model's 16 image tokens and the prompt get no logits
+
+
 def test_padding_and_shared_starts_do_not_change_a_score(tiny, photo):
     """Candidates of different lengths share a right-padded batch; a shared start is scored once (chain rule)."""
     processor, model = tiny

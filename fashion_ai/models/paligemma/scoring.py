@@ -74,11 +74,16 @@ class ContinuationScorer:
                   for k in ("input_ids", "attention_mask", "token_type_ids")}
         labels = labels.repeat(n_views, 1)
         image = BaseModelOutputWithPooling(pooler_output=self.features.repeat_interleave(n, dim=0))
+        # Logits only from the position before the first scored token: the image and the prompt need none, and at a
+        # 257k vocabulary the whole sequence's float32 logits would be ~15 GB for 27 categories and their mirrors.
+        scored = (labels != -100).any(dim=0).nonzero().flatten()
+        start = max(int(scored[0]) - 1, 0) if len(scored) else labels.shape[1] - 1
         with torch.inference_mode():
-            logits = self.model(**inputs, mm_encoder_outputs={"image": image}).logits.float()
+            logits = self.model(**inputs, mm_encoder_outputs={"image": image},
+                                logits_to_keep=labels.shape[1] - start).logits.float()
         # The logit at position t predicts the token at t + 1.
         logprobs = torch.log_softmax(logits[:, :-1], dim=-1)
-        targets = labels[:, 1:].to(self.device)
+        targets = labels[:, start + 1:].to(self.device)
         mask = targets != -100
         picked = logprobs.gather(-1, targets.clamp(min=0).unsqueeze(-1)).squeeze(-1)
         return (picked * mask).sum(dim=1).view(n_views, n).mean(dim=0).tolist()
