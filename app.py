@@ -81,8 +81,8 @@ def build_demo(config: AppConfig | None = None) -> gr.Blocks:
 
 
 def launch(demo: gr.Blocks, config: AppConfig, **overrides: Any):
-    """Launch with the app's settings (address, upload and request limits, the photo route, theme, the catalog's
-    photos servable); overrides win.
+    """Launch with the app's settings (address, upload and request limits, the photo route, the MCP server, theme,
+    the catalog's photos servable); overrides win.
 
     The address is passed explicitly (launch's arguments beat Gradio's variables), so it is resolved here in the
     platform's favour: see fashion_ai.config.listen_address."""
@@ -95,7 +95,7 @@ def launch(demo: gr.Blocks, config: AppConfig, **overrides: Any):
         theme=gr.themes.Soft(primary_hue="rose", secondary_hue="slate"), css=CSS,
         allowed_paths=[str(p.resolve()) for p in demo.service.catalog_roots()],  # gallery photos; nothing else
         # The body cap and the photo route join Gradio's app as it is built, before it serves a request.
-        app_kwargs=app_kwargs(config.max_request_mb * 2**20),
+        app_kwargs=app_kwargs(config.max_request_mb * 2**20), mcp_server=config.mcp_server,
     )
     kwargs.update(overrides)
     return demo.queue(default_concurrency_limit=MODEL_CONCURRENCY).launch(**kwargs)

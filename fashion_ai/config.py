@@ -46,6 +46,7 @@ DEFAULT_MAX_QUERY_CHARS = 300
 # JSON request bodies (API calls, MCP tool calls, the page's own events); uploads have max_upload_mb instead. Room for
 # a photo of DEFAULT_MAX_UPLOAD_MB pasted inline as base64 (4/3 of its size: 13.3 MB) and the call around it.
 DEFAULT_MAX_REQUEST_MB = 14
+DEFAULT_MCP_SERVER = True  # agents call the app's tools at /gradio_api/mcp/ (needs gradio[mcp])
 DEFAULT_RESULTS = 12
 # The catalog index's HNSW graph (Chroma), chosen by measurement for catalogs up to 1M items: see README
 # "Catalogs of a million items". Neighbours and construction effort are fixed when an index is built.
@@ -112,6 +113,9 @@ class AppConfig:
     max_request_mb: int = field(default=DEFAULT_MAX_REQUEST_MB, metadata={
         "help": "largest JSON request body (API and MCP calls, the page's events), refused before it is read; "
                 "uploads are capped by max_upload_mb instead"})
+    mcp_server: bool = field(default=DEFAULT_MCP_SERVER, metadata={
+        "help": "serve search, photo search, attributes, stylist and the chat as MCP tools for AI agents at "
+                "/gradio_api/mcp/ (no: off)"})
     results: int = field(default=DEFAULT_RESULTS, metadata={"help": "items shown per search"})
     hnsw_max_neighbors: int = field(default=DEFAULT_HNSW_MAX_NEIGHBORS, metadata={
         "help": "links per item in the catalog index's HNSW graph (fixed when the index is built)"})

@@ -33,6 +33,9 @@ def test_cli_flags_override_env():
     assert "FASHION_AI_PROFILE" in help_text and "--chroma-url" in help_text
     # A setting spelled as in its env var works too.
     assert load_config(["--max_request_mb", "3", "--max-query-chars", "120"], {}).max_request_mb == 3
+    # The MCP server is on unless switched off, by flag or env.
+    assert AppConfig().mcp_server is True and load_config(["--mcp_server", "no"], {}).mcp_server is False
+    assert config_from_env({"FASHION_AI_MCP_SERVER": "off"}).mcp_server is False
     assert AppConfig().max_request_mb * 2**20 > AppConfig().max_upload_mb * 2**20 * 4 / 3  # a pasted photo fits
 
 

@@ -39,8 +39,19 @@ def build(service: FashionService, examples: list[str], real_photos: list[str], 
     the upload's bytes, a text's characters and the example photos a photo input takes (app.build_demo)."""
 
     @on_gpu
-    def extract_attributes(photo, progress=gr.Progress(track_tqdm=True)):
-        """Photo -> garment cards, garments as JSON, a note on the model's answer, the raw answer."""
+    def extract_attributes(photo: str | bytes, progress=gr.Progress(track_tqdm=True)) -> tuple[str, list[dict], str, str]:
+        """Read the garments in a photo of clothing: category, colours, pattern, material, sleeve, length, neckline and
+        silhouette, each a value of the app's fashion schema (a value the model is unsure of is left out).
+
+        Args:
+            photo: the garment's photo as an https URL or a data: URL (JPEG, PNG, WebP, GIF or BMP; up to 10 MB, 40 MP).
+
+        Returns:
+            the garments as HTML cards, with how sure the model was of each value
+            the garments as JSON: a list of {category, colors, pattern, material, sleeve, length, neckline, silhouette}
+            a note on the model's answer (what it was unsure of)
+            the model's raw answer.
+        """
         with shopper_errors("reading the garment"):
             image = service.read_photo(photo)  # bad files fail here, before any model is loaded
             progress(0.3, desc="Reading the garment")

@@ -21,6 +21,8 @@ from ui.render import md, price_text
 from ui.server import photo_url
 
 PHOTO_OPENER = "what goes with this for a summer wedding?"
+STATE_SCHEMA = {"anyOf": [{"type": "object"}, {"type": "string"}, {"type": "null"}],
+                "description": "the previous turn's state, as it came (or as JSON text); none to start"}
 PLACEHOLDER = "Tell the stylist what you need, or add a photo of a garment with the clip"
 
 
@@ -102,9 +104,21 @@ def build(service: FashionService, examples: list[str], caps: dict[str, Any], qu
                                        value=[key for key, _ in chips], visible=bool(chips)), earlier
 
     @on_gpu
-    def chat_turn(message, photo, state):
-        """One conversation turn for API clients: reply, understood, picks (title, price, url, image, reason),
-        chips, verdict, and `state` to send back with the next message (as it came, or as JSON text)."""
+    def chat_turn(message: str, photo: str | bytes | None = None, state: dict | str | None = None) -> dict:
+        """One turn of a conversation with the stylist: each message refines what the shopper wants ("an outfit for a
+        summer wedding", then "under $60 each", "no sneakers", "swap the bag", "start over") and the answer brings picks.
+
+        Args:
+            message: what the shopper says this turn.
+            photo: optional photo of a garment to style or judge, as an https URL or a data: URL.
+            state: the `state` of the previous turn's answer, sent back as it came; leave it out to start anew.
+
+        Returns:
+            JSON with: reply (the stylist's words), understood (the wish so far, in one line)
+            picks (each with number, id, title, price, url, image, reason, category, colors)
+            chips (the parts of the wish), verdict (for a photo: whether the garment fits, and fixes)
+            state (send it back with the next message)
+        """
         if isinstance(state, str):
             state = state.strip()
         with shopper_errors("answering you"):
@@ -145,6 +159,8 @@ def build(service: FashionService, examples: list[str], caps: dict[str, Any], qu
             # any state the library writes, whatever its form.
             api_state = gr.JSON(label="state (the last turn's `state`)")
             api_state.preprocess = functools.partial(capped_json, cap=MAX_STATE_CHARS, what="state")
+            # Described as what it takes (Gradio's own "any JSON" is no valid JSON Schema: MCP clients refuse it).
+            api_state.api_info = lambda: STATE_SCHEMA
             api_result = gr.JSON(label="turn")
             api_button = gr.Button("turn")
         api_button.click(chat_turn, [api_message, api_photo, api_state], [api_result], api_name="chat_turn", **queue)

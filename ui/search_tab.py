@@ -25,8 +25,21 @@ def build(service: FashionService, facets: CatalogFacets, caps: dict[str, Any], 
         return service.filters(gender, category, color, max_price, facets.price_ceiling)
 
     @on_gpu
-    def search(query, gender, category, color, max_price, progress=gr.Progress(track_tqdm=True)):
-        """Free text and filters -> gallery of items and the list with prices, links and reasons."""
+    def search(query: str, gender: str, category: str, color: str, max_price: float,
+               progress=gr.Progress(track_tqdm=True)) -> tuple[list, str]:
+        """Search the shop's catalog in words: the items that best fit what the shopper describes, best first.
+
+        Args:
+            query: what the shopper wants in their own words, e.g. "a red dress for a summer wedding" (one sentence).
+            gender: who it is for: any, women, men or unisex.
+            category: keep to one category of the catalog, or any.
+            color: keep to one colour, or any.
+            max_price: the highest price in dollars; the top of the range means any price.
+
+        Returns:
+            the items: a list of {image: photo URL, caption: "title — price"}
+            the same items in Markdown: what was understood, then each title linked to the shop, price and why.
+        """
         with shopper_errors("searching the catalog", "query"):
             text = service.query(query)  # before loading anything
             progress(0.2, desc="Searching")
@@ -38,8 +51,22 @@ def build(service: FashionService, facets: CatalogFacets, caps: dict[str, Any], 
         return gallery_items(service, result.hits), item_lines(result.hits, results_heading(result, extra=note))
 
     @on_gpu
-    def search_photo(photo, query, gender, category, color, max_price, progress=gr.Progress(track_tqdm=True)):
-        """A photo (and words that change it) and filters -> items like it."""
+    def search_photo(photo: str | bytes, query: str, gender: str, category: str, color: str, max_price: float,
+                     progress=gr.Progress(track_tqdm=True)) -> tuple[list, str]:
+        """Find catalog items like the garment in a photo; words change what is looked for ("like this but in blue").
+
+        Args:
+            photo: the garment's photo as an https URL or a data: URL (JPEG, PNG, WebP, GIF or BMP; up to 10 MB, 40 MP).
+            query: optional words that change the photo's garment, e.g. "like this but in blue"; empty for look-alikes.
+            gender: who it is for: any, women, men or unisex.
+            category: keep to one category of the catalog, or any.
+            color: keep to one colour, or any.
+            max_price: the highest price in dollars; the top of the range means any price.
+
+        Returns:
+            the items: a list of {image: photo URL, caption: "title — price"}
+            the same items in Markdown, after the garment read from the photo.
+        """
         with shopper_errors("finding items like your photo"):
             image = service.read_photo(photo)
             progress(0.3, desc="Reading your photo")

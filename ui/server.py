@@ -21,6 +21,7 @@ from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Route
 
 from fashion_ai.catalog import CATALOG_FILE, load_catalog
+from ui.mcp_tools import mcp_lifespan
 
 if TYPE_CHECKING:
     from fashion_ai.service import FashionService
@@ -153,6 +154,8 @@ def serve_photo(request: Request) -> Response:
 
 
 def app_kwargs(max_request_bytes: int) -> dict[str, Any]:
-    """What launch passes to Gradio's FastAPI app: the body cap and the photo route, in place before serving."""
+    """What launch passes to Gradio's FastAPI app: the body cap, the photo route and the MCP tools' narrowing (at
+    start-up), in place before serving."""
     return {"middleware": [Middleware(BodyLimit, max_bytes=max_request_bytes)],
-            "routes": [Route(PHOTO_ROUTE + "/{item_id:path}", serve_photo, methods=["GET", "HEAD"])]}
+            "routes": [Route(PHOTO_ROUTE + "/{item_id:path}", serve_photo, methods=["GET", "HEAD"])],
+            "lifespan": mcp_lifespan}

@@ -20,8 +20,19 @@ def build(service: FashionService, examples: list[str], caps: dict[str, Any], qu
     example photos a photo input takes (app.build_demo)."""
 
     @on_gpu
-    def stylist(photo, prompt, progress=gr.Progress(track_tqdm=True)):
-        """Your garment + what it is for -> the garment's attributes and catalog picks that go with it."""
+    def stylist(photo: str | bytes, prompt: str, progress=gr.Progress(track_tqdm=True)) -> tuple[str, list, str]:
+        """Style a garment the shopper owns: read it from a photo, then pick catalog pieces of other categories that go
+        with it for what it is for, each with the reason it goes.
+
+        Args:
+            photo: the garment's photo as an https URL or a data: URL (JPEG, PNG, WebP, GIF or BMP; up to 10 MB, 40 MP).
+            prompt: what the outfit is for, e.g. "a summer wedding", "the office", "a weekend trip under $150 in all".
+
+        Returns:
+            the garment read from the photo, as an HTML card
+            the picks: a list of {image: photo URL, caption: "title — price"}
+            the picks in Markdown: each title linked to the shop, price, category and why it goes with the garment.
+        """
         with shopper_errors("styling your garment"):
             text = service.stylist_prompt(prompt)  # a bad prompt is refused before the photo is read
             image = service.read_photo(photo)
