@@ -14,7 +14,10 @@ import re
 import statistics
 from dataclasses import dataclass, field
 
+from fashion_ai.conversation.polarity import place_price, settle_polarity
 from fashion_ai.conversation.wish import ITEMS, OUTFIT, SINGLE, WISH_FIELDS, Shown, Wish
+from fashion_ai.language.clauses import correction_number, spell_emoji, split_clauses
+from fashion_ai.language.intents import IntentGuess
 from fashion_ai.retrieval.kinds import names_kind
 from fashion_ai.retrieval.outfits import group_of
 from fashion_ai.retrieval.query import normalise, plain_words
@@ -47,6 +50,8 @@ NUMBER = re.compile(r"(?:\b(?:number|no\.?|item|pick|option)\s*|#\s*)(\d{1,2})\b
 ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "fifth": 5,
             "5th": 5, "sixth": 6, "6th": 6, "last": -1}
 ORDINAL = re.compile(r"\bthe (" + "|".join(ORDINALS) + r")(?: one| pick| item| piece)?\b")
+BARE_NUMBER = re.compile(r"(?<![\d$.,#])\b([1-9])\b(?![\d.,]|\s*(?:\$|dollars|bucks|%))")
+BARE_ORDINAL = re.compile(r"\b(" + "|".join(o for o in ORDINALS if o != "last") + r")\b")
 THE_ONE = re.compile(r"\b(?:the|that) ([a-z]+(?: [a-z]+)?) one\b")  # "the red one", "that navy blue one"
 # "swap the bag", "drop those shoes", "I don't like the scarf": a piece named by its kind, right after a verb.
 POINTER_NOUN = re.compile(r"\b(?:swap|replace|change|switch|drop|remove|lose|ditch|skip|keep|love|like|hate|dislike|not|"
@@ -76,41 +81,28 @@ class Edit:
 
 
 def apply_message(wish: Wish, text: str, reader: QueryReader) -> tuple[Wish, Edit]:
-    """The wish edited by one message (the shopper's words, already cleaned); the returned wish may be a new one."""
+    """The wish edited by one message (the shopper's words, already cleaned); the returned wish may be a new one.
+
+    With the reader's intent classifier (a text model), the message is read clause by clause, each by its intent;
+    without one, the message is read whole by the rules alone."""
     edit = Edit()
-    lowered = normalise(text)
-    if RESTART.search(lowered):
-        wish, edit.restarted = Wish(), True
-        edit.said.append("starting over")
-        lowered = RESTART.sub(" ", lowered)
-    verdict = VERDICT.search(lowered)
-    if verdict:  # the question is not part of the wish ("would this work?" asks for no work clothes)
-        edit.verdict = ""
-        lowered = lowered[:verdict.start()] + " " + lowered[verdict.end():]
-    lowered = _pointers(wish, lowered, edit)
-    lowered = _formality(wish, lowered, edit)
-    lowered = _cheaper(wish, lowered, edit)
-    if PRICIER.search(lowered):
-        wish.price_preference, wish.slot_caps = "high", {}
-        edit.said.append("pricier first")
-        lowered = PRICIER.sub(" ", lowered)
-    lowered = _more_options(wish, lowered, edit)
-    for pattern, season, word in ((WARMER, "winter", "warmer, for the cold"), (COOLER, "summer", "lighter, for the heat")):
-        if pattern.search(lowered):
-            wish.wanted["season"] = [season]
-            edit.said.append(word)
-            lowered = pattern.sub(" ", lowered)
-    if ANY_PRICE.search(lowered):
-        wish.max_price = wish.total_budget = wish.price_preference = None
-        wish.slot_caps = {}
-        edit.said.append("any price")
-        lowered = ANY_PRICE.sub(" ", lowered)
-    back = BACK_TO_OUTFIT.search(lowered)
-    if back and wish.mode == ITEMS:
-        wish.mode = OUTFIT
-        wish.wanted.pop("category", None)
-        edit.said.append("the whole outfit again")
-    _read_words(wish, lowered, reader, edit, outfit=bool(OUTFIT_WORDS.search(lowered)) or bool(back))
+    lowered = normalise(spell_emoji(text))
+    classifier = getattr(reader, "intents", None)
+    if classifier is None:
+        wish = _apply(wish, lowered, reader, edit, None)
+    else:
+        clauses = split_clauses(lowered) or [lowered]
+        price_field: str | None = None
+        for clause, guess in zip(clauses, classifier.classify(clauses), strict=True):
+            number = correction_number(clause)
+            if number is not None and price_field:  # "under 50. no, make that 80"
+                setattr(wish, price_field, number)
+                edit.said.append(f"under ${number:,.0f} each" if price_field == "max_price" else f"${number:,.0f} in all")
+                continue
+            caps = (wish.max_price, wish.total_budget)
+            wish = _apply(wish, clause, reader, edit, guess)
+            if (wish.max_price, wish.total_budget) != caps:
+                price_field = "max_price" if wish.max_price != caps[0] else "total_budget"
     if edit.verdict == "" and wish.occasion:
         edit.verdict = wish.occasion
     edit.understood_anything = bool(edit.understood_anything or edit.said or edit.problems or edit.unsold
@@ -118,8 +110,55 @@ def apply_message(wish: Wish, text: str, reader: QueryReader) -> tuple[Wish, Edi
     return wish, edit
 
 
-def _pointers(wish: Wish, text: str, edit: Edit) -> str:
-    """Resolve "number 2", "the second one", "the red one", "the bag" in each clause; returns the text without them."""
+def _apply(wish: Wish, lowered: str, reader: QueryReader, edit: Edit, guess: IntentGuess | None) -> Wish:
+    """One clause (or a whole message, read by the rules alone) applied to the wish."""
+    intent = guess.intent if guess is not None and guess.sure else None
+    if RESTART.search(lowered) or intent == "start_over":
+        wish, edit.restarted = Wish(), True
+        edit.said.append("starting over")
+        lowered = RESTART.sub(" ", lowered) if RESTART.search(lowered) else ""
+    verdict = VERDICT.search(lowered)
+    if verdict:  # the question is not part of the wish ("would this work?" asks for no work clothes)
+        edit.verdict = ""
+        lowered = lowered[:verdict.start()] + " " + lowered[verdict.end():]
+    elif intent == "photo_question":
+        edit.verdict = ""  # the clause's occasion and weather are still read ("ok for a job interview?")
+    lowered = _pointers(wish, lowered, edit, intent)
+    lowered = _formality(wish, lowered, edit, intent)
+    lowered = _cheaper(wish, lowered, edit, intent)
+    if PRICIER.search(lowered) or intent == "pricier":
+        wish.price_preference, wish.slot_caps = "high", {}
+        edit.said.append("pricier first")
+        lowered = PRICIER.sub(" ", lowered) if PRICIER.search(lowered) else ""
+    lowered = _more_options(wish, lowered, edit, intent)
+    for pattern, season, word in ((WARMER, "winter", "warmer, for the cold"), (COOLER, "summer", "lighter, for the heat")):
+        if pattern.search(lowered):
+            wish.wanted["season"] = [season]
+            edit.said.append(word)
+            lowered = pattern.sub(" ", lowered)
+    if ANY_PRICE.search(lowered) or intent == "any_price":
+        wish.max_price = wish.total_budget = wish.price_preference = None
+        wish.slot_caps = {}
+        edit.said.append("any price")
+        lowered = ANY_PRICE.sub(" ", lowered) if ANY_PRICE.search(lowered) else ""
+    back = BACK_TO_OUTFIT.search(lowered)
+    if back and wish.mode == ITEMS:
+        wish.mode = OUTFIT
+        wish.wanted.pop("category", None)
+        edit.said.append("the whole outfit again")
+    if intent == "none" and guess is not None and guess.score >= 0.8:
+        return wish  # "thanks", "lol": nothing to read
+    _read_words(wish, lowered, reader, edit, outfit=bool(OUTFIT_WORDS.search(lowered)) or bool(back), guess=guess)
+    return wish
+
+
+def _pointers(wish: Wish, text: str, edit: Edit, intent: str | None = None) -> str:
+    """Resolve "number 2", "the second one", "the red one", "the bag" in each clause; returns the text without them.
+    A clause surely liking, rejecting or swapping a pick also points by a bare number ("2 is the one"), a bare
+    ordinal ("that 3rd one") or a kind named anywhere ("can I get another bag"); its intent says what to do."""
+    hint = {"like": "like", "reject": "reject", "swap": "swap"}.get(intent or "")
+    if intent == "refuse" and wish.mode == OUTFIT:
+        hint = "drop"
     for match in NUMBER.finditer(text):
         if not _nth(wish.shown, int(match.group(1))):
             edit.problems.append(f"There is no number {match.group(1)} on show" + (
@@ -145,18 +184,29 @@ def _pointers(wish: Wish, text: str, edit: Edit) -> str:
                 (s for s in wish.shown if set(colours) & set(s.colors)), None)
             if shown:
                 targets.append((shown, match.span()))
+        if hint in ("like", "reject", "swap") and not targets:
+            for pattern in (BARE_NUMBER, BARE_ORDINAL):
+                for match in pattern.finditer(clause):
+                    shown = _nth(wish.shown, int(match.group(1)) if match.group(1).isdigit() else ORDINALS[match.group(1)])
+                    if shown:
+                        targets.append((shown, match.span()))
         explicit = bool(targets)
         if not explicit:
             for match in POINTER_NOUN.finditer(clause):
                 shown = _by_kind(wish.shown, match.group(2))
                 if shown:
                     targets.append((shown, match.span(1)))
+        if not targets and hint in ("swap", "drop") and wish.mode == OUTFIT:
+            for match in re.finditer(r"[a-z][a-z-]+", clause):
+                shown = _by_kind(wish.shown, match.group(0))
+                if shown and all(t[0] is not shown for t in targets):
+                    targets.append((shown, match.span()))
         if not targets:
             continue
         rest = clause
         for _, (start, end) in sorted(targets, key=lambda t: -t[1][0]):
             rest = rest[:start] + " " + rest[end:]
-        action = ("drop" if DROP.search(rest) and wish.mode == OUTFIT else "reject" if REJECT.search(rest) or
+        action = hint or ("drop" if DROP.search(rest) and wish.mode == OUTFIT else "reject" if REJECT.search(rest) or
                   DROP.search(rest) else "swap" if SWAP.search(rest) else "like" if LIKE.search(rest) or explicit
                   else None)
         if action is None:
@@ -222,18 +272,21 @@ def _act(wish: Wish, shown: Shown, action: str, edit: Edit) -> None:
         edit.said.append(f"a different {shown.category} instead of number {number}")
 
 
-def _more_options(wish: Wish, text: str, edit: Edit) -> str:
+def _more_options(wish: Wish, text: str, edit: Edit, intent: str | None = None) -> str:
     """"Something else": everything shown is swapped out (what was liked stays)."""
-    if not MORE_OPTIONS.search(text) or not wish.shown:
+    if not (MORE_OPTIONS.search(text) or intent == "more_options") or not wish.shown:
         return text
+    if not MORE_OPTIONS.search(text):
+        text = ""
     wish.swapped += [s.id for s in wish.shown if s.id not in wish.liked and s.id not in wish.swapped]
     edit.said.append("other options")
     return MORE_OPTIONS.sub(" ", text)
 
 
-def _formality(wish: Wish, text: str, edit: Edit) -> str:
+def _formality(wish: Wish, text: str, edit: Edit, intent: str | None = None) -> str:
     for pattern, step, word in ((CASUAL, -1, "more casual"), (FORMAL, 1, "more formal")):
-        if not pattern.search(text):
+        said = pattern.search(text)
+        if not said and intent != ("less_formal" if step < 0 else "more_formal"):
             continue
         low, high = wish.dress_levels() or _shown_levels(wish) or (2, 3)
         new_low, new_high = max(1, min(4, low + step)), max(1, min(4, high + step))
@@ -243,7 +296,7 @@ def _formality(wish: Wish, text: str, edit: Edit) -> str:
             wish.levels = [new_low, new_high]
             wish.slot_caps = {}
             edit.said.append(f"{word}: {LEVELS[new_low]}" + (f" to {LEVELS[new_high]}" if new_high != new_low else ""))
-        text = pattern.sub(" ", text)
+        text = pattern.sub(" ", text) if said else ""  # the intent's words are no style ("too corporate")
     return text
 
 
@@ -255,9 +308,11 @@ def _shown_levels(wish: Wish) -> tuple[int, int] | None:
     return (round(statistics.mean(r[0] for r in ranges)), round(statistics.mean(r[1] for r in ranges)))
 
 
-def _cheaper(wish: Wish, text: str, edit: Edit) -> str:
-    if not CHEAPER.search(text):
+def _cheaper(wish: Wish, text: str, edit: Edit, intent: str | None = None) -> str:
+    if not CHEAPER.search(text) and intent != "cheaper":
         return text
+    if not CHEAPER.search(text):
+        text = ""
     prices = [s.price for s in wish.shown if s.price is not None]
     if wish.mode == OUTFIT and any(s.slot for s in wish.shown):
         wish.slot_caps = {s.slot: s.price for s in wish.shown if s.slot and s.price is not None}
@@ -269,9 +324,15 @@ def _cheaper(wish: Wish, text: str, edit: Edit) -> str:
     return CHEAPER.sub(" ", text)
 
 
-def _read_words(wish: Wish, text: str, reader: QueryReader, edit: Edit, outfit: bool) -> None:
-    """Everything the query reader reads, applied as edits: a field's new values replace its old ones."""
+def _read_words(wish: Wish, text: str, reader: QueryReader, edit: Edit, outfit: bool,
+                guess: IntentGuess | None = None) -> None:
+    """Everything the query reader reads, applied as edits: a field's new values replace its old ones; with the
+    clause's intent, refused by a refusing clause and asked back where the clause is unsure."""
     query = reader.read(text)
+    question = settle_polarity(wish, query, guess)
+    if question:
+        edit.problems.append(question)
+    place_price(query, text, guess.intent if guess is not None and guess.sure else None)
     if query.unsold:  # a kind of garment the catalog lacks: show the closest single pieces instead
         edit.unsold = list(query.unsold)
         wish.unsold = list(query.unsold)

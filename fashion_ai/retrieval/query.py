@@ -23,14 +23,20 @@ FIELD_WORDS = {"colors": "colour", "pattern": "pattern", "material": "material",
                "occasion": "for", "season": "season", "category": "category"}
 
 _NUMBER = r"(?:[$€£]\s*)?(\d{1,6}(?:[.,]\d{1,2})?)\s*(?:k\b)?\s*(?:[$€£]|dollars?|bucks|usd|euros?|eur|pounds?|gbp)?"
-_MAX = re.compile(r"\b(?:under|below|less than|cheaper than|max(?:imum)?|at most|up to|no more than|not more than|"
-                  r"within|for less than|<=?)\s*" + _NUMBER)
+_MAX = re.compile(r"(?:\b(?:under|below|less than|cheaper than|max(?:imum)?|at most|up to|no more than|not more than|"
+                  r"within|for less than|sub-?)|<=?|≤)\s*" + _NUMBER)
+# "nothing over 50", "can't go over 200", "not above 80": a cap, not a floor.
+_NOT_OVER = re.compile(r"\b(?:nothing|not|no|never|can'?t|cannot|won'?t|shouldn'?t|mustn'?t|don'?t)\s+(?:[a-z']+\s+){0,2}?"
+                       r"(?:over|above|more than|past|beyond|exceed(?:ing)?)\s*" + _NUMBER)
+# "40 max", "$60 tops", "65 a pop", "90 or less": the cap after the number.
+_MAX_AFTER = re.compile(r"(?<![\d.,])" + _NUMBER + r"\s*(?:max(?:imum)?|tops|at most|or less|or under|limit|a pop|"
+                        r"apiece|each max)\b")
 _MIN = re.compile(r"\b(?:over|above|more than|at least|starting at|from|>=?)\s*" + _NUMBER)
 _RANGE = re.compile(r"\b(?:between|from)?\s*" + _NUMBER + r"\s*(?:and|to|-|–)\s*" + _NUMBER)
 _BARE = re.compile(r"(?:[$€£]\s*(\d{1,6}(?:[.,]\d{1,2})?)|\b(\d{1,6}(?:[.,]\d{1,2})?)\s*(?:dollars?|bucks|usd|euros?|"
                    r"eur|pounds?|gbp)\b)")
-_TOTAL = re.compile(r"\b(?:in all|in total|total|altogether|all in|for everything|for the whole (?:outfit|look)|"
-                    r"for the (?:outfit|look)|overall)\b")
+_TOTAL = re.compile(r"\b(?:in all|in total|total|altogether|all in|for everything|(?:for )?(?:the )?whole (?:outfit|look|thing)|"
+                    r"for the (?:outfit|look|lot)|(?:the )?full (?:outfit|look)|(?:the )?entire (?:outfit|look)|overall)\b")
 _CHEAP = re.compile(r"\b(?:cheap|cheaper|cheapest|affordable|inexpensive|budget|low[- ]cost|bargain|on a budget)\b")
 _PRICEY = re.compile(r"\b(?:expensive|luxury|luxurious|premium|high[- ]end|designer|splurge)\b")
 _MEN = re.compile(r"\b(?:men'?s|mens|for (?:a )?(?:man|men|him|guys?|boyfriend|husband|dad|father|brother|son)|"
@@ -38,7 +44,8 @@ _MEN = re.compile(r"\b(?:men'?s|mens|for (?:a )?(?:man|men|him|guys?|boyfriend|h
 _WOMEN = re.compile(r"\b(?:women'?s|womens|ladies'?|lady'?s|for (?:a )?(?:woman|women|her|girlfriend|wife|mum|mom|"
                     r"mother|sister|daughter)|female|womans)\b")
 _UNISEX = re.compile(r"\bunisex\b")
-NEGATION = re.compile(r"\b(?:not|no|without|non|never|except|excluding|anything but|but not|avoid|minus|nothing)\b|n't\b")
+NEGATION = re.compile(r"\b(?:not|no|without|non|never|except|excluding|anything but|but not|avoid|minus|nothing|rather than|"
+                      r"instead of|sin|sans|ohne|kein|keine|senza)\b|n't\b")
 # Words that end a negation's reach ("not black, for a wedding"); "or" keeps it going ("not black or white").
 _SCOPE_END = re.compile(r"[,.;!?]|\b(?:and|but|for|with|in|to|that|which|under|over|below|above|like)\b")
 _SCOPE_WORDS = 4
@@ -172,9 +179,37 @@ def _amount(text: str) -> float:
     return float(text.replace(",", "."))
 
 
+_UNITS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve thirteen "
+                                       "fourteen fifteen sixteen seventeen eighteen nineteen".split())}
+_TENS = {w: 10 * i for i, w in enumerate("_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()) if i > 1}
+_NUMBER_WORDS = re.compile(r"\b(?:(?:a|one|two|three|four|five|six|seven|eight|nine)\s+hundred(?:\s+(?:and\s+)?"
+                           r"(?:" + "|".join(_TENS) + r")(?:[\s-]+(?:" + "|".join(list(_UNITS)[1:10]) + r"))?)?|"
+                           r"(?:" + "|".join(_TENS) + r")(?:[\s-]+(?:" + "|".join(list(_UNITS)[1:10]) + r"))?|"
+                           r"hundred)\b")
+
+
+def _spelt(match: re.Match) -> str:
+    words = re.findall(r"[a-z]+", match.group(0))
+    total, value = 0, 0
+    for word in words:
+        if word in ("a", "and"):
+            value = value or (1 if word == "a" else 0)
+        elif word == "hundred":
+            total, value = total + max(value, 1) * 100, 0
+        else:
+            value += _TENS.get(word, _UNITS.get(word, 0))
+    return str(total + value)
+
+
+def spell_numbers(text: str) -> str:
+    """Numbers written in words as digits: "fifty" -> "50", "two hundred" -> "200" (prices shoppers spell out)."""
+    return _NUMBER_WORDS.sub(_spelt, text)
+
+
 def read_price(text: str, query: ShopperQuery) -> list[tuple[int, int]]:
     """Fill the query's price fields from the (normalised) text; returns the spans that said them."""
     spans: list[tuple[int, int]] = []
+    text = spell_numbers(text) if _NUMBER_WORDS.search(text) else text
     total = _TOTAL.search(text)
     for match in _RANGE.finditer(text):
         if match.group(0).strip()[:1].isdigit() or match.group(0).strip().startswith(("between", "from", "$", "€", "£")):
@@ -183,9 +218,11 @@ def read_price(text: str, query: ShopperQuery) -> list[tuple[int, int]]:
             spans.append(match.span())
             break
     if query.max_price is None:
-        for match in _MAX.finditer(text):
-            query.max_price = _amount(match.group(1))
-            spans.append(match.span())
+        for pattern in (_NOT_OVER, _MAX, _MAX_AFTER):
+            for match in pattern.finditer(text):
+                if not any(s <= match.start() < e for s, e in spans):
+                    query.max_price = _amount(match.group(1))
+                    spans.append(match.span())
     if query.min_price is None:
         for match in _MIN.finditer(text):
             if any(s <= match.start() < e for s, e in spans):

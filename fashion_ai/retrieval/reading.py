@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from fashion_ai.language.intents import IntentClassifier
 from fashion_ai.retrieval.kinds import is_kind, live_kinds
-from fashion_ai.retrieval.query import ShopperQuery, negation_scopes, normalise, read_gender, read_price
+from fashion_ai.retrieval.query import ShopperQuery, negation_scopes, normalise, read_gender, read_price, spell_numbers
 from fashion_ai.schema import SEARCH_FIELDS, colour_names, shopper_vocabulary
 
 if TYPE_CHECKING:
@@ -67,6 +68,8 @@ class QueryReader:
 
     def __init__(self, text_model: TextEmbedder | None = None):
         self.text_model = text_model
+        # What each clause of a chat message asks (language.intents): by example, over the same text model.
+        self.intents = IntentClassifier(text_model) if text_model is not None else None
         words = shopper_vocabulary()
         for word, colour in colour_names().items():
             words["colors"].setdefault(word, colour)
@@ -78,7 +81,7 @@ class QueryReader:
 
     def read(self, text: str) -> ShopperQuery:
         """The structured wish of a shopper's words."""
-        lowered = normalise(text)
+        lowered = spell_numbers(normalise(text))
         query = ShopperQuery(text=text)
         said = read_price(lowered, query) + read_gender(lowered, query)
         scopes = negation_scopes(lowered)
@@ -156,6 +159,7 @@ class QueryReader:
         """Embed the schema's values now (the first query would otherwise pay for it)."""
         if self.text_model is not None:
             self._index()
+            self.intents.prepare()
 
     def _index(self) -> dict[str, np.ndarray]:
         if self._near_index is None:

@@ -26,8 +26,11 @@ DEFAULT_PICKS = 6
 StylistPick = SearchHit  # a piece for the shopper's garment: item, score, one-line reason
 
 
-def style_outfit(garment: Garment, prompt: str, ctx: SearchContext, n: int = DEFAULT_PICKS) -> SearchResult:
-    """Up to n pieces, one per slot, that go with the garment for the wish; what was understood, and notes."""
+def style_outfit(garment: Garment, prompt: str, ctx: SearchContext, n: int = DEFAULT_PICKS,
+                 max_chars: int = DEFAULT_MAX_CHARS) -> SearchResult:
+    """Up to n pieces, one per slot, that go with the garment for the wish; what was understood, and notes.
+    TextTooLongError for a prompt over max_chars (refused on its raw length before it is walked)."""
+    prompt = clean_text(prompt, max_chars, "request")
     category = normalize_value("category", garment.category) or garment.category.strip().lower()
     garment = Garment(**{**garment.to_dict(), "category": category})
     result = plan_outfit(prompt, ctx, garment=garment, slots=n)

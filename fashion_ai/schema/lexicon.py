@@ -74,6 +74,19 @@ SHOPPER_WORDS: dict[str, dict[str, str]] = {
                "october": "autumn", "november": "autumn"},
 }
 
+# Emoji shoppers type for things the schema names, spelt as the word the reader reads (the chat spells them out
+# before reading; an emoji with no word here stays unread). Hearts of a colour are that colour; money is price talk.
+EMOJI_WORDS: dict[str, str] = {
+    "👟": "sneakers", "👠": "heels", "👡": "sandals", "👢": "boots", "👞": "shoes", "🥿": "flats", "🎩": "hat",
+    "👒": "sun hat", "🧢": "cap", "👗": "dress", "👚": "blouse", "👕": "t-shirt", "👔": "shirt", "👖": "jeans",
+    "🩳": "shorts", "🧥": "coat", "🧣": "scarf", "🧤": "gloves", "🧦": "socks", "👜": "handbag", "👛": "purse",
+    "🎒": "backpack", "🕶": "sunglasses", "👙": "bikini", "🩱": "swimsuit",
+    "❤": "red", "🩷": "pink", "🧡": "orange", "💛": "yellow", "💚": "green", "💙": "blue", "🩵": "light blue",
+    "💜": "purple", "🤎": "brown", "🖤": "black", "🤍": "white", "🩶": "grey",
+    "🌸": "floral", "🌺": "floral", "☀": "summer", "🏖": "beach", "❄": "winter", "🎉": "party", "💍": "wedding",
+    "💸": "expensive", "💰": "expensive", "👎": "no", "🚫": "no", "❌": "no",
+}
+
 # The fields a shopper's words are read for, with the values each may take.
 SEARCH_FIELDS: dict[str, tuple[str, ...]] = {"category": CATEGORIES, "colors": COLORS, "pattern": PATTERNS,
                                               "material": MATERIALS, "style": STYLES, "occasion": OCCASIONS,
