@@ -8,7 +8,7 @@ from pathlib import Path
 from fashion_ai.catalog.items import CatalogItem, save_catalog
 from fashion_ai.datasets import parse_spec
 from fashion_ai.datasets.common import IMAGES_DIR, Skip, Tally, check_limit
-from fashion_ai.datasets.products import product_rows
+from fashion_ai.datasets.products import Product, product_rows
 from fashion_ai.datasets.rows import decode_image, write_jpeg
 
 logger = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ def import_catalog(spec: str, out_dir: Path, limit: int | None = None, split: st
     written = kept = 0
     try:
         for row in (rows if limit != 0 else ()):  # limit 0: the source is checked, no row is read
-            item = row.item
+            item = catalog_item(row.product)
             if item.id in seen:
                 tally.skip(Skip("duplicate ids", item.id))
                 continue
@@ -64,3 +64,14 @@ def import_catalog(spec: str, out_dir: Path, limit: int | None = None, split: st
     save_catalog(out_dir, items)
     logger.info("imported %d items into %s (%d photos written, %d already there)", len(items), out_dir, written, kept)
     return items
+
+
+def catalog_item(product: Product, image_path: str = "") -> CatalogItem:
+    """A product read from a source as an item of the shop's catalog."""
+    garment = product.garment
+    return CatalogItem(
+        id=product.id, title=product.title, caption=product.caption, category=garment.category, gender=product.gender,
+        colors=list(garment.colors), pattern=garment.pattern or "", season=product.season, price=product.price,
+        url=product.url, image_path=image_path, style=garment.style, occasion=garment.occasion,
+        material=garment.material, sleeve=garment.sleeve, length=garment.length, extra=product.extra,
+    )

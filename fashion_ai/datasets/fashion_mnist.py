@@ -22,7 +22,7 @@ from PIL import Image
 from fashion_ai.datasets.captions import with_article
 from fashion_ai.datasets.common import Example
 from fashion_ai.examples import EXAMPLES_MANIFEST, ExamplePhoto
-from fashion_ai.models.paligemma.inference import DEFAULT_PROMPT
+from fashion_ai.models.paligemma.prompts import DEFAULT_PROMPT
 from fashion_ai.schema import Garment, garments_to_json
 
 logger = logging.getLogger(__name__)

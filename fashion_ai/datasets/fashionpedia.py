@@ -16,7 +16,7 @@ from fashion_ai.datasets.captions import outfit_caption
 from fashion_ai.datasets.common import IMAGES_DIR, Example, Skip, Tally, cell_text, close_rows
 from fashion_ai.datasets.rows import Rows, decode_image, open_rows
 from fashion_ai.images import load_image
-from fashion_ai.models.paligemma.inference import DEFAULT_PROMPT
+from fashion_ai.models.paligemma.prompts import DEFAULT_PROMPT
 from fashion_ai.schema import Garment, garments_to_json
 
 # --------------------------------------------------------------------------------------------- Fashionpedia tables

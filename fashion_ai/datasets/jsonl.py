@@ -11,7 +11,7 @@ from typing import Any
 from fashion_ai.datasets.captions import outfit_caption
 from fashion_ai.datasets.common import CAPTION_PROMPT, Example, cell_text
 from fashion_ai.images import load_image
-from fashion_ai.models.paligemma.inference import DEFAULT_PROMPT
+from fashion_ai.models.paligemma.prompts import DEFAULT_PROMPT
 from fashion_ai.schema import Garment, parse_garments
 
 

@@ -1,5 +1,6 @@
 """Product catalogs onto the schema: the ashraq/fashion-product-images-small (Kaggle "Fashion Product Images")
-layout, or rows of our own CatalogItem columns, as catalog items and as training examples."""
+layout, or rows of our own catalog columns, as products (the garment sold and what the shop says of it) and as
+training examples. The catalog importer turns products into catalog items: this module knows no catalog."""
 
 from __future__ import annotations
 
@@ -10,11 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fashion_ai.catalog import CatalogItem
 from fashion_ai.datasets.captions import outfit_caption, with_article
 from fashion_ai.datasets.common import IMAGES_DIR, Example, Skip, Tally, cell_text, close_rows, safe_id
 from fashion_ai.datasets.rows import decode_image, open_rows
-from fashion_ai.models.paligemma.inference import DEFAULT_PROMPT
+from fashion_ai.models.paligemma.prompts import DEFAULT_PROMPT
 from fashion_ai.schema import MATERIALS, Garment, garments_to_json, normalize_value
 
 # --------------------------------------------------------------------------------------------- product tables
@@ -89,8 +89,23 @@ _OWN_COLUMNS = frozenset({"id", "title", "caption", "image", "image_path", "pric
 
 # --------------------------------------------------------------------------------------------- products
 @dataclass
+class Product:
+    """A product row read onto the schema: the garment it sells and what the shop says of it."""
+
+    id: str
+    title: str
+    caption: str
+    garment: Garment
+    gender: str  # one of the shop's audiences (GENDERS' values)
+    season: str  # "" when the source names none
+    price: float | None  # None: the source has no price
+    url: str
+    extra: dict[str, str]  # the source's own columns, kept as text
+
+
+@dataclass
 class ProductRow:
-    item: CatalogItem
+    product: Product
     image: Any  # the row's image reference, decoded only when needed
     base_dir: Path | None
     hierarchy: dict[str, str]
@@ -192,15 +207,14 @@ def _product_row(row: dict[str, Any], base_dir: Path | None, source: str) -> Pro
     extra = {key: value for key, value in {**hierarchy, "baseColour": cell_text(row.get("baseColour")),
                                            "usage": cell_text(row.get("usage")), "year": cell_text(row.get("year")),
                                            "source": source}.items() if value}
-    item = CatalogItem(
-        id=item_id, title=title, caption=_product_caption(noun, colors, pattern, material, style, occasion, season, gender),
-        category=category, gender=gender, colors=colors, pattern=pattern or "", season=season, price=None, url="",
-        image_path="", style=style, occasion=occasion, material=material, extra=extra,
-    )
+    garment = Garment(category=category, colors=colors, pattern=pattern, material=material, style=style, occasion=occasion)
+    product = Product(id=item_id, title=title,
+                      caption=_product_caption(noun, colors, pattern, material, style, occasion, season, gender),
+                      garment=garment, gender=gender, season=season, price=None, url="", extra=extra)
     image = row.get("image")
     if image is None:  # Kaggle's styles.csv: the photo is images/<id>.jpg beside it
         image = f"{IMAGES_DIR}/{raw_id}.jpg" if base_dir is not None else None
-    return ProductRow(item, image, base_dir, hierarchy)
+    return ProductRow(product, image, base_dir, hierarchy)
 
 
 def _price(value: Any) -> float | None:
@@ -214,7 +228,7 @@ def _price(value: Any) -> float | None:
 
 
 def _own_row(row: dict[str, Any], base_dir: Path | None, source: str) -> ProductRow | Skip:
-    """A row of our own catalog columns as a catalog item; unknown columns go into extra."""
+    """A row of our own catalog columns as a product; unknown columns go into extra."""
     item_id = safe_id(row.get("id"))
     if not item_id:
         return Skip("rows without an id")
@@ -233,31 +247,25 @@ def _own_row(row: dict[str, Any], base_dir: Path | None, source: str) -> Product
     extra["source"] = source
     garment = Garment(category=category, colors=colors, **values)
     caption = cell_text(row.get("caption")) or outfit_caption([garment])
-    item = CatalogItem(
-        id=item_id, title=title, caption=caption, category=category, gender=gender, colors=colors,
-        pattern=values["pattern"] or "", season=season, price=_price(row.get("price")), url=cell_text(row.get("url")),
-        image_path="", style=values["style"], occasion=values["occasion"], material=values["material"],
-        sleeve=values["sleeve"], length=values["length"], extra=extra,
-    )
+    product = Product(id=item_id, title=title, caption=caption, garment=garment, gender=gender, season=season,
+                      price=_price(row.get("price")), url=cell_text(row.get("url")), extra=extra)
     image = row.get("image", row.get("image_path"))
     if image is None and base_dir is not None:
         image = f"{IMAGES_DIR}/{item_id}.jpg"
-    return ProductRow(item, image, base_dir, {})
+    return ProductRow(product, image, base_dir, {})
 
 
 def product_examples(rows: Iterator[ProductRow], tally: Tally) -> Iterator[Example]:
     try:
         for row in rows:
-            item = row.item
+            product = row.product
             try:
                 image = decode_image(row.image, row.base_dir)
             except (ValueError, OSError) as exc:
-                tally.skip(Skip("unreadable images", f"{item.id}: {exc}"))
+                tally.skip(Skip("unreadable images", f"{product.id}: {exc}"))
                 continue
-            garment = Garment(category=item.category, colors=list(item.colors), pattern=item.pattern or None,
-                              material=item.material, style=item.style, occasion=item.occasion, sleeve=item.sleeve,
-                              length=item.length)
-            yield Example(image=image, prefix=DEFAULT_PROMPT, suffix=garments_to_json([garment]), caption=item.caption,
-                          garments=[garment], id=item.id, hierarchy=row.hierarchy)
+            garment = product.garment
+            yield Example(image=image, prefix=DEFAULT_PROMPT, suffix=garments_to_json([garment]), caption=product.caption,
+                          garments=[garment], id=product.id, hierarchy=row.hierarchy)
     finally:
         rows.close()

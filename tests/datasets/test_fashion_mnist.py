@@ -16,7 +16,7 @@ from fashion_ai.datasets.fashion_mnist import (
 )
 from fashion_ai.examples import load_example_photos
 from fashion_ai.images import load_image
-from fashion_ai.models.paligemma.inference import DEFAULT_PROMPT
+from fashion_ai.models.paligemma.prompts import DEFAULT_PROMPT
 from fashion_ai.schema import CATEGORIES, Garment
 
 SPEC = f"fashion-mnist:{DEFAULT_FASHION_MNIST_DIR}"

@@ -6,7 +6,7 @@ import pytest
 
 from fashion_ai.datasets import iter_examples
 from fashion_ai.datasets.common import CAPTION_PROMPT
-from fashion_ai.models.paligemma.inference import DEFAULT_PROMPT
+from fashion_ai.models.paligemma.prompts import DEFAULT_PROMPT
 from fashion_ai.schema import Garment
 from tests.datasets.rows import photo
 

@@ -8,7 +8,7 @@ from datasets import Image as ImageFeature
 from PIL import Image
 
 from fashion_ai.datasets import iter_examples
-from fashion_ai.models.paligemma.inference import DEFAULT_PROMPT
+from fashion_ai.models.paligemma.prompts import DEFAULT_PROMPT
 from fashion_ai.schema import Garment, garments_to_json
 from tests.datasets.rows import PRODUCT_COLUMNS, PRODUCTS
 

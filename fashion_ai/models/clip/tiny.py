@@ -7,14 +7,14 @@ from collections.abc import Sequence
 
 import torch
 
-from fashion_ai.demo_world import DEMO_NOUNS
 from fashion_ai.models.clip.zero_shot import NO_GARMENT_CAPTIONS
 from fashion_ai.models.common import SPECIAL_TOKENS
 from fashion_ai.schema import FIELDS
 
 
 def build_demo_text_tokenizer(max_length: int = 32, extra_words: Sequence[str] = ()):
-    """A lower-casing word-level tokenizer for the tiny CLIP's text tower (shopper words of the schema)."""
+    """A lower-casing word-level tokenizer for the tiny CLIP's text tower: the schema's words and the words of
+    `extra_words` (texts the caller will train on, e.g. its captions' nouns), the rest unknown."""
     from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
     from transformers import PreTrainedTokenizerFast
 
@@ -22,7 +22,6 @@ def build_demo_text_tokenizer(max_length: int = 32, extra_words: Sequence[str] =
     for values in FIELDS.values():
         for value in values:
             words.update(re.findall(r"[a-z0-9]+", value))
-    words.update(re.findall(r"[a-z0-9]+", " ".join(DEMO_NOUNS)))
     words.update("a an the in for with and of to on accents clean plain finish perfect length sleeve".split())
     words.update(("women", "men", "unisex", "spring", "summer", "autumn", "winter", "t", "shirt", "photo"))
     words.update(w for text in NO_GARMENT_CAPTIONS for w in re.findall(r"[a-z0-9]+", text))  # empty scenes' captions
@@ -38,7 +37,8 @@ def build_demo_text_tokenizer(max_length: int = 32, extra_words: Sequence[str] =
 
 
 def build_tiny_clip(image_size: int = 64, patch_size: int = 16, seed: int = 0, extra_words: Sequence[str] = ()):
-    """A from-scratch CLIPModel with a word-level tokenizer; returns (tokenizer, image_processor, model)."""
+    """A from-scratch CLIPModel with a word-level tokenizer that knows the schema's words and `extra_words`;
+    returns (tokenizer, image_processor, model)."""
     from transformers import CLIPConfig, CLIPImageProcessor, CLIPModel, CLIPTextConfig, CLIPVisionConfig
 
     tokenizer = build_demo_text_tokenizer(extra_words=extra_words)

@@ -10,13 +10,11 @@ import torch
 
 from fashion_ai.models.extraction import Extraction
 from fashion_ai.models.paligemma.constrained import NO_GARMENT_THRESHOLD, decode_garments
+from fashion_ai.models.paligemma.prompts import DEFAULT_MAX_NEW_TOKENS, DEFAULT_PROMPT
 from fashion_ai.models.paligemma.scoring import ContinuationScorer
 from fashion_ai.schema import ParseResult, parse_garments
 
 logger = logging.getLogger(__name__)
-
-DEFAULT_PROMPT = "extract data in JSON format"
-DEFAULT_MAX_NEW_TOKENS = 160
 
 
 def generate_answers(processor: Any, model: Any, images: Sequence, prompt: str = DEFAULT_PROMPT,

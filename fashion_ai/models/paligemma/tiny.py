@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import torch
 
 from fashion_ai.models.common import SPECIAL_TOKENS
-from fashion_ai.models.paligemma.inference import DEFAULT_PROMPT
+from fashion_ai.models.paligemma.prompts import DEFAULT_PROMPT
 from fashion_ai.schema import FIELDS
 
 logger = logging.getLogger(__name__)
