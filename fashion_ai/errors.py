@@ -1,6 +1,30 @@
-"""Domain errors: each carries a message a shopper can read; the app shows it as it is."""
+"""Domain errors: each carries a message a shopper can read; the app shows it as it is.
+
+Shoppers read these messages as they are, so they name no file paths: a folder goes to the log, and a failure's
+own text has its paths cut to their last part (without_paths).
+"""
 
 from __future__ import annotations
+
+import re
+from pathlib import PurePosixPath, PureWindowsPath
+
+# A url (kept whole), or an absolute path: POSIX after a start, a space, a quote, a bracket, '=' or ':'; Windows
+# with a drive letter. A path ends at a space, a quote, a bracket, a comma or a colon, and not with a full stop.
+_URL_OR_PATH = re.compile(r"""(?P<url>\b[a-zA-Z][\w+.-]*://[^\s'"`]*)"""
+                          r"""|(?P<path>(?:(?<=^)|(?<=[\s'"`(\[=:]))(?:/|[A-Za-z]:\\)[^\s'"`()\[\],:]*[^\s'"`()\[\],:.])""")
+
+
+def without_paths(text: str) -> str:
+    """The text with each absolute file path cut to its last part ("/srv/data/chroma/x.bin" -> "x.bin")."""
+    def cut(match: re.Match) -> str:
+        if match.group("url"):
+            return match.group("url")
+        path = match.group("path")
+        name = (PureWindowsPath(path) if "\\" in path else PurePosixPath(path)).name
+        return name or "the folder"
+
+    return _URL_OR_PATH.sub(cut, text)
 
 
 class FashionAIError(Exception):

@@ -5,18 +5,18 @@ a write cut short by a full disk leaves ``index_metadata.pickle`` truncated and 
 even once space is freed (reproduced on a 12 MB tmpfs). So an embedded store checks the free space first.
 
 Shoppers read these sentences as they are, so they name no file paths: an embedded index's folder goes to the
-log, and a failure's own text has its paths cut to their last part (without_paths). A server is named by its url.
+log, and a failure's own text has its paths cut to their last part (fashion_ai.errors.without_paths, which this module
+hands on). A server is named by its url.
 """
 
 from __future__ import annotations
 
 import errno
 import logging
-import re
 import shutil
-from pathlib import Path, PurePosixPath, PureWindowsPath
+from pathlib import Path
 
-from fashion_ai.errors import StoreUnavailableError
+from fashion_ai.errors import StoreUnavailableError, without_paths
 
 logger = logging.getLogger(__name__)
 
@@ -25,24 +25,6 @@ GROWTH_SHARE = 0.25  # Chroma grows its HNSW files by a fifth at once and rewrit
 BYTES_PER_ITEM_WRITTEN = 4096  # metadata, write-ahead log and graph links, on top of 3x the vector
 _CONNECTION_ERRORS = ("ConnectError", "ConnectTimeout", "ReadError", "ReadTimeout", "RemoteProtocolError",
                       "WriteError", "PoolTimeout")
-# A url (kept whole), or an absolute path: POSIX after a start, a space, a quote, a bracket, '=' or ':'; Windows
-# with a drive letter. A path ends at a space, a quote, a bracket, a comma or a colon, and not with a full stop.
-_URL_OR_PATH = re.compile(r"""(?P<url>\b[a-zA-Z][\w+.-]*://[^\s'"`]*)"""
-                          r"""|(?P<path>(?:(?<=^)|(?<=[\s'"`(\[=:]))(?:/|[A-Za-z]:\\)[^\s'"`()\[\],:]*[^\s'"`()\[\],:.])""")
-
-
-def without_paths(text: str) -> str:
-    """The text with each absolute file path cut to its last part ("/srv/data/chroma/x.bin" -> "x.bin")."""
-    def cut(match: re.Match) -> str:
-        if match.group("url"):
-            return match.group("url")
-        path = match.group("path")
-        name = (PureWindowsPath(path) if "\\" in path else PurePosixPath(path)).name
-        return name or "the folder"
-
-    return _URL_OR_PATH.sub(cut, text)
-
-
 def _folder_bytes(folder: Path) -> int:
     return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
 

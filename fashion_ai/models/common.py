@@ -8,7 +8,7 @@ from typing import Any
 
 import torch
 
-from fashion_ai.errors import ModelUnavailableError
+from fashion_ai.errors import ModelUnavailableError, without_paths
 
 logger = logging.getLogger(__name__)
 
@@ -40,8 +40,15 @@ def model_dtype() -> torch.dtype:
 
 
 def explain_load_error(model_id: str, exc: BaseException) -> str:
-    """What went wrong loading a model, in one line that names the id and the fix."""
-    text = " ".join(str(exc).split())
+    """What went wrong loading a model, in one line that names the id and the fix.
+
+    Shoppers may read it, so it names no file path: a model folder is named by its last part, and so is any path
+    in the exception's text (the full text goes to the log)."""
+    full = " ".join(str(exc).split())
+    text = without_paths(full)
+    if text != full or without_paths(model_id) != model_id:
+        logger.warning("could not load the model at %s: %s: %s", model_id, type(exc).__name__, full)
+    model_id = without_paths(model_id)
     kind = type(exc).__name__
     lowered = text.lower()
     if kind == "GatedRepoError" or "gated repo" in lowered or "is gated" in lowered:
@@ -71,8 +78,9 @@ def check_model_type(model_id: str, expected: str, setting: str) -> None:
     except Exception as exc:  # any failure to read a config means "not loadable"; the message says which
         raise unavailable_error(model_id, exc) from exc
     if model_type != expected:
-        raise ModelUnavailableError(f"{model_id} is a {model_type} model, not a {expected} model: set {setting} to a "
-                                    f"{expected} checkpoint")
+        logger.warning("the model at %s is a %s model, not a %s model", model_id, model_type, expected)
+        raise ModelUnavailableError(f"{without_paths(model_id)} is a {model_type} model, not a {expected} model: set "
+                                    f"{setting} to a {expected} checkpoint")
 
 
 def weight_bytes(model: torch.nn.Module) -> int:

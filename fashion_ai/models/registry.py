@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fashion_ai.config import DEFAULT_TEXT_MODEL_ID, AppConfig
-from fashion_ai.errors import ModelUnavailableError
+from fashion_ai.errors import ModelUnavailableError, without_paths
 from fashion_ai.profiles import ADAPTER_FILE, CONFIG_FILE, DEMO, HUB, ModelRef, ProfileResolver
 
 if TYPE_CHECKING:  # torch and transformers load with the first model, not with the registry
@@ -97,7 +97,7 @@ def load_paligemma_extractor(config: AppConfig, source: str,
     reasons = []
     for refs in paligemma_alternatives(config):
         if not all(available(ref) for ref in refs):
-            reasons.append(f"{' + '.join(ref[0] for ref in refs)} is not cached and the Hub did not answer")
+            reasons.append(f"{' + '.join(without_paths(ref[0]) for ref in refs)} is not cached and the Hub did not answer")
             continue
         try:
             if len(refs) == 2:
@@ -152,7 +152,7 @@ class ModelRegistry:
                     why = str(exc).split("; offline,")[0]
                     logger.warning("%s: the hub model could not load (%s); the demo model serves", ROLES[role], why)
             elif self.config.profile == "auto":
-                why = f"{' or '.join(refs[0][0] for refs in alternatives)} not cached and the Hub did not answer"
+                why = f"{' or '.join(without_paths(refs[0][0]) for refs in alternatives)} not cached and the Hub did not answer"
             model = loader(DEMO)  # the shipped assets: a failure here is the deployment's, and says so
             self._models[role] = model
             # The demo text model is a real one (the packaged all-MiniLM-L6-v2): it is named, not "demo".

@@ -1,17 +1,22 @@
 """The registry a service owns: each model resolved on its own, loaded once, falling back to its demo model with
 the reason when the hub model cannot load (a typo, a gated model, the wrong class, an adapter of another base)."""
 
+import logging
+from pathlib import Path
+
 import httpx2
 import pytest
 from huggingface_hub.errors import GatedRepoError
 
+from fashion_ai.catalog import load_catalog
 from fashion_ai.config import AppConfig
 from fashion_ai.errors import ModelUnavailableError
+from fashion_ai.images import load_image
 from fashion_ai.models.common import explain_load_error
 from fashion_ai.models.paligemma.loading import apply_lora, load_paligemma
 from fashion_ai.models.paligemma.tiny import build_tiny_paligemma
 from fashion_ai.models.paligemma.zero_shot import QuestionExtractor
-from fashion_ai.models.registry import ModelRegistry, load_embedder
+from fashion_ai.models.registry import ModelRegistry, load_embedder, load_paligemma_extractor
 from tests.concurrency import call_at_once
 
 
@@ -88,7 +93,8 @@ def test_on_cpu_auto_reads_attributes_with_the_demo_paligemma_when_search_fell_b
     assert isinstance(registry.extractor(), AttributeExtractor)
     lines = {s.role: s for s in registry.serving()}
     assert lines["embedder"].source == lines["extractor"].source == "demo"
-    assert str(tmp_path / "no-clip") in lines["extractor"].why_not_hub  # the status line says why
+    why = lines["extractor"].why_not_hub
+    assert "no-clip" in why and str(tmp_path) not in why  # the status line says why, naming the folder by its name
     clip = ModelRegistry(AppConfig(**settings, extractor="clip")).extractor()
     assert not isinstance(clip, AttributeExtractor) and clip.name.endswith("(CLIP zero-shot)")
 
@@ -107,18 +113,22 @@ def test_a_hub_model_that_cannot_load_falls_back_to_its_demo_model_and_says_why(
         apply_lora(other, r=4, alpha=8, targets=["q_proj", "v_proj", "embed_tokens"]).save_pretrained(tmp_path / "adapter")
         settings.update(paligemma_id=str(tiny_paligemma_dir), adapter_id=str(tmp_path / "adapter"))
     registry = ModelRegistry(AppConfig(profile="hub", **settings))
-    embedder, extractor = registry.embedder(), registry.extractor()  # both serve: no broken tab
+    embedder, extractor = registry.embedder(), registry.extractor()
     lines = {s.role: s for s in registry.serving()}
     if bad == "adapter of another base":
         assert lines["embedder"].source == "hub" and lines["extractor"].source == "demo"
-        assert str(tmp_path / "adapter") in lines["extractor"].why_not_hub
+        assert "adapter" in lines["extractor"].why_not_hub
         assert "no-mix" in lines["extractor"].why_not_hub  # and the zero-shot alternative was tried too
     else:
         assert lines["embedder"].source == "demo" and embedder.name.startswith("demo:")
         why = lines["embedder"].why_not_hub
-        assert settings["clip_id"] in why
+        assert Path(settings["clip_id"]).name in why
         assert ("not a clip model: set FASHION_AI_CLIP_ID" in why) == (bad == "wrong class")
-    assert extractor.extract is not None
+    assert all(str(tmp_path) not in line.why_not_hub for line in lines.values())  # folders by their names only
+    # Both tabs serve, no broken one: the fallen-back models embed words and read a demo photo as the shop says.
+    assert embedder.embed_texts(["a red dress"]).shape == (1, embedder.dim)
+    item = load_catalog(AppConfig(profile="demo").catalog_dir)[0]
+    assert [garment.category for garment in extractor.extract(load_image(item.image_path)).result.garments] == [item.category]
 
 
 def test_load_errors_name_the_id_and_the_fix():
@@ -137,6 +147,34 @@ def test_a_failed_demo_model_is_a_plain_error(tmp_path):
     registry = ModelRegistry(AppConfig(profile="demo", demo_embedder_dir=str(tmp_path / "gone")))
     with pytest.raises(ModelUnavailableError, match="gone"):
         registry.embedder()
+
+
+@pytest.mark.parametrize("broken", ["empty folder", "unreadable config", "another architecture"])
+def test_a_model_folder_that_does_not_load_is_named_without_its_path(broken, tmp_path, tiny_paligemma_dir, caplog):
+    """Shoppers read these messages (the chat appends them, the CLI prints them): a folder is named by its last part,
+    and the log keeps the whole path for whoever runs the server."""
+    folder = tmp_path / "private" / "embedder"
+    folder.mkdir(parents=True)
+    if broken == "unreadable config":
+        (folder / "config.json").write_text("{not json")
+    elif broken == "another architecture":
+        folder = tiny_paligemma_dir  # a PaliGemma where a CLIP belongs
+    registry = ModelRegistry(AppConfig(profile="demo", demo_embedder_dir=str(folder)))
+    with caplog.at_level(logging.WARNING, logger="fashion_ai.models"), \
+            pytest.raises(ModelUnavailableError) as failed:
+        registry.embedder()
+    message = str(failed.value)
+    assert message.startswith(f"{folder.name} ") and str(folder.parent) not in message
+    assert str(folder) in caplog.text
+
+
+def test_hub_models_that_are_not_cached_are_named_without_their_folders(tmp_path):
+    config = AppConfig(profile="hub", paligemma_id=str(tmp_path / "base"), adapter_id=str(tmp_path / "adapter"),
+                       mix_id=str(tmp_path / "mix"))
+    with pytest.raises(ModelUnavailableError) as failed:
+        load_paligemma_extractor(config, "hub", available=lambda ref: False)
+    assert str(failed.value) == ("base + adapter is not cached and the Hub did not answer; "
+                                 "mix is not cached and the Hub did not answer")
 
 
 def test_models_loading_at_once_in_a_fresh_process_all_load():
