@@ -29,8 +29,14 @@ def test_bench_extractors_compares_the_extractors_per_field(tmp_path, capsys):
     presence = report["no_garment"]
     assert [row["extractor"] for row in presence] == [row["extractor"] for row in rows]
     for row in presence:
-        assert [s["role"] for s in row["sets"].values()] == ["empty"] + ["unseen"] * 4 + ["garment"] * 2
-        assert all(s["photos"] == 4 and 0.0 <= s["said_no_garment"] <= 1.0 for s in row["sets"].values())
+        sets = row["sets"]
+        assert [s["role"] for s in sets.values()] == ["empty"] + ["unseen"] * 4 + ["garment"] * 2
+        assert [s["photos"] for s in sets.values()] == [4] * 7
+        # What a shopper sees: an empty photo is called empty, a garment is not. Measured here (4 photos a set,
+        # seed 31337): every extractor 1.0 on empty scenes, 0.0 on demo items and Fashion-MNIST; at 300 photos a
+        # set (docs/training.md) 0.99-0.997 and at most 0.113 (CLIP's gate on demo items).
+        assert sets["empty scenes"]["said_no_garment"] >= 0.75, row
+        assert all(s["said_no_garment"] <= 0.25 for s in sets.values() if s["role"] == "garment"), row
     printed = capsys.readouterr().out
     assert "CLIP zero-shot" in printed and "'no garment' said" in printed
 
@@ -43,11 +49,16 @@ def test_bench_search_quality_sets_before_and_after_side_by_side(tmp_path, capsy
     report = json.loads(out.read_text())
     assert report["baseline_ref"] == bench_search_quality.BASELINE_REF and report["queries"] >= 40
     for run in ("before", "after"):
-        assert 0.0 <= report[run]["p@6_all"] <= 1.0 and report[run]["query_ms_p50"] > 0
+        assert report[run]["query_ms_p50"] > 0
         assert report[run]["first_all"] <= report[run]["p@6_all"]  # the first k results are within the top 6
         assert len(report[run]["stylist_per_request"]) == report["stylist_requests"] >= 20
     # Even on 60 items of an unseen seed, reading the shopper's words beats the word-list baseline.
     assert report["after"]["p@6_all"] > report["before"]["p@6_all"]
+    # What a shopper sees now, measured here (60 items, seed 99): 0.991 of the top 6 match, the matches come first
+    # for 0.940, 0.922 of the stylist's picks are accepted (on 800 items, docs/search-and-ranking.md: 0.974-0.977,
+    # 0.970-0.974, 0.929-0.945).
+    after = report["after"]
+    assert after["p@6_all"] >= 0.9 and after["first_all"] >= 0.85 and after["stylist_accepted"] >= 0.85, after
     assert "stylist picks accepted" in capsys.readouterr().out
 
 
