@@ -6,12 +6,15 @@ they are part of the repository, so a missing one fails the tests that need it r
 
 from __future__ import annotations
 
+import importlib
 import logging
+import os
 import socket
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -22,6 +25,30 @@ def pytest_configure(config):
     # Also declared in pyproject.toml; repeated so these files run on their own.
     config.addinivalue_line("markers", "slow: trains or serves real models at reduced size (still runs in CI)")
     config.addinivalue_line("markers", "browser: drives the app in headless Chromium (still runs in CI)")
+
+
+def in_ci() -> bool:
+    """Whether this run is CI's (CI=true, as CI services set it): there every test must run."""
+    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
+def need(condition: bool, why: str) -> None:
+    """Go on when `condition` holds; else skip the test here, but fail it in CI, where a missing browser or tool
+    would otherwise pass the run with the test never run."""
+    if condition:
+        return
+    if in_ci():
+        pytest.fail(f"{why}; CI (CI=true) must run this test, so it fails instead of skipping", pytrace=False)
+    pytest.skip(why, allow_module_level=True)
+
+
+def need_module(name: str, why: str) -> ModuleType:
+    """The module, imported; else as need() does: skipped here, failed in CI."""
+    try:
+        return importlib.import_module(name)
+    except ImportError as exc:
+        need(False, f"{why} ({exc})")
+        raise  # need() has raised already: this only tells type checkers so
 
 
 def free_port() -> int:

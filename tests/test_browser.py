@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 
 from fashion_ai.config import DEMO_BANNER, PROJECT_ROOT
+from tests.conftest import need, need_module
 
 pytestmark = pytest.mark.browser
 
-sync_api = pytest.importorskip("playwright.sync_api")
+sync_api = need_module("playwright.sync_api", "Playwright is not installed (pip install -r requirements-dev.txt)")
 expect = sync_api.expect
 
 from tests import browser_pages as pages  # noqa: E402  (it imports playwright, checked just above)
@@ -29,8 +30,7 @@ NO_GARMENT = "could not make out a garment"
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator:
-    if not Path(pages.CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {pages.CHROMIUM} (apt-get install chromium)")
+    need(Path(pages.CHROMIUM).exists(), f"no Chromium at {pages.CHROMIUM} (apt-get install chromium)")
     with sync_api.sync_playwright() as playwright:
         browser = pages.launch_chromium(playwright)
         yield browser

@@ -7,6 +7,7 @@ import sys
 import pytest
 
 from fashion_ai.config import PROJECT_ROOT
+from tests.conftest import need
 
 pytestmark = pytest.mark.slow
 sys.path.insert(0, str(PROJECT_ROOT / "bench"))
@@ -101,8 +102,8 @@ def test_bench_store_compares_the_store_with_raw_chroma_and_numpy(tmp_path, caps
     assert "outfit slot, another group" in capsys.readouterr().out
 
 
-@pytest.mark.skipif(shutil.which("chroma") is None, reason="the chroma CLI (installed with chromadb) is not on PATH")
 def test_bench_store_through_a_chroma_server(tmp_path):
+    need(shutil.which("chroma") is not None, "the chroma CLI (installed with chromadb) is not on PATH")
     import bench_store
 
     out = tmp_path / "store-server.json"
