@@ -45,18 +45,13 @@ def is_kind(phrase: str, category: str) -> bool:
     return words != _words(category) and not (len(words) == 1 and words[0] in _BROAD_STEMS)
 
 
+@lru_cache(maxsize=8192)
 def _stem(word: str) -> str:
-    """One form for a noun's singular and plural ("boots" -> "boot", "dresses" -> "dress", "scarves" -> "scarf",
-    "hoodies" and "hoodie" -> "hoodie", "trilbies" and "trilby" -> "trilbie")."""
-    if word.endswith("ves") and len(word) > 4:
-        word = word[:-3] + "f"
-    elif word.endswith(("sses", "shes", "ches", "xes")):
-        word = word[:-2]
-    elif word.endswith("s") and not word.endswith("ss") and len(word) > 3:
-        word = word[:-1]
-    if word.endswith("y") and len(word) > 3 and word[-2] not in "aeiou":
-        word = word[:-1] + "ie"
-    return word
+    """One form for a noun's singular and plural, by inflect ("boots" -> "boot", "dresses" -> "dress", "scarves" ->
+    "scarf"); through the plural and back, so "hoodie" and "hoodies" meet (as "hoody")."""
+    from fashion_ai.schema.lexicon import plural, singular
+
+    return singular(plural(singular(word)))
 
 
 def _words(text: str) -> list[str]:

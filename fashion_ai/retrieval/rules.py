@@ -49,6 +49,15 @@ OCCASION_MATERIALS_OUT: dict[str, frozenset[str]] = {
     "outdoor": frozenset({"silk", "satin", "chiffon", "velvet", "lace"}),
 }
 OCCASION_SLOTS_OUT: dict[str, frozenset[str]] = {"sport": frozenset({"accessory", "outerwear"})}
+OCCASION_CATEGORIES_OUT: dict[str, frozenset[str]] = {"sport": frozenset({"dress", "skirt", "coat", "scarf"})}
+# A piece's own style or make that a dress code rules out whatever its other words vote: nothing sporty or
+# streetwear from smart casual up, no denim, rubber, canvas, shorts, tees or sneakers from business up, nothing
+# dressy for a casual-only wish (the gym, the beach).
+STYLES_OUT_FROM: dict[int, frozenset[str]] = {2: frozenset({"sporty", "streetwear"})}
+MATERIALS_OUT_FROM: dict[int, frozenset[str]] = {3: frozenset({"denim", "rubber", "canvas"})}
+CATEGORIES_OUT_FROM: dict[int, frozenset[str]] = {3: frozenset({"shorts", "top"})}
+TITLES_OUT_FROM = {3: re.compile(r"\b(?:sneakers?|trainers?|flip[- ]?flops?|tank tops?|t-shirts?|tees?)\b")}
+STYLES_OUT_CASUAL = frozenset({"business", "elegant", "romantic"})
 COLD_CATEGORIES = frozenset({"coat", "sweater", "cardigan", "glove", "leg warmer"})
 COLD_MATERIALS = frozenset({"wool", "cashmere", "knit", "velvet"})
 WARM_CATEGORIES = frozenset({"shorts"})
@@ -100,23 +109,46 @@ def occasion_fit(item: CatalogItem, occasion: str | None, levels: tuple[int, int
 
 def suits_occasion(item: CatalogItem, occasion: str | None, levels: tuple[int, int] | None = None) -> bool:
     """Whether the item's dress-code range meets the wish's (any item, when neither an occasion nor levels say)."""
-    if item.material in OCCASION_MATERIALS_OUT.get(occasion or "", ()):
+    if item.material in OCCASION_MATERIALS_OUT.get(occasion or "", ()) or item.category in OCCASION_CATEGORIES_OUT.get(
+            occasion or "", ()):
         return False
     wanted = dress_code(occasion, levels)
     if wanted is None:
         return True
+    if _ruled_out(item, wanted):
+        return False
     low, high = formality(item)
     return low <= wanted[1] and wanted[0] <= high
 
 
+def _ruled_out(item: CatalogItem, wanted: tuple[int, int]) -> bool:
+    """Whether the piece's own style, material, kind or title is out of the dress code whatever else it votes."""
+    title = item.title.lower()
+    for start, styles in STYLES_OUT_FROM.items():
+        if wanted[0] >= start and item.style in styles:
+            return True
+    for start, materials in MATERIALS_OUT_FROM.items():
+        if wanted[0] >= start and item.material in materials:
+            return True
+    for start, categories in CATEGORIES_OUT_FROM.items():
+        if wanted[0] >= start and item.category in categories:
+            return True
+    if any(wanted[0] >= start and pattern.search(title) for start, pattern in TITLES_OUT_FROM.items()):
+        return True
+    return wanted[1] <= 1 and item.style in STYLES_OUT_CASUAL
+
+
 def weather_signs(item: CatalogItem) -> set[str]:
-    """"warm" when anything about the piece is made for heat (shorts, linen, straw, sandals), "cold" when anything
-    is made for cold (a coat, wool, knit, boots); both for a knit tank top, neither for most."""
+    """"warm" when anything about the piece is made for heat (shorts, linen, straw, sandals, its catalog season
+    summer), "cold" when anything is made for cold (a coat, wool, knit, boots, its catalog season winter); both for
+    a knit tank top, neither for most."""
     title = item.title.lower()
     signs = set()
-    if WARM_TITLES.search(title) or item.category in WARM_CATEGORIES or item.material in WARM_MATERIALS:
+    if (WARM_TITLES.search(title) or item.category in WARM_CATEGORIES or item.material in WARM_MATERIALS
+            or item.season in WARM_SEASONS):
         signs.add("warm")
-    if COLD_TITLES.search(title) or item.category in COLD_CATEGORIES or item.material in COLD_MATERIALS:
+    if (COLD_TITLES.search(title) or item.category in COLD_CATEGORIES or item.material in COLD_MATERIALS
+            or item.season in COLD_SEASONS):
         signs.add("cold")
     return signs
 

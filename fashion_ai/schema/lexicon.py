@@ -7,6 +7,8 @@ joins both with the schema's own values into the table that query reading matche
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from fashion_ai.schema.values import CATEGORIES, COLORS, MATERIALS, OCCASIONS, PATTERNS, SEASONS, STYLES
 
 # Words shoppers and other taggers use for our canonical values (accepted in model output too).
@@ -65,10 +67,14 @@ SHOPPER_WORDS: dict[str, dict[str, str]] = {
                  "hiking": "outdoor", "camping": "outdoor", "holiday": "travel", "vacation": "travel",
                  "trip": "travel", "daily": "everyday", "every day": "everyday", "weekend": "everyday",
                  "pool": "beach", "white tie": "formal", "funeral": "formal", "opera": "formal",
-                 "graduation": "party", "birthday": "party", "brunch": "everyday", "errands": "everyday"},
+                 "graduation": "party", "birthday": "party", "brunch": "everyday", "errands": "everyday",
+                 "seaside": "beach", "yoga": "sport", "pilates": "sport", "jogging": "sport", "a run": "sport",
+                 "law firm": "work", "client meeting": "work", "presentation": "work", "boardroom": "work",
+                 "conference": "work"},
     # Months read as the northern hemisphere's seasons (a shop elsewhere edits this table); not "may", a verb too.
     "season": {"fall": "autumn", "summery": "summer", "wintry": "winter", "springtime": "spring", "hot": "summer",
-               "heatwave": "summer", "heat": "summer", "freezing": "winter", "snowy": "winter",
+               "heatwave": "summer", "heat": "summer", "freezing": "winter", "snowy": "winter", "snow": "winter",
+               "ski": "winter", "skiing": "winter", "chalet": "winter",
                "june": "summer", "july": "summer", "august": "summer", "december": "winter", "january": "winter",
                "february": "winter", "march": "spring", "april": "spring", "september": "autumn",
                "october": "autumn", "november": "autumn"},
@@ -93,16 +99,29 @@ SEARCH_FIELDS: dict[str, tuple[str, ...]] = {"category": CATEGORIES, "colors": C
                                               "season": SEASONS}
 
 
+@lru_cache(maxsize=1)
+def _inflect():
+    import inflect
+
+    return inflect.engine()
+
+
+@lru_cache(maxsize=4096)
 def plural(noun: str) -> str:
-    """The plural shoppers type for a noun ("dress" -> "dresses", "hoodie" -> "hoodies"); nouns that are plural
-    already ("jeans", "shorts", "leggings") stay."""
-    if noun.endswith(("ss", "sh", "ch", "x")):
-        return noun + "es"
-    if noun.endswith("s"):
+    """The plural shoppers type for a noun ("dress" -> "dresses", "scarf" -> "scarves"), by inflect; nouns that are
+    plural already ("jeans", "shorts", "leggings") stay."""
+    engine = _inflect()
+    if engine.singular_noun(noun):
         return noun
-    if noun.endswith("y") and noun[-2:-1] not in "aeiou":
-        return noun[:-1] + "ies"
-    return noun + "s"
+    return engine.plural_noun(noun)
+
+
+@lru_cache(maxsize=8192)
+def singular(noun: str) -> str:
+    """The singular of a plural noun ("boots" -> "boot", "scarves" -> "scarf"), by inflect; a singular stays."""
+    if len(noun) < 3:
+        return noun
+    return _inflect().singular_noun(noun) or noun
 
 
 def shopper_vocabulary() -> dict[str, dict[str, str]]:

@@ -212,3 +212,17 @@ def test_only_text_is_read():
     with pytest.raises(BadQueryError, match="must be text"):
         clean_text(["a", "list"], 300)
     assert clean_text(None, 300) == ""
+
+
+@pytest.mark.parametrize("text, max_price, total", [
+    ("nothing over fifty", 50, None),  # a negated floor is a cap, and the number in words
+    ("40 max lol", 40, None), ("$60 tops per piece", 60, None), ("65 a pop", 65, None), ("<50", 50, None),
+    ("≤ 85 per item", 85, None), ("sub-40 each", 40, None),
+    ("the full look can't go over 200", None, 200), ("two hundred bucks for the lot", None, 200),
+    ("whole thing ≤ 260", None, 260),
+])
+def test_caps_in_shoppers_forms(text, max_price, total):
+    from fashion_ai.retrieval.reading import lexicon_reader
+
+    query = lexicon_reader().read(text)
+    assert (query.max_price, query.total_budget, query.min_price) == (max_price, total, None)

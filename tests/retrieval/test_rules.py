@@ -50,3 +50,27 @@ def test_weather_signs(item, signs):
 def test_a_wishes_climate():
     assert climate("summer", None) == "warm" and climate(None, "beach") == "warm" and climate("winter", None) == "cold"
     assert climate("autumn", "work") is None
+
+
+@pytest.mark.parametrize("item, occasion, fits", [
+    # A piece's own style, make or kind rules it out whatever its other words vote (issue 34 point 5).
+    (make_item("a", "shoe", title="purple leather loafers", material="leather", style="streetwear"), "work", False),
+    (make_item("b", "shoe", title="purple leather loafers", material="leather", style="classic"), "work", True),
+    (make_item("c", "shoe", title="beige canvas ankle boots", material="canvas", style="classic"), "formal", False),
+    (make_item("d", "jacket", title="black denim jacket", material="denim", style="classic"), "wedding", False),
+    (make_item("e", "shoe", title="white leather sneakers", material="leather", style="classic"), "wedding", False),
+    (make_item("f", "top", title="white silk top", material="silk", style="elegant"), "formal", False),
+    (make_item("g", "bag", title="black silk clutch", material="silk", style="elegant"), "sport", False),
+    (make_item("h", "skirt", title="black cotton skirt", material="cotton", style="casual"), "sport", False),
+])
+def test_style_material_and_kind_hold_against_the_dress_code(item, occasion, fits):
+    assert suits_occasion(item, occasion) is fits
+
+
+@pytest.mark.parametrize("season, wish, fits", [
+    ("winter", "warm", False), ("summer", "warm", True), ("summer", "cold", False), ("winter", "cold", True),
+    ("spring", "warm", True), ("autumn", "cold", True),
+])
+def test_a_pieces_own_catalog_season_holds_against_the_weather(season, wish, fits):
+    bag = make_item("a", "bag", title="blue leather handbag", material="leather", season=season)
+    assert suits_weather(bag, wish) is fits
