@@ -155,10 +155,10 @@ def weather_signs(item: CatalogItem) -> set[str]:
 
 def climate(season: str | None, occasion: str | None) -> str | None:
     """What a wish's weather is: "warm" (summer, the beach), "cold" (winter) or None."""
+    if season in COLD_SEASONS:  # the season said wins over the place ("a winter beach walk" is cold)
+        return "cold"
     if season in WARM_SEASONS or occasion == "beach":
         return "warm"
-    if season in COLD_SEASONS:
-        return "cold"
     return None
 
 

@@ -70,7 +70,7 @@ SHOPPER_WORDS: dict[str, dict[str, str]] = {
                  "graduation": "party", "birthday": "party", "brunch": "everyday", "errands": "everyday",
                  "seaside": "beach", "yoga": "sport", "pilates": "sport", "jogging": "sport", "a run": "sport",
                  "law firm": "work", "client meeting": "work", "presentation": "work", "boardroom": "work",
-                 "conference": "work"},
+                 "conference": "work", "fancy restaurant": "formal", "fancy dinner": "formal"},
     # Months read as the northern hemisphere's seasons (a shop elsewhere edits this table); not "may", a verb too.
     "season": {"fall": "autumn", "summery": "summer", "wintry": "winter", "springtime": "spring", "hot": "summer",
                "heatwave": "summer", "heat": "summer", "freezing": "winter", "snowy": "winter", "snow": "winter",

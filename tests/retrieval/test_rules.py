@@ -74,3 +74,7 @@ def test_style_material_and_kind_hold_against_the_dress_code(item, occasion, fit
 def test_a_pieces_own_catalog_season_holds_against_the_weather(season, wish, fits):
     bag = make_item("a", "bag", title="blue leather handbag", material="leather", season=season)
     assert suits_weather(bag, wish) is fits
+
+
+def test_the_season_said_wins_over_the_place():
+    assert climate("winter", "beach") == "cold" and climate(None, "beach") == "warm"
