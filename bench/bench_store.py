@@ -53,7 +53,7 @@ from synthetic import (  # noqa: E402
     facet_arrays,
 )
 
-from fashion_ai.catalog.filters import build_where, chroma_where, combine_where  # noqa: E402
+from fashion_ai.catalog.filters import as_filter, build_where, combine_where  # noqa: E402
 from fashion_ai.catalog.hnsw import IndexSettings  # noqa: E402
 from fashion_ai.catalog.records import item_to_metadata, record_id  # noqa: E402
 from fashion_ai.catalog.store import CatalogStore  # noqa: E402
@@ -73,7 +73,8 @@ def _group_where(group: str) -> dict:
 
 
 def filter_kinds(categories: list[str], colors: list[str], seed: int) -> dict[str, list[dict | None]]:
-    """Per kind of query, the where clause of each query (what outfits.py and search.py build)."""
+    """Per kind of query, the where clause of each query (what outfits.py and search.py build), as a where dict (the
+    ground truth below reads them apart from the store's code; the store reads them into its CatalogFilter)."""
     rng = np.random.default_rng([seed, 7])
     other_category = [CATEGORIES[(CATEGORIES.index(c) + rng.integers(1, len(CATEGORIES))) % len(CATEGORIES)]
                       for c in categories]
@@ -240,7 +241,7 @@ def run_all(store: CatalogStore, raw, queries: np.ndarray, kinds: dict[str, list
 
     def ask_raw(vector, where, n):
         got = raw.query(query_embeddings=vector[None], n_results=n, include=["metadatas", "distances"],
-                        where=chroma_where(where) if where else None)
+                        where=as_filter(where).chroma_where() if where else None)
         return [item_index(i) for i in got["ids"][0]]
 
     times = {kind: {"store": [], "raw": []} for kind in kinds}

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from fashion_ai.catalog.filters import chroma_where, compile_where
+from fashion_ai.catalog.filters import CatalogFilter, as_filter
 from fashion_ai.catalog.items import CatalogItem
 from fashion_ai.catalog.mirror import VectorMirror
 from fashion_ai.catalog.records import ITEM_ID_KEY, metadata_to_item, parse_record_id
@@ -60,11 +60,14 @@ class ItemLookups:
                 for got in self._get_by_item_ids(ids, ["metadatas", "embeddings"])
                 for meta, vector in zip(got["metadatas"], got["embeddings"], strict=True)}
 
-    def get_where(self, where: dict | None, limit: int = 1000) -> list[CatalogItem]:
+    def get_where(self, where: CatalogFilter | dict | None, limit: int = 1000) -> list[CatalogItem]:
         """Up to `limit` stored items that pass the filter, unranked (for rare look-ups: Chroma's own filter, or
         the mirror's for records without facet keys)."""
-        if not where or self.filter_keys:
-            got = self._read(lambda col: col.get(where=chroma_where(where) if where else None, limit=limit,
+        where = as_filter(where)
+        if where is not None and where.matches_nothing:
+            return []
+        if where is None or self.filter_keys:
+            got = self._read(lambda col: col.get(where=where.chroma_where() if where else None, limit=limit,
                                                  include=["metadatas"]), "reading the catalog")
             return [metadata_to_item(meta) for meta in got["metadatas"]]
         mirror = self._filled_mirror()
@@ -73,9 +76,9 @@ class ItemLookups:
                 for meta in self._read(lambda col, chunk=records[start:start + self._max_batch]: col.get(
                     ids=chunk, include=["metadatas"]), "reading the catalog")["metadatas"] if meta is not None]
 
-    def _scan(self, where: dict, limit: int) -> list[str]:
+    def _scan(self, where: CatalogFilter, limit: int) -> list[str]:
         """Up to `limit` record ids that pass the filter, read page by page (a server's store without facet keys)."""
-        passes, found, offset = compile_where(where), [], 0
+        passes, found, offset = where.predicate(), [], 0
         while len(found) < limit:
             page = self._read(lambda col, offset=offset: col.get(include=[], limit=self._max_batch, offset=offset),
                               "reading the catalog")["ids"]

@@ -3,9 +3,9 @@
 A filter *against* the query (a red-dress query pinned to shoes) finds no match among the query's neighbours;
 Chroma's own filter then costs 55-345 ms at 100k items and seconds at a million (README, "Catalogs of a million
 items"), while numpy over the matches' vectors takes milliseconds and is exact (a probe at 100k: 1.6 ms for 6,100
-matches). The filter runs over the facets the record ids carry, clause by clause, each clause evaluated once per
-distinct value of its facet by the very predicate the store's fast path uses (filters.compile_where): the same
-answers by construction.
+matches). The filter runs over the facets the record ids carry, rule by rule, each rule evaluated once per
+distinct value of its facet by the very test the store's fast path uses (filters.Rule.test): the same answers by
+construction.
 
 The rows are kept apart by category, each category's vectors one contiguous array: a filter on a category reads
 its rows in place, and a filter that passes most rows of a category multiplies them all rather than gathering the
@@ -25,12 +25,11 @@ from typing import Any
 
 import numpy as np
 
-from fashion_ai.catalog.filters import compile_where, facet_of
+from fashion_ai.catalog.filters import CatalogFilter, Rule
 from fashion_ai.catalog.records import Facets, parse_record_id
 
 logger = logging.getLogger(__name__)
 
-_BLANK = Facets("", "", (), "", None)
 MIRROR_WAIT_S = 600.0  # the longest a filter waits for the mirror to fill (a million items: ~85 s on 2 cores)
 
 
@@ -64,7 +63,7 @@ class _Part:
         self.code_buffers = {name: np.zeros(0, dtype=np.int32) for name in Facets._fields}
         self.vectors, self.alive = self.buffer, self.alive_buffer  # the rows there are
         self.values: dict[str, dict] = {name: {} for name in Facets._fields}  # facet -> {distinct value: code}
-        self.tables: dict[str, np.ndarray] = {}  # a clause -> whether each distinct value passes it
+        self.tables: dict[Rule, np.ndarray] = {}  # a rule -> whether each distinct value passes it
 
     def append(self, ids: list[str], vectors: np.ndarray, facets: list[Facets]) -> None:
         size, needed = len(self.ids), len(self.ids) + len(ids)
@@ -95,29 +94,21 @@ class _Part:
         """The facet's code per row and its distinct values, in code order."""
         return self.code_buffers[name][:len(self.ids)], list(self.values[name])
 
-    def mask(self, where: dict) -> np.ndarray | np.bool_:
+    def mask(self, where: CatalogFilter) -> np.ndarray | np.bool_:
         """Whether each row passes the filter; one bool for all when the facets it reads have one value here (a
-        category clause in a category's part), so a part the filter rules out costs no pass over its rows."""
-        (key, value), = where.items()
-        if key in ("$and", "$or"):
-            decided = np.bool_(key == "$or")  # the value that ends an $or (True) or an $and (False) at once
-            result: np.ndarray | np.bool_ = ~decided
-            for part in sorted(value, key=lambda part: "category" not in repr(part)):  # the cheap ones first
-                mask = self.mask(part)
-                result = (result | mask) if key == "$or" else (result & mask)
-                if np.ndim(result) == 0 and result == decided:
-                    break
-            return result
-        name = facet_of(key)
-        codes, values = self.column(name)
-        clause = repr(where)
-        table = self.tables.get(clause)
-        if table is None or len(table) != len(values):  # new values came since: asked again
-            test = compile_where(where)  # the store's own predicate, asked once per distinct value
-            table = self.tables[clause] = np.array([test(_BLANK._replace(**{name: v})) for v in values], dtype=bool)
-        if len(table) == 1:
-            return table[0]
-        return table[codes] if len(codes) else np.zeros(0, dtype=bool)
+        category rule in a category's part), so a part the filter rules out costs no pass over its rows."""
+        result: np.ndarray | np.bool_ = np.bool_(True)
+        for rule in where.rules():  # category rules first: they decide a whole part at once
+            codes, values = self.column(rule.facet)
+            table = self.tables.get(rule)
+            if table is None or len(table) != len(values):  # new values came since: asked again
+                test = rule.test()  # the store's own test, asked once per distinct value
+                table = self.tables[rule] = np.array([test(value) for value in values], dtype=bool)
+            mask = table[0] if len(table) == 1 else table[codes] if len(codes) else np.zeros(0, dtype=bool)
+            result = result & mask
+            if np.ndim(result) == 0 and not result:
+                break
+        return result
 
 
 class VectorMirror:
@@ -215,11 +206,10 @@ class VectorMirror:
             self._parts.setdefault(category, _Part(vectors.shape[1])).append(
                 [ids[k] for k in rows], vectors[rows], [facets[k] for k in rows])
 
-    def search(self, vector: np.ndarray, n: int, where: dict, budget_us: float = math.inf
+    def search(self, vector: np.ndarray, n: int, where: CatalogFilter, budget_us: float = math.inf
                ) -> list[tuple[str, float]] | None:
         """The n records nearest to the vector among those that pass the filter: (record id, cosine distance);
         None when that would cost more than budget_us (the caller has a cheaper way)."""
-        compile_where(where)  # a malformed filter says so, whatever the mirror holds
         with self._lock:  # the rows that pass; the arithmetic below runs unlocked (numpy lets go of the GIL)
             passing = [(part.vectors, part.ids, np.flatnonzero(part.mask(where) & part.alive))
                        for part in self._parts.values() if len(part.ids)]
@@ -241,13 +231,11 @@ class VectorMirror:
         found.sort(key=lambda hit: -hit[0])  # stable: ties keep the parts' order
         return [(rid, 1.0 - similarity) for similarity, rid in found[:max(0, n)]]
 
-    def worth_asking(self, where: dict, share: float, budget_us: float) -> bool:
+    def worth_asking(self, where: CatalogFilter, share: float, budget_us: float) -> bool:
         """Whether a search might cost less than budget_us, judged before any row is read: a filter that pins a
-        category reads that category's rows only (search() then prices it exactly); any other, about `share` of
-        every row."""
-        (key, value), = where.items()
-        if budget_us == math.inf or key == "category" or (key == "$and" and any(
-                next(iter(part)) == "category" for part in value)):
+        category reads that category's rows only (search() then prices it exactly: so does any rule on the category);
+        any other, about `share` of every row."""
+        if budget_us == math.inf or any(rule.facet == "category" for rule in where.rules()):
             return True
         with self._lock:
             rows, dim = len(self), max((part.vectors.shape[1] for part in self._parts.values()), default=0)
@@ -267,9 +255,8 @@ class VectorMirror:
                     break
         return found
 
-    def matching(self, where: dict, limit: int) -> list[str]:
+    def matching(self, where: CatalogFilter, limit: int) -> list[str]:
         """Up to `limit` record ids that pass the filter."""
-        compile_where(where)
         found: list[str] = []
         with self._lock:
             for part in self._parts.values():

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from fashion_ai.catalog.filters import compile_where, leaf_clauses
+from fashion_ai.catalog.filters import CatalogFilter
 from fashion_ai.catalog.records import Facets, parse_record_id
 
 SQLITE_ROW_US, SQLITE_MATCH_US, NEIGHBOUR_US = 0.13, 4.0, 6.0
@@ -85,11 +85,12 @@ class FilterPlanner:
                 self._taken_at = time.monotonic()
             return self._sample
 
-    def plan(self, where: dict) -> FetchPlan:
+    def plan(self, where: CatalogFilter) -> FetchPlan:
+        """How far to read for this filter, judged on the sample of the catalog's facets."""
         size, facets = self.sample()
         if not facets:
             return FetchPlan(MIN_FETCH_LIMIT, 0.0, 0.0)
-        share = sum(map(compile_where(where), facets)) / len(facets)
-        selected = sum(sum(map(compile_where(leaf), facets)) / len(facets) for leaf in leaf_clauses(where))
+        share = sum(map(where.predicate(), facets)) / len(facets)
+        selected = sum(sum(map(leaf.on_facets(), facets)) / len(facets) for leaf in where.leaves())
         chroma_us = size * (SQLITE_ROW_US + SQLITE_MATCH_US * selected)
         return FetchPlan(max(MIN_FETCH_LIMIT, min(MAX_FETCH, int(chroma_us / NEIGHBOUR_US))), share, share * size)

@@ -30,7 +30,7 @@ from fashion_ai.catalog.cache import RecordCache
 from fashion_ai.catalog.checks import REBUILD_HINT, check_collection, new_metadata, refusal
 from fashion_ai.catalog.clients import open_client
 from fashion_ai.catalog.failures import check_room, plain_failure
-from fashion_ai.catalog.filters import build_where, chroma_where, color_flag, combine_where, compile_where
+from fashion_ai.catalog.filters import CatalogFilter, as_filter, build_where, color_flag, combine_where
 from fashion_ai.catalog.hnsw import IndexSettings
 from fashion_ai.catalog.locking import unlock_folder
 from fashion_ai.catalog.lookups import ItemLookups
@@ -39,8 +39,8 @@ from fashion_ai.catalog.planning import NEIGHBOUR_US, FilterPlanner, first_fetch
 from fashion_ai.catalog.records import item_to_metadata, metadata_to_item, record_id
 from fashion_ai.errors import IndexMissingError, StoreUnavailableError
 
-__all__ = ["DEFAULT_COLLECTION", "CatalogStore", "build_where", "color_flag", "combine_where", "item_to_metadata",
-           "metadata_to_item"]
+__all__ = ["DEFAULT_COLLECTION", "CatalogFilter", "CatalogStore", "build_where", "color_flag", "combine_where",
+           "item_to_metadata", "metadata_to_item"]
 
 logger = logging.getLogger(__name__)
 
@@ -203,9 +203,12 @@ class CatalogStore(ItemLookups, MirroredStore):
         """Whether the store holds no item (one row looked up, whatever the size)."""
         return not self._read(lambda col: col.get(limit=1, include=[])["ids"], "reading the catalog")
 
-    def query(self, embedding: np.ndarray, n: int, where: dict | None = None) -> list[tuple[CatalogItem, float]]:
-        """The n items nearest to an embedding that pass the filter, with cosine similarity, best first."""
-        if n <= 0:
+    def query(self, embedding: np.ndarray, n: int, where: CatalogFilter | dict | None = None
+              ) -> list[tuple[CatalogItem, float]]:
+        """The n items nearest to an embedding that pass the filter (a where dict is read into one), with cosine
+        similarity, best first."""
+        where = as_filter(where)
+        if n <= 0 or (where is not None and where.matches_nothing):
             return []
         vector = np.asarray(embedding, dtype=np.float32).reshape(1, -1)
         collection = self._collection
@@ -216,11 +219,12 @@ class CatalogStore(ItemLookups, MirroredStore):
             found, _ = self._query(vector, n, where)
         return found
 
-    def _query(self, vector: np.ndarray, n: int, where: dict | None) -> tuple[list[tuple[CatalogItem, float]], bool]:
+    def _query(self, vector: np.ndarray, n: int, where: CatalogFilter | None
+               ) -> tuple[list[tuple[CatalogItem, float]], bool]:
         """query()'s answer, and whether every record found still had its metadata when it was read."""
         if where is None:
             return _scored(self._knn(vector, n, ["metadatas", "distances"]))
-        passes = compile_where(where)
+        passes = where.predicate()
         fetch, plan = first_fetch(n, self.settings.ef_search, self._planner.known_size()), None
         while True:
             result = self._knn(vector, fetch, ["distances"])
@@ -252,7 +256,7 @@ class CatalogStore(ItemLookups, MirroredStore):
                 hits = found_all
                 break
             if next_round is None:
-                logger.info("filter %s: %d of the nearest %d pass; Chroma filters", where, len(hits), fetch)
+                logger.info("filter %s: %d of the nearest %d pass; Chroma filters", where.where(), len(hits), fetch)
                 return self._query_chroma_filtered(vector, n, where)
             fetch = next_round
         hits = hits[:n]
@@ -292,8 +296,8 @@ class CatalogStore(ItemLookups, MirroredStore):
                                         f"the loaded embedder's: {REBUILD_HINT}.") from exc
             raise
 
-    def _query_chroma_filtered(self, vector: np.ndarray, n: int, where: dict) -> tuple[list, bool]:
-        return _scored(self._knn(vector, n, ["metadatas", "distances"], where=chroma_where(where)))
+    def _query_chroma_filtered(self, vector: np.ndarray, n: int, where: CatalogFilter) -> tuple[list, bool]:
+        return _scored(self._knn(vector, n, ["metadatas", "distances"], where=where.chroma_where()))
 
     # ------------------------------------------------------------------------------------------- writes
     def _check(self, items: Sequence[CatalogItem], embeddings: np.ndarray) -> np.ndarray:

@@ -1,9 +1,10 @@
 """Search: a shopper's words (and optionally a photo) against the catalog, ranked by a documented hybrid score.
 
 1. The words are read into a ShopperQuery (fashion_ai.retrieval.reading). Hard constraints go into the store's
-   ``where``: a named category, everything refused ("not black", "no wool"), price bounds, the audience, and the
-   shopper's pinned filters. Everything else wanted (colour, pattern, material, style, occasion, season) is soft.
-2. Candidates come from three queries under that ``where``: CLIP (the words' CLIP text vector, or the photo's image
+   filter (a CatalogFilter): a named category, everything refused ("not black", "no wool"), price bounds, the
+   audience, and the shopper's pinned filters. Everything else wanted (colour, pattern, material, style, occasion,
+   season) is soft.
+2. Candidates come from three queries under that filter: CLIP (the words' CLIP text vector, or the photo's image
    vector, against the item photos), the text model (the words against item titles, captions and attributes), and
    the soft attributes as a filter too, so items showing what was asked are never lost behind look-alikes.
 3. Each candidate scores
@@ -21,7 +22,9 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+import operator
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
@@ -29,12 +32,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from fashion_ai.catalog import CatalogItem
-from fashion_ai.catalog.store import CatalogStore, build_where, color_flag, combine_where
+from fashion_ai.catalog.filters import CatalogFilter
+from fashion_ai.catalog.store import CatalogStore
 from fashion_ai.errors import IndexMissingError
 from fashion_ai.retrieval.kinds import called, category_of, fits_kinds
 from fashion_ai.retrieval.query import DEFAULT_MAX_CHARS, ShopperQuery, clean_query
 from fashion_ai.retrieval.steer import W_STEER, Steer
-from fashion_ai.schema import plural
+from fashion_ai.schema import SEARCH_FIELDS, plural
 
 if TYPE_CHECKING:  # torch loads only when a model does
     from fashion_ai.models.clip.embeddings import Embedder
@@ -45,7 +49,9 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_RESULTS = 12
 OVERFETCH = 5  # candidates fetched per result shown, per query, before re-ranking
-TERM_FIELDS: tuple[str, ...] = ("colors", "pattern", "material", "category", "style", "occasion", "season")
+# Candidates fetched past the excluded items, at most: a steer of thousands of set-aside ids (a client's own state)
+# must not make every query fetch thousands. A conversation's state holds at most 200 set aside and 200 swapped out.
+MAX_EXCLUDED_FETCH = 400
 EMPTY_INDEX_MESSAGE = ("The catalog index is empty: build it with `python -m fashion_ai.catalog.index` "
                        "(the app indexes the catalog on start).")
 W_IMAGE = 0.35
@@ -62,6 +68,8 @@ SEARCH_WEIGHTS = ATTRIBUTE_WEIGHTS  # the outfit and stylist weigh terms from th
 HARD_FIELDS = ("category",)  # a named category is a constraint, not a preference
 # What a shopper's words name and a photo shows beyond doubt: an item showing more of those named ranks first.
 VISIBLE_FIELDS = ("colors", "pattern", "material")
+# The fields a query's terms are matched on, in the order a reason names them: what is seen first.
+TERM_FIELDS: tuple[str, ...] = VISIBLE_FIELDS + tuple(name for name in SEARCH_FIELDS if name not in VISIBLE_FIELDS)
 
 
 @dataclass
@@ -82,8 +90,9 @@ class SearchFilters:
     color: str | None = None
     max_price: float | None = None
 
-    def where(self) -> dict | None:
-        return build_where(**asdict(self))
+    def to_filter(self) -> CatalogFilter:
+        """The store's filter of these pins (CatalogFilter.pinned: "any" and empty values pin nothing)."""
+        return CatalogFilter.pinned(**asdict(self))
 
 
 @dataclass
@@ -136,32 +145,26 @@ def require_items(store: CatalogStore) -> None:
         raise IndexMissingError(EMPTY_INDEX_MESSAGE)
 
 
-def hard_where(query: ShopperQuery, filters: SearchFilters | None = None) -> dict | None:
+def hard_filter(query: ShopperQuery, filters: SearchFilters | None = None) -> CatalogFilter:
     """The store filter of a query: named category, refusals, price bounds, audience, and the pinned facets."""
-    clauses: list[dict | None] = [(filters or SearchFilters()).where()]
+    found = (filters or SearchFilters()).to_filter()
     categories = query.wanted.get("category")
     if categories and not query.category_is_soft:
-        clauses.append({"category": categories[0]} if len(categories) == 1 else {"category": {"$in": categories}})
+        found &= CatalogFilter(only={"category": tuple(categories)})
     for name, values in query.refused.items():
-        if name == "colors":
-            clauses.extend({color_flag(c): {"$ne": True}} for c in values)
-        else:
-            clauses.append({name: {"$nin": list(values)}})
-    if query.max_price is not None:
-        clauses.append({"price": {"$lte": float(query.max_price)}})
-    if query.min_price is not None:
-        clauses.append({"price": {"$gte": float(query.min_price)}})
+        found &= CatalogFilter.none_of(name, values)
+    found &= CatalogFilter(min_price=query.min_price, max_price=query.max_price)
     if query.gender:
-        clauses.append(build_where(gender=query.gender))
-    return combine_where(*clauses)
+        found &= CatalogFilter.pinned(gender=query.gender)
+    return found
 
 
-def named_clause(name: str, values: list[str]) -> dict:
+hard_where = hard_filter  # the name retrieval/outfits.py and conversation/turn.py still import
+
+
+def named_filter(name: str, values: list[str]) -> CatalogFilter:
     """The store filter of items with any of a field's values (a colour as main colour or accent)."""
-    if name == "colors":
-        flags = [{color_flag(c): True} for c in values]
-        return flags[0] if len(flags) == 1 else {"$or": flags}
-    return {name: {"$in": list(values)}}
+    return CatalogFilter.any_of(name, values)
 
 
 def shows(item: CatalogItem, name: str, values: list[str]) -> bool:
@@ -171,10 +174,13 @@ def shows(item: CatalogItem, name: str, values: list[str]) -> bool:
     return getattr(item, name, None) in values
 
 
-def soft_where(query: ShopperQuery) -> dict | None:
+def soft_filter(query: ShopperQuery) -> CatalogFilter:
     """The soft attributes as a filter: one extra candidate query for the items that show them."""
-    fields = ["colors", "pattern", "material", "style", "occasion", "season"] + (["category"] if query.category_is_soft else [])
-    return combine_where(*(named_clause(name, query.wanted[name]) for name in fields if query.wanted.get(name)))
+    found = CatalogFilter()
+    for name in SEARCH_FIELDS:
+        if query.wanted.get(name) and (name != "category" or query.category_is_soft):
+            found &= named_filter(name, query.wanted[name])
+    return found
 
 
 def scaled(values: dict[str, float]) -> dict[str, float]:
@@ -247,17 +253,17 @@ def find_items(text: str, ctx: SearchContext, filters: SearchFilters | None = No
     if n <= 0:
         return SearchResult([], query)
     steer = steer or Steer()
-    where = hard_where(query, filters)
+    hard = hard_filter(query, filters)
     clip_vector = photo_vector if photo_vector is not None else ctx.embedder.embed_texts([text])[0]
     liked, rejected = steer.examples(ctx.store)
     # Items called a refused kind ("not sneakers") leave after the queries: fetch enough to replace them.
-    fetch = OVERFETCH * n * (2 if query.refused_kinds else 1) + len(steer.excluded)
+    fetch = OVERFETCH * n * (2 if query.refused_kinds else 1) + min(len(steer.excluded), MAX_EXCLUDED_FETCH)
     image_found: dict[str, float] = {}
     pool: dict[str, CatalogItem] = {}
-    soft = soft_where(query)
+    soft = soft_filter(query)
     if liked is not None or rejected is not None:  # "more like number 2": the look is the liked items' own
         clip_vector = Steer.moved(clip_vector, liked, rejected)
-    for clause in [where] + ([combine_where(where, soft)] if soft else []):
+    for clause in [hard] + ([hard & soft] if soft else []):
         for item, cosine in ctx.store.query(clip_vector, fetch, clause):
             pool[item.id] = item
             image_found[item.id] = cosine
@@ -265,7 +271,7 @@ def find_items(text: str, ctx: SearchContext, filters: SearchFilters | None = No
     text_vector = None
     if ctx.text_model is not None and ctx.text_store is not None and text.strip():
         text_vector = ctx.text_model.embed([text])[0]
-        for item, cosine in ctx.text_store.query(text_vector, fetch, where):
+        for item, cosine in ctx.text_store.query(text_vector, fetch, hard):
             pool[item.id] = item
             text_found[item.id] = cosine
     def kept(item: CatalogItem) -> bool:  # neither set aside in the conversation nor of a refused kind
@@ -278,7 +284,7 @@ def find_items(text: str, ctx: SearchContext, filters: SearchFilters | None = No
     groups = ([tuple(named)] if len(named) > 1 else []) + [(f,) for f in named]
     for group in groups:
         if not any(all(shows(item, f, named[f]) for f in group) for item in pool.values()):
-            clause = combine_where(where, *(named_clause(f, named[f]) for f in group))
+            clause = functools.reduce(operator.and_, (named_filter(f, named[f]) for f in group), hard)
             for item, cosine in ctx.store.query(clip_vector, fetch, clause):
                 if kept(item):
                     pool[item.id] = item
@@ -345,7 +351,7 @@ def nothing_found_note(store: CatalogStore, query: ShopperQuery, filters: Search
     """Why nothing matched, in a shopper's words: the price under the cheapest, or the constraints together."""
     if query.max_price is not None:
         relaxed = ShopperQuery(text=query.text, wanted=query.wanted, refused=query.refused, gender=query.gender)
-        cheapest = [item.price for item in store.get_where(hard_where(relaxed, filters), limit=10000)
+        cheapest = [item.price for item in store.get_where(hard_filter(relaxed, filters), limit=10000)
                     if item.price is not None]
         if cheapest and min(cheapest) > query.max_price:
             return f"nothing is under ${query.max_price:,.0f}; the cheapest match is ${min(cheapest):,.2f}"

@@ -14,7 +14,7 @@ from chromadb.api.models.Collection import Collection
 from chromadb.config import Settings
 
 from fashion_ai.catalog import CatalogItem
-from fashion_ai.catalog.store import CatalogStore, build_where, combine_where
+from fashion_ai.catalog.store import CatalogFilter, CatalogStore, build_where, combine_where
 from fashion_ai.demo_world import generate_item
 from fashion_ai.errors import IndexMissingError
 
@@ -111,6 +111,14 @@ def test_filters_run_inside_the_store_query(shop, filters, expected):
     where = build_where(**filters)
     got = {item.id for item, _ in shop.query(unit(0), n=50, where=where)}
     assert got == (everything if expected is None else expected)
+
+
+def test_a_filter_no_item_can_pass_finds_nothing_and_is_not_sent_to_chroma(tmp_path):
+    keyed = CatalogStore(tmp_path / "keyed", embedder_name="t", filter_keys=True)  # get_where asks Chroma's filter
+    keyed.upsert([make_item("d", "dress"), make_item("s", "shoe")], random_units(2))
+    never = combine_where(CatalogFilter.pinned(category="dress"), {"category": "shoe"})
+    assert never.matches_nothing
+    assert keyed.query(unit(0), 5, never) == [] and keyed.get_where(never) == []
 
 
 def test_build_where_shapes_chroma_accepts():

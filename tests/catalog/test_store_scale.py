@@ -17,7 +17,7 @@ import pytest
 from chromadb.config import Settings
 
 from fashion_ai.catalog import CatalogItem, planning
-from fashion_ai.catalog.filters import build_where, chroma_where, combine_where, compile_where
+from fashion_ai.catalog.filters import CatalogFilter, as_filter, build_where, combine_where
 from fashion_ai.catalog.hnsw import IndexSettings, built_with
 from fashion_ai.catalog.mirror import VectorMirror
 from fashion_ai.catalog.records import Facets, item_to_metadata, metadata_to_item, parse_record_id, record_id
@@ -69,28 +69,35 @@ def test_a_record_id_from_elsewhere_is_refused():
     ({"color_red": False}, "filtered with True"),
     ({"$and": []}, "non-empty list"),
     ({"category": {"$like": "d%"}}, "unknown filter operator"),
+    ({"price": {"$gt": 50}}, "price is filtered with $gte, $lte, $lt and a number"),  # no producer bounds it so
+    ({"price": {"$lte": "cheap"}}, "max_price is a number"),
+    ({"$or": [{"category": "hat"}, {"price": {"$lte": 20}}]}, "takes $or over colours only"),
 ])
 def test_filters_the_store_cannot_answer_are_refused_loudly(where, message):
-    with pytest.raises(ValueError, match=message.replace("(", r"\(")):
-        compile_where(where)
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace("$", r"\$")):
+        CatalogFilter.from_where(where)
+    with pytest.raises(ValueError, match="not 'sleeve'"):
+        CatalogFilter(only={"sleeve": ("long",)})
 
 
-# Every clause shape the app builds (build_where, search's visible terms, outfit groups, the stylist's
-# categories), plus the operators' edges: missing prices, $ne/$nin on missing keys, several colours.
+# Every filter shape the app builds (the pinned facets, search's visible terms and refusals, outfit groups and
+# slot caps, the stylist's categories), plus the edges: missing prices, refusals of missing values, several colours;
+# some as the where dicts callers outside the store still pass.
 CLAUSES = [
     build_where(category="dress"),
-    build_where(gender="women"),
-    build_where(gender="unisex"),
-    build_where(color="red"),
+    CatalogFilter.pinned(gender="women"),
+    CatalogFilter.pinned(gender="unisex"),
+    CatalogFilter.pinned(color="red"),
     build_where(color="light blue"),
-    build_where(max_price=80),
-    build_where(gender="men", category="shoe", color="black", max_price=150),
+    CatalogFilter.pinned(max_price=80),
+    CatalogFilter.pinned(gender="men", category="shoe", color="black", max_price=150),
     combine_where(build_where(gender="women", max_price=120), {"category": {"$in": ["top", "shirt"]}}),
     combine_where({"category": "dress"}, {"$or": [{"color_red": True}, {"color_blue": True}]}, {"pattern": "striped"}),
-    {"price": {"$gt": 50}}, {"price": {"$gte": 50.0}}, {"price": {"$lt": 80}}, {"price": {"$ne": 50.0}},
-    {"category": {"$nin": ["dress", "shoe"]}}, {"gender": {"$ne": "unisex"}},
-    {"color_navy": {"$ne": True}}, {"colors": {"$contains": "white"}},
-    {"$or": [{"category": "hat"}, {"price": {"$lte": 20}}]},
+    CatalogFilter(only={"category": ("dress",), "pattern": ("striped",)}, colours=(("red", "blue"), ("navy",))),
+    CatalogFilter(min_price=50.0), CatalogFilter(price_below=80), CatalogFilter(min_price=19.99, max_price=80),
+    CatalogFilter(refused={"category": ("dress", "shoe")}), {"gender": {"$ne": "unisex"}},
+    CatalogFilter(refused_colours=("navy", "light blue")), {"colors": {"$contains": "white"}},
+    CatalogFilter(only={"category": ("hat", "bag")}, max_price=20),
     {"category": "cape"},  # nothing matches
 ]
 
@@ -135,14 +142,14 @@ def test_filtered_queries_match_chromas_own_filter_exactly(shop, where, monkeypa
     store, items = shop
     by_id = {item.id: item for item in items}
     vector = random_units(1, seed=11, dim=DIM)[0]
-    passes = compile_where(where)
+    passes = as_filter(where).predicate()
     expected = {item.id for item in items if passes(Facets.of(item))}
     # Chroma's own filter over the stored metadata selects the same items as the Python test of the ids' facets.
-    chroma = store._collection.get(where=chroma_where(where), include=[])["ids"]
+    chroma = store._collection.get(where=as_filter(where).chroma_where(), include=[])["ids"]
     assert {parse_record_id(rid)[0] for rid in chroma} == expected
     # The store's answer is Chroma's own filtered answer, item for item and score for score (small store: exact),
     # by the fast path and by the fallback to Chroma's filter.
-    raw = store._collection.query(query_embeddings=vector[None], n_results=30, where=chroma_where(where),
+    raw = store._collection.query(query_embeddings=vector[None], n_results=30, where=as_filter(where).chroma_where(),
                                   include=["distances"])
     wanted = [(parse_record_id(rid)[0], pytest.approx(1 - d, abs=1e-5))
               for rid, d in zip(raw["ids"][0], raw["distances"][0])]
@@ -226,8 +233,8 @@ def test_the_plan_prices_chromas_filter_from_a_sample(shop):
     store, items = shop
     size, sample = store._planner.sample()
     assert size == len(items) and len(sample) == len(items)  # a small catalog is sampled whole
-    plan = store._planner.plan(build_where(gender="women", category="dress"))
-    passes = compile_where(build_where(gender="women", category="dress"))
+    plan = store._planner.plan(CatalogFilter.pinned(gender="women", category="dress"))
+    passes = CatalogFilter.pinned(gender="women", category="dress").predicate()
     assert plan.share == pytest.approx(sum(passes(Facets.of(i)) for i in items) / len(items))
     assert plan.matches == pytest.approx(plan.share * len(items))
     assert plan.limit == planning.MIN_FETCH_LIMIT  # 240 items: Chroma's filter is cheap, reading 1000 is all
@@ -365,7 +372,7 @@ def test_a_rebuild_swapped_in_takes_the_new_collections_record_layout(tmp_path):
     store.replace_with(staging)
     assert not store.filter_keys
     where = build_where(category="shoe")
-    expected = {item.id for item in items if compile_where(where)(Facets.of(item))}
+    expected = {item.id for item in items if as_filter(where).predicate()(Facets.of(item))}
     assert {item.id for item in store.get_where(where, limit=500)} == expected
     assert {item.id for item, _ in store.query(vectors[0], 60, where)} == expected
     store.close()

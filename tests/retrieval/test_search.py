@@ -19,7 +19,15 @@ from fashion_ai.models.clip.loading import load_clip
 from fashion_ai.retrieval.outfits import complete_outfit
 from fashion_ai.retrieval.query import clean_query
 from fashion_ai.retrieval.reading import QueryReader, lexicon_reader
-from fashion_ai.retrieval.search import SearchContext, SearchFilters, SearchHit, find_items, search_catalog
+from fashion_ai.retrieval.search import (
+    MAX_EXCLUDED_FETCH,
+    OVERFETCH,
+    SearchContext,
+    SearchFilters,
+    SearchHit,
+    find_items,
+    search_catalog,
+)
 from fashion_ai.retrieval.steer import Steer
 from tests.retrieval.helpers import at_cosine, fill, make_item
 
@@ -140,6 +148,19 @@ def test_a_named_colour_is_fetched_past_the_items_the_shopper_set_aside(embedder
     result = find_items(query, SearchContext(embedder, store, lexicon_reader()), n=2,
                         steer=Steer(excluded={"casual-black"}))
     assert result.hits[0].item.id == "plain-black" and result.notes == []
+
+
+def test_thousands_set_aside_do_not_make_every_query_fetch_thousands(embedder, store, monkeypatch):
+    """A steer is a client's own state: one that sets aside 5,000 ids fetches at most MAX_EXCLUDED_FETCH more."""
+    items = [make_item(f"dress-{k:02d}", "dress", ("red",)) for k in range(40)]
+    fill(store, items)
+    asked, query = [], store.query
+    monkeypatch.setattr(store, "query", lambda vector, n, where=None: asked.append(n) or query(vector, n, where))
+    excluded = {f"gone-{k}" for k in range(5000)} | {"dress-00", "dress-01"}
+    result = find_items("a red dress", SearchContext(embedder, store, lexicon_reader()), n=6,
+                        steer=Steer(excluded=excluded))
+    assert asked and max(asked) == OVERFETCH * 6 + MAX_EXCLUDED_FETCH
+    assert len(result.hits) == 6 and not {"dress-00", "dress-01"} & {hit.item.id for hit in result.hits}
 
 
 def test_named_visible_attributes_rank_by_how_many_an_item_shows(embedder, store):
