@@ -7,6 +7,8 @@
     python train_space.py push --model_dir runs/model --repo_id you/fashion-attributes-lora  # HF_TOKEN from env
 
 Ctrl-C during training saves a checkpoint in <output_dir>/checkpoint (and says so); add --resume to continue from it.
+Every run logs its loss, learning rate, items/s and evaluations per step to <output_dir>/training_log.jsonl and to
+--report_to (trackio where installed, else tensorboard), and draws them into training_curves.png beside eval.json.
 """
 
 from __future__ import annotations
@@ -189,6 +191,17 @@ def _eval_summary(report: dict) -> str:
     return "; ".join(parts) or "nothing evaluated"
 
 
+def _parser(base: type) -> type:
+    """HfArgumentParser whose refusals (an unknown flag, a value outside a flag's choices) are one line, as every other
+    bad input here, instead of argparse's usage block and exit."""
+
+    class Parser(base):
+        def error(self, message: str):
+            raise ValueError(f"{message} (python train_space.py --help lists the flags)")
+
+    return Parser
+
+
 def main(argv: list[str] | None = None) -> int:
     from transformers import HfArgumentParser
 
@@ -205,7 +218,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         # 1. Parse and validate the arguments.
         schema = {"eval": EvalConfig, "push": PushConfig, "train": TrainConfig}[command]
-        (cfg,) = HfArgumentParser(schema).parse_args_into_dataclasses(args=argv[1:] if command != "train" else argv)
+        (cfg,) = _parser(HfArgumentParser)(schema).parse_args_into_dataclasses(
+            args=argv[1:] if command != "train" else argv)
         if command == "eval":
             print(_eval_summary(run_eval(cfg)))
             return 0
@@ -240,6 +254,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, FashionAIError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    finally:
+        if run is not None:
+            run.close()
 
 
 if __name__ == "__main__":

@@ -114,7 +114,7 @@ def train_clip(cfg: TrainConfig, run: TrainingRun) -> dict:
                 model.vision_model, train, "pixel_values", cfg.warmup_steps, cfg.warmup_batch_size, cfg.learning_rate,
                 cfg.seed, held_out=warmup_held_out(image_processor, held_out, mixed, held_out_empty),
                 deadline=budget.deadline(WARMUP_SHARE[cfg.target]), bf16=cfg.bf16,
-                label_smoothing=cfg.warmup_label_smoothing)
+                label_smoothing=cfg.warmup_label_smoothing, tracker=run.tracker, logging_steps=cfg.logging_steps)
         train = main_phase_set(train, mixed, cfg.main_mix_share)
         rng = np.random.default_rng(cfg.seed)
         n_examples, n_demo, sample = len(train), len(train.items), train.sample

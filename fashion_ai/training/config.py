@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
+
+REPORT_TO_CHOICES = ("trackio", "tensorboard", "none", "all")  # as transformers' TrainingArguments.report_to
 
 DEFAULT_PALIGEMMA_BASE = "google/paligemma2-3b-pt-224"
 DEFAULT_CLIP_BASE = "patrickjohncyh/fashion-clip"
@@ -121,6 +124,15 @@ class TrainConfig:
                                                         "steps (0 = only at the end)"})
     eval_every_items: int = field(default=64, metadata={"help": "held-out examples used by the periodic "
                                                                "evaluation"})
+    report_to: Literal["trackio", "tensorboard", "none", "all"] | None = field(default=None, metadata={
+        "help": "where the run logs its loss, learning rate, items/s and evaluations per step, besides "
+                "<output_dir>/training_log.jsonl: trackio (local, trackio show --project fashion-ai), tensorboard "
+                "(<output_dir>/logs), all (every one installed) or none; default: trackio if installed, else "
+                "tensorboard if installed, else none"})
+    run_name: str = field(default="", metadata={"help": "the run's name in the tracker (default: the output folder's "
+                                                        "name and the start time; --resume keeps the run's name)"})
+    logging_steps: int = field(default=1, metadata={"help": "log the scalars every N optimizer steps (the loss and "
+                                                           "items/s averaged over them)"})
     push_to_hub: str = field(default="", metadata={"help": "model repo id to push weights/adapter, processor, "
                                                           "eval.json and a model card to (token from HF_TOKEN)"})
     hub_private: bool = field(default=False, metadata={"help": "create the Hub repo as private"})
@@ -130,7 +142,9 @@ class TrainConfig:
             raise ValueError(f"target must be 'paligemma' or 'clip', not {self.target!r}")
         if self.seed == self.eval_seed:
             raise ValueError("eval_seed must differ from seed, or the evaluation would see training images")
-        for name in ("eval_items", "image_size", "lora_r", "grad_accum_steps", "eval_every_items"):
+        if self.report_to not in (None, *REPORT_TO_CHOICES):
+            raise ValueError(f"report_to must be one of {', '.join(REPORT_TO_CHOICES)}, not {self.report_to!r}")
+        for name in ("eval_items", "image_size", "lora_r", "grad_accum_steps", "eval_every_items", "logging_steps"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
         for name in ("train_items", "batch_size", "warmup_batch_size", "steps", "warmup_steps", "eval_every"):

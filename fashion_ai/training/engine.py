@@ -20,6 +20,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from fashion_ai.training.config import CHECKPOINT_DIR, EVAL_RESERVE_S, TrainConfig
+from fashion_ai.training.tracking import StepMeter
 
 if TYPE_CHECKING:
     from fashion_ai.training.run import TrainingRun
@@ -245,10 +246,18 @@ def train_loop(model: nn.Module, batch_fn: Callable[[torch.Tensor], dict], n_exa
     losses: list[float] = []
     history: list[dict] = list(extra.get("eval_history", []))
     done = saved = start  # optimizer steps completed; those in the checkpoint on disk
+    tracker = run.tracker if run is not None else None
+    # The trackers' step axis: this phase's steps follow the warm-up's, on --resume too.
+    base = int(extra.get("log_step_base", 0)) if start else (tracker.position if tracker is not None else 0)
+    if tracker is not None:
+        if start:
+            tracker.rewind(base + start)
+        meter = StepMeter(cfg.batch_size * cfg.grad_accum_steps, cfg.logging_steps)
 
     def save() -> None:
         nonlocal saved
-        ckpt.save(model, optim, done, {"elapsed_s": time.monotonic() - started, "eval_history": history})
+        ckpt.save(model, optim, done, {"elapsed_s": time.monotonic() - started, "eval_history": history,
+                                       "log_step_base": base})
         saved = done
         if run is not None:
             run.checkpoint_step = done
@@ -257,6 +266,7 @@ def train_loop(model: nn.Module, batch_fn: Callable[[torch.Tensor], dict], n_exa
         run.stage = "training"
     try:
         for step in bar:
+            began = time.perf_counter()
             schedule.apply(optim, step)
             optim.zero_grad()
             step_loss = 0.0
@@ -272,11 +282,20 @@ def train_loop(model: nn.Module, batch_fn: Callable[[torch.Tensor], dict], n_exa
             done = step + 1
             losses.append(step_loss)
             bar.set_postfix(loss=f"{np.mean(losses[-20:]):.4f}")
+            if tracker is not None:
+                tracker.position = base + done
+                scalars = meter.add(step_loss, time.perf_counter() - began)
+                if scalars is not None:
+                    tracker.log(base + done, {"train/loss": scalars["loss"],
+                                              "train/learning_rate": optim.param_groups[0]["lr"],
+                                              "train/items_per_s": scalars["items_per_s"]})
             if evaluate is not None and cfg.eval_every and done % cfg.eval_every == 0:
                 model.eval()
                 history.append({"step": done, **headline(evaluate())})
                 model.train()
                 logger.info("evaluation at step %d: %s", done, history[-1])
+                if tracker is not None:
+                    tracker.log(base + done, {f"eval/{k}": v for k, v in history[-1].items() if k != "step"})
             if cfg.checkpoint_every and done % cfg.checkpoint_every == 0:
                 save()
             if schedule.out_of_time():

@@ -124,7 +124,7 @@ def train_paligemma(cfg: TrainConfig, run: TrainingRun) -> dict:
                 vision, train, "pixel_values", cfg.warmup_steps, cfg.warmup_batch_size, cfg.learning_rate, cfg.seed,
                 held_out=warmup_held_out(processor.image_processor, held_out, mixed, held_out_empty),
                 deadline=budget.deadline(WARMUP_SHARE[cfg.target]), bf16=cfg.bf16,
-                label_smoothing=cfg.warmup_label_smoothing)
+                label_smoothing=cfg.warmup_label_smoothing, tracker=run.tracker, logging_steps=cfg.logging_steps)
             warmed = True
         train = main_phase_set(train, mixed, cfg.main_mix_share)
         n_examples = len(train)

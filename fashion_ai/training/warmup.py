@@ -13,6 +13,7 @@ from tqdm.auto import tqdm
 
 from fashion_ai.training.demo_data import BACKGROUND, LABELS, TrainingSet
 from fashion_ai.training.engine import Schedule, autocast_for, flip
+from fashion_ai.training.tracking import StepMeter, Tracker
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +29,8 @@ def _cross_entropy(logits: torch.Tensor, target: torch.Tensor, smoothing: float 
 def warm_up_vision(vision: nn.Module, data: TrainingSet, pixel_key: str, steps: int, batch_size: int, lr: float,
                    seed: int, held_out: dict[str, tuple[torch.Tensor, dict[str, torch.Tensor]]] | None = None,
                    deadline: float | None = None, bf16: bool = False,
-                   label_smoothing: float = 0.0) -> dict[str, dict]:
+                   label_smoothing: float = 0.0, tracker: Tracker | None = None,
+                   logging_steps: int = 1) -> dict[str, dict]:
     """Supervised warm-up: teach a from-scratch vision tower the visible attributes before the real objective.
 
     A ViT trained from scratch learns shape slowly through a language-model or contrastive loss alone. Linear
@@ -44,7 +46,9 @@ def warm_up_vision(vision: nn.Module, data: TrainingSet, pixel_key: str, steps: 
     than the garments: BACKGROUND, a patch off the garment or a photo with no garment (an empty scene).
     With a deadline (time.monotonic()), the warm-up anneals and ends by then if the steps take longer. bf16: the
     forward passes under engine.autocast_for (bfloat16 where the hardware multiplies it natively).
-    label_smoothing: of the per-photo heads' targets (the per-patch heads' stay hard).
+    label_smoothing: of the per-photo heads' targets (the per-patch heads' stay hard). tracker: logs "warmup/loss",
+    "warmup/learning_rate" and "warmup/items_per_s" every `logging_steps` steps from its position on, and the held-out
+    accuracies ("warmup_eval/...") at the last step; its position then ends past the warm-up.
     """
     if steps <= 0:
         return {}
@@ -69,10 +73,13 @@ def warm_up_vision(vision: nn.Module, data: TrainingSet, pixel_key: str, steps: 
     autocast = autocast_for(bf16, next(vision.parameters()).device)
     done = 0
     started = time.monotonic()
+    base = tracker.position if tracker is not None else 0
+    meter = StepMeter(batch_size, logging_steps)
     for step in bar:
         if schedule.out_of_time():
             logger.warning("vision warm-up stopped by the time budget at step %d of %d", step, steps)
             break
+        began = time.perf_counter()
         done = step + 1
         schedule.apply(optim, step)
         idx = data.sample(batch_size, gen)
@@ -99,7 +106,12 @@ def warm_up_vision(vision: nn.Module, data: TrainingSet, pixel_key: str, steps: 
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         optim.step()
-        bar.set_postfix(loss=f"{loss.item():.3f}")
+        value = loss.item()
+        bar.set_postfix(loss=f"{value:.3f}")
+        scalars = meter.add(value, time.perf_counter() - began)
+        if tracker is not None and scalars is not None:
+            tracker.log(base + done, {"warmup/loss": scalars["loss"], "warmup/learning_rate": optim.param_groups[0]["lr"],
+                                      "warmup/items_per_s": scalars["items_per_s"]})
     report: dict = {"steps": done, "seconds": round(time.monotonic() - started, 1),
                     "train": {k: round(float(np.mean(v[-50:])), 3) for k, v in accs.items() if v}}
     vision.eval()
@@ -111,4 +123,8 @@ def warm_up_vision(vision: nn.Module, data: TrainingSet, pixel_key: str, steps: 
                 for field, head in heads.items() if field in truth and (truth[field] >= 0).any()}
     vision.train()
     logger.info("vision warm-up accuracy: %s", report)
+    if tracker is not None:
+        tracker.position = base + done
+        tracker.log(base + done, {f"warmup_eval/{name} {field}": value for name, scores in report.items()
+                                  if name.startswith("held_out") for field, value in scores.items()})
     return report

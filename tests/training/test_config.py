@@ -80,13 +80,18 @@ def test_cli_rejects_bad_arguments_with_one_line(capsys, tmp_path):
 def test_train_space_help_lists_options():
     result = subprocess.run([sys.executable, "train_space.py", "--help"], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0
-    for flag in ("--target", "--tiny", "--quantize_4bit", "--lora_r", "--resume", "--time_budget_s", "--empty_share"):
+    for flag in ("--target", "--tiny", "--quantize_4bit", "--lora_r", "--resume", "--time_budget_s", "--empty_share",
+                 "--report_to {trackio,tensorboard,none,all}", "--run_name", "--logging_steps"):
         assert flag in result.stdout
 
 
 def test_training_options_are_validated():
     with pytest.raises(ValueError, match="grad_accum_steps must be positive"):
         TrainConfig(grad_accum_steps=0)
+    with pytest.raises(ValueError, match="logging_steps must be positive"):
+        TrainConfig(logging_steps=0)
+    with pytest.raises(ValueError, match="report_to must be one of trackio, tensorboard, none, all, not 'wandb'"):
+        TrainConfig(report_to="wandb")  # the parser refuses it on the command line; this, built in code
     with pytest.raises(ValueError, match="lora_targets"):
         TrainConfig(lora_targets=" , ")
     with pytest.raises(ValueError, match="dataset must be demo or <kind>:<source>"):
