@@ -18,6 +18,7 @@ logger = logging.getLogger(__name__)
 
 CARD_FILE = "README.md"
 EVAL_FILE = "eval.json"  # what fashion_ai.training writes beside the weights
+CURVES_FILE = "training_curves.png"  # the run's curves, drawn by fashion_ai.training.curves beside eval.json
 CARD_TEMPLATE = "---\n{{ card_data }}\n---\n\n{{ body }}\n"
 PIPELINE_TAGS = {"paligemma": "image-text-to-text", "clip": "zero-shot-image-classification"}
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
@@ -164,6 +165,25 @@ def _example_answer(ev: dict) -> str:
     return " ".join(raw.split())[:200]
 
 
+def card_pictures(folder: Path, report: dict) -> list[str]:
+    """The pictures the card shows and the push uploads: the run's curves, and the confusion picture of the held-out
+    report when the report names it (an older one left in the folder may describe a previous model)."""
+    names = [CURVES_FILE, str((report.get("fashion_mnist") or {}).get("picture") or "")]
+    return [name for name in names if name and "/" not in name and (Path(folder) / name).is_file()]
+
+
+def _pictures(folder: Path, report: dict) -> list[str]:
+    captions = {CURVES_FILE: ("Training curves", "Loss, learning rate and items per second at each step of the run "
+                                                 "(vision warm-up, then the main training), and the evaluations on "
+                                                 "held-out data along the way.")}
+    out = []
+    for name in card_pictures(folder, report):
+        title, text = captions.get(name, ("Fashion-MNIST confusion", "Fashion-MNIST's test classes (rows) against "
+                                                                     "the model's answers (columns)."))
+        out += ["", f"## {title}", "", text, "", f"![{title}]({name})"]
+    return out
+
+
 def build_model_card(folder: Path, *, repo_id: str, report: dict) -> ModelCard:
     """The model card for a trained model folder and its eval.json report (see write_model_card)."""
     folder = Path(folder)
@@ -217,6 +237,7 @@ def build_model_card(folder: Path, *, repo_id: str, report: dict) -> ModelCard:
         out += ["", "## Evaluation", ""] + metrics
         if (folder / EVAL_FILE).is_file():
             out += ["", f"The full report{', per class,' if 'fields' in ev else ''} is `{EVAL_FILE}` in this repo."]
+    out += _pictures(folder, report)
 
     snippet = (clip_snippet(repo_id, base, adapter) if target == "clip"
                else paligemma_snippet(repo_id, base, adapter, _example_answer(ev)) if target == "paligemma" else "")

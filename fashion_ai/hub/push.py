@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 from fashion_ai.errors import FashionAIError
-from fashion_ai.hub.card import CARD_FILE, is_adapter
+from fashion_ai.hub.card import CARD_FILE, EVAL_FILE, card_pictures, is_adapter
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +51,12 @@ def _model_files(folder: Path) -> list[Path]:
             continue
         if name in UPLOAD_NAMES or name.endswith(UPLOAD_SUFFIXES):
             files.append(rel)
-    return files
+    try:
+        report = json.loads((folder / EVAL_FILE).read_text())
+    except (OSError, ValueError):
+        report = {}
+    files += [Path(name) for name in card_pictures(folder, report if isinstance(report, dict) else {})]
+    return sorted(files)
 
 
 def _check_folder(folder: Path) -> None:
@@ -133,8 +138,9 @@ def push_folder(folder: Path, repo_id: str, *, token: str | None = None, private
                 endpoint: str | None = None, commit_message: str = DEFAULT_COMMIT_MESSAGE) -> str:
     """Push a trained model folder's model files to the Hub model repo repo_id (created if needed).
 
-    Uploads weights or adapter, configs, processor / tokenizer files, eval.json and README.md; leaves
-    checkpoint/ and other training leftovers out. Token: the argument, else HF_TOKEN. Endpoint: the argument,
+    Uploads weights or adapter, configs, processor / tokenizer files, eval.json, README.md and the pictures the card
+    shows (training_curves.png; eval_confusion.png when eval.json names it); leaves checkpoint/, logs and other
+    training leftovers out. Token: the argument, else HF_TOKEN. Endpoint: the argument,
     else HF_ENDPOINT, else huggingface_hub's default. Returns the commit URL; raises HubPushError.
     """
     from huggingface_hub import CommitOperationAdd, HfApi, constants

@@ -70,6 +70,23 @@ def test_clip_card_shows_retrieval_metrics_and_no_adapter(tmp_path):
     assert "PeftModel" not in card and "BitsAndBytesConfig" not in card and "json_valid" not in card
 
 
+def test_the_card_shows_the_training_curves_and_a_confusion_picture_its_report_names(tmp_path):
+    folder = tmp_path / "embedder"
+    folder.mkdir()
+    report = json.loads(EMBEDDER_EVAL.read_text())
+    named = report.pop("fashion_mnist")  # the held-out report and its picture, added below
+    assert "![" not in write_model_card(folder, repo_id="me/m", report=report).read_text()  # no pictures, none shown
+    (folder / "training_curves.png").write_bytes(b"\x89PNG curves")
+    (folder / "eval_confusion.png").write_bytes(b"\x89PNG confusion")
+    card = write_model_card(folder, repo_id="me/m", report=report).read_text()
+    assert "## Training curves" in card and "![Training curves](training_curves.png)" in card
+    assert card.index("## Evaluation") < card.index("## Training curves") < card.index("## How to load")
+    assert "eval_confusion.png" not in card  # this report does not name it: it may describe an earlier model
+    report["fashion_mnist"] = named
+    card = write_model_card(folder, repo_id="me/m", report=report).read_text()
+    assert named["picture"] == "eval_confusion.png" and "![Fashion-MNIST confusion](eval_confusion.png)" in card
+
+
 def test_card_of_a_sparse_report_leaves_out_what_is_missing(tmp_path):
     folder = tmp_path / "model"
     folder.mkdir()

@@ -38,6 +38,20 @@ def test_push_uploads_the_model_files_and_nothing_else(hub, adapter_dir, caplog)
     assert not [r.getMessage() for r in caplog.records if SECRET in r.getMessage()]
 
 
+def test_push_uploads_the_pictures_the_card_shows(hub, adapter_dir):
+    report = json.loads((adapter_dir / "eval.json").read_text())
+    named = report.pop("fashion_mnist")  # a training run's report: no held-out picture named yet
+    (adapter_dir / "eval.json").write_text(json.dumps(report))
+    (adapter_dir / "training_curves.png").write_bytes(b"\x89PNG curves")
+    (adapter_dir / "eval_confusion.png").write_bytes(b"\x89PNG of an earlier model")
+    push_folder(adapter_dir, REPO, token=SECRET, endpoint=hub.url)
+    assert set(hub.files()) == PUSHED | {"training_curves.png"}
+    assert hub.files()["training_curves.png"] == b"\x89PNG curves"
+    (adapter_dir / "eval.json").write_text(json.dumps({**report, "fashion_mnist": named}))  # `eval` drew it
+    push_folder(adapter_dir, REPO, token=SECRET, endpoint=hub.url)
+    assert set(hub.commits[1]["files"]) == PUSHED | {"training_curves.png", "eval_confusion.png"}
+
+
 def test_push_again_to_an_existing_repo_commits_again(hub, adapter_dir):
     push_folder(adapter_dir, REPO, token=SECRET, endpoint=hub.url)
     (adapter_dir / "eval.json").write_text("{}")
@@ -153,12 +167,15 @@ def test_train_space_trains_then_pushes_with_a_card_from_its_own_run(hub, tmp_pa
     assert train_space.main([*TINY_RUN, "--output_dir", str(out), "--push_to_hub", REPO]) == 0
     assert f"pushed to {hub.url}/{REPO}/commit/" in capsys.readouterr().out
     files = hub.files()
-    for name in ("model.safetensors", "config.json", "processor_config.json", "tokenizer.json", "eval.json", "README.md"):
+    for name in ("model.safetensors", "config.json", "processor_config.json", "tokenizer.json", "eval.json", "README.md",
+                 "training_curves.png"):
         assert files[name] == (out / name).read_bytes(), name
+    assert not [name for name in files if name.startswith(("checkpoint/", "logs/")) or name.endswith(".jsonl")]
     report = json.loads(files["eval.json"])
     card = files["README.md"].decode()
     category = report["eval"]["fields"]["category"]["accuracy"]
     assert f"{category:.4f}" in card and "from_pretrained" in card  # this run's numbers, not a template's
+    assert "![Training curves](training_curves.png)" in card  # the run's curves beside its evaluation table
     assert SECRET not in capsys.readouterr().err
     assert_token_only_in_auth_header(hub)
 
