@@ -251,7 +251,7 @@ def run_all(store: CatalogStore, raw, queries: np.ndarray, kinds: dict[str, list
             for who, ask in (("store", ask_store), ("raw", ask_raw))[::1 if (i + k) % 2 == 0 else -1]:
                 if who == "raw" and (raw is None or (i >= raw_limit and not kind.startswith("unfiltered"))):
                     continue
-                store._cache.forget()  # no item remembered from the same vector's query of another kind
+                store.cache.forget()  # no item remembered from the same vector's query of another kind
                 started = time.perf_counter()
                 found = ask(queries[i], wheres[i], asked(kind))
                 times[kind][who].append(time.perf_counter() - started)
@@ -379,8 +379,8 @@ def main(argv: list[str] | None = None) -> int:
         if store.count() != count or (raw is not None and raw.count() != count):
             store.reset()
             raw = None if args.skip_raw else open_raw(url, workdir / "raw", settings, fresh=True)
-            print(f"building {count} items in batches of {store._max_batch} ...", flush=True)
-            spent = build_both(store, raw, world, vectors, count, store._max_batch)
+            print(f"building {count} items in batches of {store.collection.max_batch} ...", flush=True)
+            spent = build_both(store, raw, world, vectors, count, store.collection.max_batch)
             report.update({f"{who}_build_items_per_s": round(count / seconds) for who, seconds in spent.items()})
         if not url:  # the in-memory mirror for filters against the query (filled on first need in the app)
             before, filling = rss_bytes(None), time.perf_counter()

@@ -2,51 +2,46 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Sequence
 
 import numpy as np
 
+from fashion_ai.catalog.collection import ServingCollection
 from fashion_ai.catalog.filters import CatalogFilter, as_filter
 from fashion_ai.catalog.items import CatalogItem
-from fashion_ai.catalog.mirror import VectorMirror
+from fashion_ai.catalog.mirror import StoreMirror
 from fashion_ai.catalog.records import ITEM_ID_KEY, metadata_to_item, parse_record_id
-
-T = TypeVar("T")
 
 
 class ItemLookups:
-    """Look-ups by item id and whole-catalog reads, over the store's `_read` and Chroma's largest batch."""
+    """Look-ups by item id and whole-catalog reads, over the serving collection in Chroma's largest batches (and the
+    store's mirror, for filtered look-ups of records without facet keys)."""
 
-    _max_batch: int
-    filter_keys: bool
-    _filled_mirror: Callable[[], VectorMirror | None]  # MirroredStore's
+    def __init__(self, collection: ServingCollection, mirror: StoreMirror):
+        self.collection, self.mirror = collection, mirror
 
-    def _read(self, fn: Callable[[Any], T], doing: str) -> T:
-        raise NotImplementedError
-
-    def _record_ids_of(self, ids: Sequence[str]) -> list[str]:
+    def record_ids_of(self, ids: Sequence[str]) -> list[str]:
         """The record ids of the items with these ids (at most one batch of them)."""
-        return self._read(lambda col: col.get(where={ITEM_ID_KEY: {"$in": list(ids)}}, include=[])["ids"],
-                          "reading the catalog")
+        return self.collection.read(lambda col: col.get(where={ITEM_ID_KEY: {"$in": list(ids)}}, include=[])["ids"],
+                                    "reading the catalog")
 
     def existing_ids(self, ids: Sequence[str]) -> set[str]:
         """The subset of ids already in the store."""
         wanted = set(ids)
         if not wanted:
             return set()
-        if len(wanted) > self._max_batch:  # many: read every record id once rather than batch by batch
-            records = self._read(lambda col: col.get(include=[])["ids"], "reading the catalog")
+        if len(wanted) > self.collection.max_batch:  # many: read every record id once rather than batch by batch
+            records = self.collection.read(lambda col: col.get(include=[])["ids"], "reading the catalog")
         else:
-            records = self._record_ids_of(sorted(wanted))
+            records = self.record_ids_of(sorted(wanted))
         return {parse_record_id(rid)[0] for rid in records} & wanted
 
     def _get_by_item_ids(self, ids: Sequence[str], include: list[str]) -> list[dict]:
         """Chroma's get() answers for the records of these item ids, a batch at a time (unknown ids find none)."""
-        unique = list(dict.fromkeys(ids))
-        return [self._read(lambda col, chunk=unique[start:start + self._max_batch]: col.get(
+        unique, batch = list(dict.fromkeys(ids)), self.collection.max_batch
+        return [self.collection.read(lambda col, chunk=unique[start:start + batch]: col.get(
                     where={ITEM_ID_KEY: {"$in": chunk}}, include=include), "reading the catalog")
-                for start in range(0, len(unique), self._max_batch)]
+                for start in range(0, len(unique), batch)]
 
     def get_items(self, ids: Sequence[str]) -> list[CatalogItem]:
         """The stored items with these ids, in the order asked; unknown ids are left out."""
@@ -66,38 +61,37 @@ class ItemLookups:
         where = as_filter(where)
         if where is not None and where.matches_nothing:
             return []
-        if where is None or self.filter_keys:
-            got = self._read(lambda col: col.get(where=where.chroma_where() if where else None, limit=limit,
-                                                 include=["metadatas"]), "reading the catalog")
+        if where is None or self.collection.filter_keys:
+            got = self.collection.read(lambda col: col.get(where=where.chroma_where() if where else None, limit=limit,
+                                                           include=["metadatas"]), "reading the catalog")
             return [metadata_to_item(meta) for meta in got["metadatas"]]
-        mirror = self._filled_mirror()
+        mirror, batch = self.mirror.waited(), self.collection.max_batch
         records = mirror.matching(where, limit) if mirror is not None else self._scan(where, limit)
-        return [metadata_to_item(meta) for start in range(0, len(records), self._max_batch)
-                for meta in self._read(lambda col, chunk=records[start:start + self._max_batch]: col.get(
+        return [metadata_to_item(meta) for start in range(0, len(records), batch)
+                for meta in self.collection.read(lambda col, chunk=records[start:start + batch]: col.get(
                     ids=chunk, include=["metadatas"]), "reading the catalog")["metadatas"] if meta is not None]
 
     def _scan(self, where: CatalogFilter, limit: int) -> list[str]:
         """Up to `limit` record ids that pass the filter, read page by page (a server's store without facet keys)."""
-        passes, found, offset = where.predicate(), [], 0
+        passes, found, offset, batch = where.predicate(), [], 0, self.collection.max_batch
         while len(found) < limit:
-            page = self._read(lambda col, offset=offset: col.get(include=[], limit=self._max_batch, offset=offset),
-                              "reading the catalog")["ids"]
+            page = self.collection.read(lambda col, offset=offset: col.get(include=[], limit=batch, offset=offset),
+                                        "reading the catalog")["ids"]
             found.extend(rid for rid in page if passes(parse_record_id(rid)[1]))
-            if len(page) < self._max_batch:
+            if len(page) < batch:
                 break
-            offset += self._max_batch
+            offset += batch
         return found[:limit]
 
     def all_items(self) -> list[CatalogItem]:
         """Every stored item, sorted by id."""
         items: list[CatalogItem] = []
-        offset = 0
+        offset, batch = 0, self.collection.max_batch
         while True:
-            got = self._read(lambda col, offset=offset: col.get(limit=self._max_batch, offset=offset,
-                                                                 include=["metadatas"]), "reading the catalog")
+            got = self.collection.read(lambda col, offset=offset: col.get(limit=batch, offset=offset,
+                                                                           include=["metadatas"]), "reading the catalog")
             items.extend(metadata_to_item(meta) for meta in got["metadatas"])
-            if len(got["ids"]) < self._max_batch:
+            if len(got["ids"]) < batch:
                 break
-            offset += self._max_batch
+            offset += batch
         return sorted(items, key=lambda item: item.id)
-

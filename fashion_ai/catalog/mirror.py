@@ -21,12 +21,15 @@ import logging
 import math
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from fashion_ai.catalog.filters import CatalogFilter, Rule
 from fashion_ai.catalog.records import Facets, parse_record_id
+
+if TYPE_CHECKING:
+    from fashion_ai.catalog.collection import ServingCollection
 
 logger = logging.getLogger(__name__)
 
@@ -268,54 +271,61 @@ class VectorMirror:
         return sum(int(part.alive.sum()) for part in self._parts.values())
 
 
-class MirroredStore:
-    """The store's side of its mirror (a part of CatalogStore): filled from the collection's pages under the write
-    lock, never for a server's store."""
+class StoreMirror:
+    """The store's mirror (a part of CatalogStore): filled from the collection's pages under its lock on first need,
+    in the background, and renewed (empty, filled again on need) whenever another collection serves. ``vectors`` is
+    the VectorMirror of the collection serving now. A server's store (``enabled=False``) never mirrors: other
+    processes write to it."""
 
-    _url: str
-    _mirror: VectorMirror
-    _max_batch: int
-    _write_lock: threading.RLock
-    name: str
+    def __init__(self, collection: ServingCollection, enabled: bool):
+        self.collection, self.enabled = collection, enabled
+        self.vectors = VectorMirror()
+        collection.when_replaced(self.renew)
 
-    def _read(self, fn: Callable[[Any], Any], doing: str) -> Any:
-        raise NotImplementedError
+    def renew(self) -> None:
+        """Forget everything: another collection serves (a fill under way fills the mirror dropped here)."""
+        self.vectors = VectorMirror()
 
-    def _planning_size(self) -> int:
-        """The collection's size for planning: the mirror's, once filled (Chroma's count takes 56 ms at 1M)."""
-        mirror = self._mirror
-        return len(mirror) if mirror.ready.is_set() else self.count()  # type: ignore[attr-defined]
-
-    def _planning_ids(self, limit: int, offset: int) -> list[str]:
-        """Record ids for the planner's sample: the mirror's, once filled (Chroma reads up to the offset: 0.2-0.4 s
-        a window at 1M)."""
-        mirror = self._mirror
-        if mirror.ready.is_set():
-            return mirror.record_ids(limit, offset)
-        return self._read(lambda col: col.get(include=[], limit=limit, offset=offset)["ids"], "searching")
-
-    def fill_mirror(self, timeout: float | None = None) -> bool:
-        """Fill the in-memory mirror now (it fills on first need otherwise); whether it is ready within timeout.
-        A server's store never mirrors (False)."""
-        self._mirrored()
-        return not self._url and self._mirror.ready.wait(timeout)
-
-    def _filled_mirror(self) -> VectorMirror | None:
-        """The mirror, waited for while it fills; None for a server's store (or when it cannot be filled)."""
-        self._mirrored()
-        mirror = self._mirror
-        return mirror if not self._url and mirror.wait(MIRROR_WAIT_S) else None
-
-    def _mirrored(self) -> VectorMirror | None:
-        """The mirror when it is filled; None (and filling begins, in the background) otherwise, or always for a
-        server's store, which other processes write to."""
-        mirror = self._mirror
-        if self._url or mirror.ready.is_set():
-            return None if self._url else mirror
-        mirror.fill_in_background(self._page, self._max_batch, self._write_lock, self.name)
+    def current(self) -> VectorMirror | None:
+        """The mirror when it is filled; None (and filling begins, in the background) otherwise, or always when
+        disabled."""
+        mirror = self.vectors
+        if not self.enabled or mirror.ready.is_set():
+            return mirror if self.enabled else None
+        mirror.fill_in_background(self._page, self.collection.max_batch, self.collection.lock, self.collection.name)
         return None
 
+    def waited(self) -> VectorMirror | None:
+        """The mirror, waited for while it fills; None when disabled (or when it cannot be filled)."""
+        self.current()
+        mirror = self.vectors
+        return mirror if self.enabled and mirror.wait(MIRROR_WAIT_S) else None
+
+    def fill(self, timeout: float | None = None) -> bool:
+        """Fill it now (it fills on first need otherwise); whether it is ready within timeout (False when
+        disabled)."""
+        self.current()
+        return self.enabled and self.vectors.ready.wait(timeout)
+
+    def apply(self, records: Sequence[str], vectors: np.ndarray, removed: Iterable[str] = (), replace: bool = True
+              ) -> None:
+        """A write that reached Chroma (VectorMirror.apply)."""
+        self.vectors.apply(records, vectors, removed, replace)
+
+    def planning_size(self) -> int:
+        """The collection's size for planning: the mirror's, once filled (Chroma's count takes 56 ms at 1M)."""
+        mirror = self.vectors
+        return len(mirror) if mirror.ready.is_set() else self.collection.count()
+
+    def planning_ids(self, limit: int, offset: int) -> list[str]:
+        """Record ids for the planner's sample: the mirror's, once filled (Chroma reads up to the offset: 0.2-0.4 s
+        a window at 1M)."""
+        mirror = self.vectors
+        if mirror.ready.is_set():
+            return mirror.record_ids(limit, offset)
+        return self.collection.read(lambda col: col.get(include=[], limit=limit, offset=offset)["ids"], "searching")
+
     def _page(self, offset: int) -> tuple[list[str], np.ndarray]:
-        got = self._read(lambda col: col.get(include=["embeddings"], limit=self._max_batch, offset=offset),
-                         "mirroring the catalog")
+        got = self.collection.read(lambda col: col.get(include=["embeddings"], limit=self.collection.max_batch,
+                                                       offset=offset), "mirroring the catalog")
         return got["ids"], np.asarray(got["embeddings"], dtype=np.float32)

@@ -11,33 +11,36 @@ goes through SQLite at a cost that grows with the collection (planning.py). A re
 own and is swapped in by one atomic write (serving.py). One process owns an embedded store's folder (locking.py);
 several processes or machines share one store through a Chroma server (``chroma run --path DIR --port N``) and
 ``url="http://host:port"``. Errors name no file paths (shoppers read them); the log has the folder.
+
+The store is made of parts, each with its own public interface: ``collection`` (the Chroma collection serving its
+name, read through swaps: collection.py), ``mirror`` (mirror.py), ``lookups`` (reads by item id and of the whole
+catalog: lookups.py), ``planner`` (planning.py) and ``cache`` (cache.py). The store itself searches, writes and
+swaps rebuilt indexes in.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 
 from fashion_ai.catalog import CatalogItem, serving
 from fashion_ai.catalog.cache import RecordCache
-from fashion_ai.catalog.checks import REBUILD_HINT, check_collection, new_metadata, refusal
 from fashion_ai.catalog.clients import open_client
-from fashion_ai.catalog.failures import check_room, plain_failure
+from fashion_ai.catalog.collection import ServingCollection
+from fashion_ai.catalog.failures import check_room
 from fashion_ai.catalog.filters import CatalogFilter, as_filter, build_where, color_flag, combine_where
 from fashion_ai.catalog.hnsw import IndexSettings
 from fashion_ai.catalog.locking import unlock_folder
 from fashion_ai.catalog.lookups import ItemLookups
-from fashion_ai.catalog.mirror import MirroredStore, VectorMirror
+from fashion_ai.catalog.mirror import StoreMirror, VectorMirror
 from fashion_ai.catalog.planning import NEIGHBOUR_US, FilterPlanner, first_fetch, next_fetch
 from fashion_ai.catalog.records import item_to_metadata, metadata_to_item, record_id
-from fashion_ai.errors import IndexMissingError, StoreUnavailableError
 
 __all__ = ["DEFAULT_COLLECTION", "CatalogFilter", "CatalogStore", "build_where", "color_flag", "combine_where",
            "item_to_metadata", "metadata_to_item"]
@@ -45,8 +48,6 @@ __all__ = ["DEFAULT_COLLECTION", "CatalogFilter", "CatalogStore", "build_where",
 logger = logging.getLogger(__name__)
 
 DEFAULT_COLLECTION = "catalog"
-BUSY_RETRIES = 5
-T = TypeVar("T")
 
 
 def _scored(result: dict) -> tuple[list[tuple[CatalogItem, float]], bool]:
@@ -57,7 +58,7 @@ def _scored(result: dict) -> tuple[list[tuple[CatalogItem, float]], bool]:
         all(meta is not None for meta, _ in pairs)
 
 
-class CatalogStore(ItemLookups, MirroredStore):
+class CatalogStore:
     """Catalog items and their image embeddings in one Chroma collection (cosine space).
 
     Thread-safe inside one process. An embedded store's folder is locked for one process; share a store between
@@ -79,129 +80,84 @@ class CatalogStore(ItemLookups, MirroredStore):
         self.name = collection
         self.embedder_name = embedder_name
         self.settings = settings or IndexSettings()
-        self.stale_settings = ""  # HNSW settings fixed at build that differ from self.settings, for a report
-        self._new_filter_keys = bool(url) if filter_keys is None else filter_keys
-        self.filter_keys = self._new_filter_keys  # the open collection's layout
-        self._write_lock = threading.RLock()
         self._url = url
         self._building, self._beat_at = build, 0.0  # a rebuild's staging, and when its heartbeat was last written
-        self._cache = RecordCache()
-        self._mirror = VectorMirror()
-        self._planner = FilterPlanner(self._planning_size, self._planning_ids)
         self.client, self.location, self._lock_key = open_client(path, url)
-        self._place = self._lock_key or url  # where this store's index lives, the same for every store there
-        self._max_batch = max(1, int(self._call(self.client.get_max_batch_size, "connecting")))
+        self.place = self._lock_key or url  # where this store's index lives, the same for every store there
+        self.collection = ServingCollection(self.client, collection, self.location, url, embedder_name, self.settings,
+                                            bool(url) if filter_keys is None else filter_keys)
+        self.mirror = StoreMirror(self.collection, enabled=not url)
+        self.lookups = ItemLookups(self.collection, self.mirror)
+        self.planner = FilterPlanner(self.mirror.planning_size, self.mirror.planning_ids)
+        self.cache = RecordCache()
         if reset:
             self.reset()
         elif build:
-            self._collection = self._start_build()
+            self.collection.serve(self._start_build())
         else:
             self._remove_leftovers()
-            self._collection = self._open()
+            self.collection.serve(self.collection.open())
 
-    # ------------------------------------------------------------------------------------------- opening
-    def _new_metadata(self) -> dict[str, Any]:
-        return new_metadata(self.embedder_name, self._new_filter_keys)
+    @property
+    def filter_keys(self) -> bool:
+        """Whether the serving collection's records carry facet keys for Chroma's filter."""
+        return self.collection.filter_keys
 
-    def _open(self) -> Any:
-        """The collection serving this store's name (created when the name has none yet), checked."""
-        from chromadb.errors import NotFoundError
+    @property
+    def stale_settings(self) -> str:
+        """HNSW settings fixed at build that differ from self.settings, for a report ("" when none)."""
+        return self.collection.stale_settings
 
-        def fetch() -> Any:
-            physical = serving.serving_name(self.client, self.name)
-            if physical == self.name:
-                return self.client.get_or_create_collection(self.name, configuration=self.settings.configuration(),
-                                                            metadata=self._new_metadata(), embedding_function=None)
-            return self.client.get_collection(physical, embedding_function=None)
+    @property
+    def _collection(self) -> Any:  # tests/test_service.py and tests/catalog/test_shared_index.py read these two
+        return self.collection.current
 
-        try:
-            col = self._call(fetch, "opening the index")
-        except NotFoundError as exc:  # the pointer names a collection removed by hand (or by a swap's rare race)
-            raise refusal(f"the catalog index {self.name!r} lost its rebuilt collection", self.location) from exc
-        return self._checked(col)
-
-    def _checked(self, col: Any) -> Any:
-        """The collection, when this store can serve from it (checks.py); its layout read into the store."""
-        layout = check_collection(col, self.name, self.embedder_name, self.settings, self.location)
-        self.filter_keys, self.stale_settings = layout.filter_keys, layout.stale_settings
-        if layout.ef_search != self.settings.ef_search:
-            # Stored now; Chroma uses it when it next loads the index (this process's first query, or a restart).
-            self._call(lambda: col.modify(configuration={"hnsw": {"ef_search": self.settings.ef_search}}),
-                       "updating the index settings")
-            logger.info("%r at %s: ef_search %s -> %d", self.name, self.location, layout.ef_search,
-                        self.settings.ef_search)
-        return col
+    @property
+    def _mirror(self) -> VectorMirror:
+        return self.mirror.vectors
 
     def close(self) -> None:
         """Give back the folder lock (an embedded store); the store must not be used afterwards."""
         if self._building:  # a staging closed unswapped: its collection is a leftover now
-            serving.unregister(self._place, self._collection.name)
+            serving.unregister(self.place, self.collection.current.name)
             self._building = False
         if self._lock_key:
             unlock_folder(self._lock_key)
             self._lock_key = ""
 
-    # ------------------------------------------------------------------------------------------- errors
-    def _call(self, fn: Callable[[], T], doing: str) -> T:
-        """fn(), with a vanished server, a full disk or a broken index said in one plain sentence (and SQLite's
-        passing "database is locked", seen while Chroma saves an index, retried)."""
-        for attempt in range(BUSY_RETRIES + 1):
-            try:
-                return fn()
-            except Exception as exc:
-                if "database is locked" in str(exc) and attempt < BUSY_RETRIES:
-                    time.sleep(0.05 * (attempt + 1))
-                    continue
-                failure = plain_failure(exc, doing, self._url)
-                if failure is not None:
-                    raise failure from exc
-                raise
-        raise AssertionError("unreachable")
-
-    def _read(self, fn: Callable[[Any], T], doing: str) -> T:
-        """fn(collection); when the collection was swapped for a rebuilt one (see replace_with), the new one."""
-        collection = self._collection
-        try:
-            return fn(collection)
-        except Exception as exc:
-            if self._reopen_if_swapped(collection):
-                return self._call(lambda: fn(self._collection), doing)
-            failure = plain_failure(exc, doing, self._url)
-            if failure is not None:
-                raise failure from exc
-            raise
-
-    def _reopen_if_swapped(self, collection: Any) -> bool:
-        """True when the collection under this store's name is no longer `collection` (now open instead)."""
-        from chromadb.errors import NotFoundError
-
-        with self._write_lock:
-            if self._collection is not collection:
-                return True  # another thread already found the new one
-            for attempt in range(5):
-                try:
-                    physical = serving.serving_name(self.client, self.name)
-                    current = self.client.get_collection(physical, embedding_function=None)
-                except NotFoundError:  # the pointer named one that the next swap retired since: read it again
-                    time.sleep(0.05 * (attempt + 1))
-                    continue
-                except Exception:  # the server is gone, or worse: not a swap
-                    return False
-                if current.id == collection.id:
-                    return False
-                self._collection, self._mirror = self._checked(current), VectorMirror()
-                logger.info("the index %r at %s was rebuilt elsewhere; reading the new one", self.name, self.location)
-                return True
-            return False
-
     # ------------------------------------------------------------------------------------------- reads
     def count(self) -> int:
         """How many items the store holds (Chroma counts the collection's rows: ~7 ms at 100k items)."""
-        return int(self._read(lambda col: col.count(), "counting the catalog"))
+        return self.collection.count()
 
     def is_empty(self) -> bool:
         """Whether the store holds no item (one row looked up, whatever the size)."""
-        return not self._read(lambda col: col.get(limit=1, include=[])["ids"], "reading the catalog")
+        return not self.collection.read(lambda col: col.get(limit=1, include=[])["ids"], "reading the catalog")
+
+    def existing_ids(self, ids: Sequence[str]) -> set[str]:
+        """The subset of ids already in the store."""
+        return self.lookups.existing_ids(ids)
+
+    def get_items(self, ids: Sequence[str]) -> list[CatalogItem]:
+        """The stored items with these ids, in the order asked; unknown ids are left out."""
+        return self.lookups.get_items(ids)
+
+    def embeddings(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """The stored vectors of the items with these ids (unknown ids are left out)."""
+        return self.lookups.embeddings(ids)
+
+    def get_where(self, where: CatalogFilter | dict | None, limit: int = 1000) -> list[CatalogItem]:
+        """Up to `limit` stored items that pass the filter, unranked (rare look-ups; see ItemLookups.get_where)."""
+        return self.lookups.get_where(where, limit)
+
+    def all_items(self) -> list[CatalogItem]:
+        """Every stored item, sorted by id."""
+        return self.lookups.all_items()
+
+    def fill_mirror(self, timeout: float | None = None) -> bool:
+        """Fill the in-memory mirror now (it fills on first need otherwise); whether it is ready within timeout.
+        A server's store never mirrors (False)."""
+        return self.mirror.fill(timeout)
 
     def query(self, embedding: np.ndarray, n: int, where: CatalogFilter | dict | None = None
               ) -> list[tuple[CatalogItem, float]]:
@@ -211,11 +167,11 @@ class CatalogStore(ItemLookups, MirroredStore):
         if n <= 0 or (where is not None and where.matches_nothing):
             return []
         vector = np.asarray(embedding, dtype=np.float32).reshape(1, -1)
-        collection = self._collection
+        collection = self.collection.current
         found, whole = self._query(vector, n, where)
         # Records without metadata: the collection was swapped for a rebuilt one meanwhile (maybe by another
         # process, while the old one is being dropped): ask the one serving now.
-        if not whole and (self._collection is not collection or self._reopen_if_swapped(collection)):
+        if not whole and (self.collection.current is not collection or self.collection.reopen_if_swapped(collection)):
             found, _ = self._query(vector, n, where)
         return found
 
@@ -223,35 +179,35 @@ class CatalogStore(ItemLookups, MirroredStore):
                ) -> tuple[list[tuple[CatalogItem, float]], bool]:
         """query()'s answer, and whether every record found still had its metadata when it was read."""
         if where is None:
-            return _scored(self._knn(vector, n, ["metadatas", "distances"]))
+            return _scored(self.collection.nearest(vector, n, ["metadatas", "distances"]))
         passes = where.predicate()
-        fetch, plan = first_fetch(n, self.settings.ef_search, self._planner.known_size()), None
+        fetch, plan = first_fetch(n, self.settings.ef_search, self.planner.known_size()), None
         while True:
-            result = self._knn(vector, fetch, ["distances"])
+            result = self.collection.nearest(vector, fetch, ["distances"])
             found = list(zip(result["ids"][0], result["distances"][0], strict=True))
             hits = []
             for rid, dist in found:
-                if passes(self._cache.facets(rid)):
+                if passes(self.cache.facets(rid)):
                     hits.append((rid, dist))
                     if len(hits) == n:
                         break
             if len(hits) >= n or len(found) < fetch:  # enough, or every item was seen
                 break
-            plan = plan or self._planner.plan(where)
+            plan = plan or self.planner.plan(where)
             next_round = next_fetch(plan, fetch, len(found), len(hits), n)
             # No match among the neighbours (a filter against the query), or reading on would cost more than
             # Chroma's filter: exact search over the filter's matches. Otherwise the mirror answers only when it
             # costs less than the next round would (its cost grows with the rows it multiplies: a colour at 1M
             # passes 140,000 rows in every category, a filter with a category only that category's).
-            mirror, found_all = self._mirrored(), None
+            mirror, found_all = self.mirror.current(), None
             if mirror is not None:
                 budget = math.inf if next_round is None or not hits else NEIGHBOUR_US * next_round
                 if mirror.worth_asking(where, plan.share, budget):
                     found_all = mirror.search(vector, n, where, budget_us=budget)
             elif next_round is None and not self.filter_keys:  # Chroma cannot filter these records
-                mirror = self._filled_mirror()
+                mirror = self.mirror.waited()
                 found_all = mirror.search(vector, n, where) if mirror else None
-                next_round = min(4 * fetch, (self._planner.known_size() or 4 * fetch) + 1)
+                next_round = min(4 * fetch, (self.planner.known_size() or 4 * fetch) + 1)
             if found_all is not None:
                 hits = found_all
                 break
@@ -267,37 +223,20 @@ class CatalogStore(ItemLookups, MirroredStore):
 
     def _items_of(self, records: list[str]) -> dict[str, CatalogItem]:
         """The items of these records: remembered ones, the rest in one get (a record being deleted has none)."""
-        collection = self._collection
-        items = self._cache.items(collection.id.hex, records)
+        collection = self.collection.current
+        items = self.cache.items(collection.id.hex, records)
         missing = [rid for rid in records if rid not in items]
         if missing:
-            got = self._read(lambda col: col.get(ids=missing, include=["metadatas"]), "searching")
+            got = self.collection.read(lambda col: col.get(ids=missing, include=["metadatas"]), "searching")
             fetched = {rid: metadata_to_item(meta) for rid, meta in zip(got["ids"], got["metadatas"] or [],
                                                                          strict=False) if meta is not None}
-            if self._collection is collection:  # not a rebuilt one's items under the old collection's name
-                self._cache.remember(collection.id.hex, fetched)
+            if self.collection.current is collection:  # not a rebuilt one's items under the old collection's name
+                self.cache.remember(collection.id.hex, fetched)
             items.update(fetched)
         return items
 
-    def _knn(self, vector: np.ndarray, n: int, include: list[str], where: dict | None = None) -> dict:
-        def ask(col: Any) -> dict:
-            result = col.query(query_embeddings=vector, n_results=n, where=where, include=include)
-            if any(result.get(field) is None for field in include):  # seen while a collection is being dropped
-                raise RuntimeError(f"Chroma answered without the {include} asked for")
-            return result
-
-        try:
-            return self._read(ask, "searching")
-        except StoreUnavailableError:
-            raise
-        except Exception as exc:
-            if "dimension" in str(exc).lower():
-                raise IndexMissingError(f"the catalog index {self.name!r} holds embeddings of another size than "
-                                        f"the loaded embedder's: {REBUILD_HINT}.") from exc
-            raise
-
     def _query_chroma_filtered(self, vector: np.ndarray, n: int, where: CatalogFilter) -> tuple[list, bool]:
-        return _scored(self._knn(vector, n, ["metadatas", "distances"], where=where.chroma_where()))
+        return _scored(self.collection.nearest(vector, n, ["metadatas", "distances"], where=where.chroma_where()))
 
     # ------------------------------------------------------------------------------------------- writes
     def _check(self, items: Sequence[CatalogItem], embeddings: np.ndarray) -> np.ndarray:
@@ -313,8 +252,8 @@ class CatalogStore(ItemLookups, MirroredStore):
         """A staging on a shared server says it is alive (at most once a minute, or now), so that other
         processes' cleanup leaves it alone; it fails here when it was taken for dead and removed."""
         if self._building and self._url and (now or time.monotonic() - self._beat_at > serving.HEARTBEAT_S):
-            meta = {**self._new_metadata(), serving.ALIVE_KEY: time.time()}
-            self._call(lambda: self._collection.modify(metadata=meta), "indexing")
+            meta = {**self.collection.new_metadata(), serving.ALIVE_KEY: time.time()}
+            self.collection.call(lambda: self.collection.current.modify(metadata=meta), "indexing")
             self._beat_at = time.monotonic()
 
     def _check_room(self, items: int, dim: int) -> None:
@@ -325,71 +264,72 @@ class CatalogStore(ItemLookups, MirroredStore):
         """Insert items known not to be in the store (a fresh build): no look-ups, the largest batches Chroma takes.
 
         An item already stored under the same facets is left as it was; use upsert to replace items."""
-        vectors = self._check(items, embeddings)
-        with self._write_lock:
-            for start in range(0, len(items), self._max_batch):
-                chunk = items[start:start + self._max_batch]
+        vectors, batch = self._check(items, embeddings), self.collection.max_batch
+        with self.collection.lock:
+            for start in range(0, len(items), batch):
+                chunk = items[start:start + batch]
                 self._check_room(len(chunk), vectors.shape[1])
                 records = [record_id(item) for item in chunk]
-                self._call(lambda chunk=chunk, start=start, records=records: self._collection.add(
+                self.collection.call(lambda chunk=chunk, start=start, records=records: self.collection.current.add(
                     ids=records, embeddings=vectors[start:start + len(chunk)],
                     metadatas=[item_to_metadata(item, filter_keys=self.filter_keys) for item in chunk]), "indexing")
-                self._mirror.apply(records, vectors[start:start + len(chunk)], replace=False)
+                self.mirror.apply(records, vectors[start:start + len(chunk)], replace=False)
 
     def upsert(self, items: Sequence[CatalogItem], embeddings: np.ndarray) -> None:
         """Insert or replace items with their image embeddings (one row per item), in batches Chroma accepts."""
-        vectors = self._check(items, embeddings)
-        with self._write_lock:
-            for start in range(0, len(items), self._max_batch):
-                chunk = items[start:start + self._max_batch]
+        vectors, batch = self._check(items, embeddings), self.collection.max_batch
+        with self.collection.lock:
+            for start in range(0, len(items), batch):
+                chunk = items[start:start + batch]
                 records = [record_id(item) for item in chunk]
                 # An item whose facets changed has a new record id: its old record goes.
                 self._check_room(len(chunk), vectors.shape[1])
-                stale = sorted(set(self._record_ids_of([item.id for item in chunk])) - set(records))
+                stale = sorted(set(self.lookups.record_ids_of([item.id for item in chunk])) - set(records))
                 try:
                     if stale:
-                        self._call(lambda stale=stale: self._collection.delete(ids=stale), "indexing")
-                        self._mirror.apply([], vectors[:0], removed=stale)
-                    self._call(lambda chunk=chunk, start=start, records=records: self._collection.upsert(
+                        self.collection.call(lambda stale=stale: self.collection.current.delete(ids=stale), "indexing")
+                        self.mirror.apply([], vectors[:0], removed=stale)
+                    self.collection.call(lambda chunk=chunk, start=start, records=records: self.collection.current.upsert(
                         ids=records, embeddings=vectors[start:start + len(chunk)],
                         metadatas=[item_to_metadata(item, clear_absent=True, filter_keys=self.filter_keys)
                                    for item in chunk]), "indexing")
-                    self._mirror.apply(records, vectors[start:start + len(chunk)])
+                    self.mirror.apply(records, vectors[start:start + len(chunk)])
                 finally:  # searches read the new metadata from now on, even of a batch half written
-                    self._cache.forget(item.id for item in chunk)
+                    self.cache.forget(item.id for item in chunk)
 
     def reset(self) -> None:
         """Drop every item: delete the collection serving (and the pointer naming it) and create it again, empty."""
-        with self._write_lock:
-            dropped = self._call(lambda: serving.drop_serving(self.client, self.name), "dropping the old index")
+        with self.collection.lock:
+            dropped = self.collection.call(lambda: serving.drop_serving(self.client, self.name),
+                                           "dropping the old index")
             if dropped:
                 logger.info("deleted %s at %s", ", ".join(dropped), self.location)
             self._remove_leftovers()
-            self._collection, self._mirror = self._open(), VectorMirror()
-            self._cache.forget()
+            self.collection.serve(self.collection.open())
+            self.cache.forget()
 
     def _remove_leftovers(self) -> None:
         """Delete the collections that killed rebuilds and swaps of this store left (see serving.py)."""
-        self._call(lambda: serving.remove_leftovers(self.client, self.name, self._place, shared=bool(self._url)),
-                   "opening the index")
+        self.collection.call(lambda: serving.remove_leftovers(self.client, self.name, self.place,
+                                                              shared=bool(self._url)), "opening the index")
 
     def _start_build(self) -> Any:
         """A new collection of this store's own, registered as a running rebuild's until it is swapped in."""
-        collection = serving.build_name(self.name)
-        meta = {**self._new_metadata(), serving.ALIVE_KEY: time.time()}
-        serving.register(self._place, collection)  # before it exists: a cleanup in another thread must not take it
-        col = self._call(lambda: self.client.create_collection(
-            collection, configuration=self.settings.configuration(), metadata=meta, embedding_function=None),
+        name = serving.build_name(self.name)
+        meta = {**self.collection.new_metadata(), serving.ALIVE_KEY: time.time()}
+        serving.register(self.place, name)  # before it exists: a cleanup in another thread must not take it
+        col = self.collection.call(lambda: self.client.create_collection(
+            name, configuration=self.settings.configuration(), metadata=meta, embedding_function=None),
             "starting the rebuild")
         self._beat_at = time.monotonic()
-        return self._checked(col)
+        return self.collection.check(col)
 
     def staging(self) -> CatalogStore:
         """An empty store beside this one, under a name no other rebuild uses, to build a new index in while this
         one serves; replace_with() then swaps it in."""
         return CatalogStore(path=None if self._url else self.location, url=self._url, collection=self.name,
                             embedder_name=self.embedder_name, settings=self.settings,
-                            filter_keys=self._new_filter_keys, build=True)
+                            filter_keys=self.collection.new_filter_keys, build=True)
 
     def replace_with(self, staging: CatalogStore) -> None:
         """Serve the staging store's index under this store's name, and drop the old one.
@@ -397,17 +337,19 @@ class CatalogStore(ItemLookups, MirroredStore):
         One write decides (the pointer, serving.py): a process killed before it leaves the old index serving,
         after it the new one. Readers never see a half-built index; a reader elsewhere finds the new one when the
         old one is gone."""
-        if not staging._building or staging.name != self.name or staging._place != self._place:
+        if not staging._building or staging.name != self.name or staging.place != self.place:
             raise ValueError("replace_with takes a staging() of this store")
-        with self._write_lock:
-            old, new = self._collection, staging._collection
+        with self.collection.lock:
+            old, new = self.collection.current, staging.collection.current
             staging._beat(now=True)  # on a server: alive, and still there (not taken for dead meanwhile)
             serving.swap_step("staged")
-            retired = self._call(lambda: serving.point(self.client, self.name, serves=new.name),
-                                 "swapping in the rebuilt index")
+            retired = self.collection.call(lambda: serving.point(self.client, self.name, serves=new.name),
+                                           "swapping in the rebuilt index")
             serving.swap_step("pointed")
-            self._collection, self.stale_settings, self._mirror = new, staging.stale_settings, VectorMirror()
-            self.filter_keys = staging.filter_keys  # the rebuilt records' layout, not the old collection's
+            # The rebuilt records' layout and settings note, not the old collection's.
+            self.collection.filter_keys = staging.collection.filter_keys
+            self.collection.stale_settings = staging.collection.stale_settings
+            self.collection.serve(new)
             staging.close()
             for collection in dict.fromkeys((retired, old.name)):  # the same, unless another process swapped too
                 try:

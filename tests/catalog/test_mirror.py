@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fashion_ai.catalog.filters import CatalogFilter
-from fashion_ai.catalog.mirror import VectorMirror
+from fashion_ai.catalog.mirror import StoreMirror, VectorMirror
 from fashion_ai.catalog.records import parse_record_id, record_id
 from fashion_ai.catalog.store import CatalogStore
 from tests.catalog.test_filters import CATEGORIES, COLOURS, GENDERS, PRICES, filters, meaning
@@ -58,18 +58,17 @@ def test_a_store_mirrors_its_own_writes_and_a_servers_store_never_mirrors(tmp_pa
     catalog = [make_item(f"d{k}") for k in range(30)] + [make_item(f"b{k}", category="bag") for k in range(30)]
     vectors = random_units(len(catalog), seed=1)
     store.add(catalog, vectors)
-    store._mirrored()
-    assert store._mirror.ready.wait(30) and len(store._mirror) == 60
+    store.mirror.current()
+    assert store.mirror.vectors.ready.wait(30) and len(store.mirror.vectors) == 60
     moved = make_item("d0", category="bag")  # the dress becomes a bag: a new record id, the old one goes
     store.upsert([moved], unit(0)[None])
-    hits = store._mirror.search(unit(0), 1, BAGS)
-    assert parse_record_id(hits[0][0])[0] == "d0" and len(store._mirror) == 60
+    hits = store.mirror.vectors.search(unit(0), 1, BAGS)
+    assert parse_record_id(hits[0][0])[0] == "d0" and len(store.mirror.vectors) == 60
     store.reset()
-    assert not store._mirror.ready.is_set()  # a new collection: a new mirror, filled on its first need
-    shared = CatalogStore.__new__(CatalogStore)
-    shared._url, shared._mirror = "http://127.0.0.1:8000", VectorMirror()
-    assert shared._mirrored() is None
-    assert shared._mirror.claim()  # nobody had claimed it: no filling began
+    assert not store.mirror.vectors.ready.is_set()  # a new collection: a new mirror, filled on its first need
+    shared = StoreMirror(store.collection, enabled=False)  # a server's store's
+    assert shared.current() is None and shared.waited() is None and not shared.fill(timeout=0)
+    assert shared.vectors.claim()  # nobody had claimed it: no filling began
 
 
 def test_the_mirror_reads_a_pinned_category_in_place_and_declines_what_costs_more_than_reading_on():

@@ -117,7 +117,7 @@ def test_an_embedded_stores_records_without_facet_keys_filter_alike(shop, where,
     slim = CatalogStore(tmp_path / "chroma", embedder_name="t")  # the embedded default: no facet keys
     slim.add(items, random_units(len(items), seed=5, dim=DIM))
     assert not slim.filter_keys and keyed.filter_keys
-    record = slim._collection.get(limit=1, include=["metadatas"])["metadatas"][0]
+    record = slim.collection.current.get(limit=1, include=["metadatas"])["metadatas"][0]
     assert set(record) == {"item_id", "item"}
     vector = random_units(1, seed=11, dim=DIM)[0]
     for name in ("MAX_FETCH", "MIN_FETCH_LIMIT"):
@@ -130,8 +130,8 @@ def test_an_embedded_stores_records_without_facet_keys_filter_alike(shop, where,
     assert sorted(i.id for i in slim.get_where(where, limit=500)) == sorted(i.id for i in keyed.get_where(where, 500))
     assert len(slim.get_where(where, limit=3)) == min(3, len(keyed.get_where(where, 500)))
     # Served by a Chroma server (no mirror there), such records are read on to the end, and scanned for look-ups.
-    monkeypatch.setattr(slim, "_url", "http://127.0.0.1:9")
-    assert slim._filled_mirror() is None
+    monkeypatch.setattr(slim.mirror, "enabled", False)
+    assert slim.mirror.waited() is None
     assert [i.id for i, _ in slim.query(vector, 30, where)] == [i.id for i, _ in keyed.query(vector, 30, where)]
     assert sorted(i.id for i in slim.get_where(where, limit=500)) == sorted(i.id for i in keyed.get_where(where, 500))
     slim.close()
@@ -145,11 +145,11 @@ def test_filtered_queries_match_chromas_own_filter_exactly(shop, where, monkeypa
     passes = as_filter(where).predicate()
     expected = {item.id for item in items if passes(Facets.of(item))}
     # Chroma's own filter over the stored metadata selects the same items as the Python test of the ids' facets.
-    chroma = store._collection.get(where=as_filter(where).chroma_where(), include=[])["ids"]
+    chroma = store.collection.current.get(where=as_filter(where).chroma_where(), include=[])["ids"]
     assert {parse_record_id(rid)[0] for rid in chroma} == expected
     # The store's answer is Chroma's own filtered answer, item for item and score for score (small store: exact),
     # by the fast path and by the fallback to Chroma's filter.
-    raw = store._collection.query(query_embeddings=vector[None], n_results=30, where=as_filter(where).chroma_where(),
+    raw = store.collection.current.query(query_embeddings=vector[None], n_results=30, where=as_filter(where).chroma_where(),
                                   include=["distances"])
     wanted = [(parse_record_id(rid)[0], pytest.approx(1 - d, abs=1e-5))
               for rid, d in zip(raw["ids"][0], raw["distances"][0])]
@@ -172,15 +172,15 @@ def test_filtered_queries_match_chromas_own_filter_exactly(shop, where, monkeypa
     for name in ("MAX_FETCH", "MIN_FETCH_LIMIT"):
         monkeypatch.setattr(planning, name, 40)  # too few neighbours may be read
     monkeypatch.setattr(store, "settings", IndexSettings(ef_search=20))
-    nearest = store._collection.query(query_embeddings=vector[None], n_results=40, include=[])["ids"][0]
+    nearest = store.collection.current.query(query_embeddings=vector[None], n_results=40, include=[])["ids"][0]
     too_few = sum(passes(parse_record_id(rid)[1]) for rid in nearest) < 30
     with pytest.MonkeyPatch.context() as unmirrored:
-        unmirrored.setattr(store, "_mirrored", lambda: None)
+        unmirrored.setattr(store.mirror, "current", lambda: None)
         got = store.query(vector, 30, where)
     assert [(item.id, score) for item, score in got] == wanted
     assert fallbacks == (["chroma"] if too_few else [])
-    store._mirrored()  # starts filling it, if it was not
-    assert store._mirror.ready.wait(30)
+    store.mirror.current()  # starts filling it, if it was not
+    assert store.mirror.vectors.ready.wait(30)
     fallbacks.clear()
     got = store.query(vector, 30, where)
     assert [(item.id, score) for item, score in got] == wanted
@@ -231,9 +231,9 @@ def test_a_small_collection_is_read_whole_at_once(size, expected):
 
 def test_the_plan_prices_chromas_filter_from_a_sample(shop):
     store, items = shop
-    size, sample = store._planner.sample()
+    size, sample = store.planner.sample()
     assert size == len(items) and len(sample) == len(items)  # a small catalog is sampled whole
-    plan = store._planner.plan(CatalogFilter.pinned(gender="women", category="dress"))
+    plan = store.planner.plan(CatalogFilter.pinned(gender="women", category="dress"))
     passes = CatalogFilter.pinned(gender="women", category="dress").predicate()
     assert plan.share == pytest.approx(sum(passes(Facets.of(i)) for i in items) / len(items))
     assert plan.matches == pytest.approx(plan.share * len(items))
@@ -245,13 +245,13 @@ def test_a_new_index_gets_the_settings_and_an_old_one_is_reported(tmp_path, capl
     path = tmp_path / "chroma"
     wanted = IndexSettings(max_neighbors=24, ef_construction=150, ef_search=90)
     store = CatalogStore(path, embedder_name="t", settings=wanted)
-    assert built_with(store._collection) == {"space": "cosine", "max_neighbors": 24, "ef_construction": 150,
+    assert built_with(store.collection.current) == {"space": "cosine", "max_neighbors": 24, "ef_construction": 150,
                                              "ef_search": 90}
     assert store.stale_settings == ""
     other = CatalogStore(path, embedder_name="t", settings=IndexSettings(max_neighbors=32, ef_search=200))
     assert "max_neighbors 24, not 32" in other.stale_settings and "--rebuild" in other.stale_settings
     assert "max_neighbors 24, not 32" in caplog.text
-    assert built_with(other._collection)["ef_search"] == 200  # changeable: changed
+    assert built_with(other.collection.current)["ef_search"] == 200  # changeable: changed
 
 
 def test_hnsw_settings_are_validated():
@@ -324,9 +324,9 @@ def test_a_rebuild_is_never_half_visible_to_readers(tmp_path):
     assert errors == [] and report.total == 50
     assert set(seen) == {(frozenset({"old"}), 30), (frozenset({"new"}), 50)}  # all old or all new, never a mix
     assert seen[0][1] == 30 and seen[-1][1] == 50
-    assert reader.count() == 50 and reader._collection.name == store._collection.name
+    assert reader.count() == 50 and reader.collection.current.name == store.collection.current.name
     # Nothing left over: the pointer and the collection it names.
-    assert {c.name for c in store.client.list_collections()} == {"catalog.serving", store._collection.name}
+    assert {c.name for c in store.client.list_collections()} == {"catalog.serving", store.collection.current.name}
 
 
 def test_queries_run_while_a_writer_adds(tmp_path):

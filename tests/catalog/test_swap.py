@@ -103,7 +103,7 @@ def test_a_rebuild_killed_at_each_step_leaves_a_whole_index(tmp_path, step, serv
     # Nothing left over: the collection serving (and the pointer naming it, once there was a swap).
     names = {col.name for col in reopened.client.list_collections()}
     swapped = rebuilt_before or serves == "new"
-    assert names == ({"catalog.serving", reopened._collection.name} if swapped else {"catalog"})
+    assert names == ({"catalog.serving", reopened.collection.current.name} if swapped else {"catalog"})
     reopened.close()
     assert collections(path) == names
 
@@ -138,7 +138,7 @@ def test_a_staging_is_no_leftover_while_its_rebuild_runs_in_this_process(tmp_pat
 def test_a_pointer_to_a_lost_collection_asks_for_a_rebuild_and_a_reset_starts_afresh(tmp_path):
     store = CatalogStore(tmp_path / "chroma", embedder_name="t")
     build_index(shop("old", OLD), CountingVectors(), store, rebuild=True)
-    store.client.delete_collection(store._collection.name)  # by hand
+    store.client.delete_collection(store.collection.current.name)  # by hand
     with pytest.raises(IndexMissingError, match=r"^the catalog index 'catalog' lost its rebuilt collection: rebuild"):
         CatalogStore(tmp_path / "chroma", embedder_name="t")
     fresh = CatalogStore(tmp_path / "chroma", embedder_name="t", reset=True)  # what rebuild_if_stale does
@@ -184,7 +184,7 @@ url, count = sys.argv[1], int(sys.argv[2])
 store = CatalogStore(url=url, collection="catalog-test", embedder_name="t")
 staging = store.staging()
 staging.add(shop("theirs", count)[:3], random_units(3, seed=1))
-print(staging._collection.name, flush=True)
+print(staging.collection.current.name, flush=True)
 sys.stdin.readline()  # the test's own rebuild and opens happen here
 staging.add(shop("theirs", count)[3:], random_units(count - 3, seed=2))
 store.replace_with(staging)
@@ -220,8 +220,8 @@ def test_rebuilds_through_one_server_never_reset_each_others(tmp_path, monkeypat
         # A rebuild that died (no heartbeat since: here, since a stale-age made short) is removed on the next open.
         dead = store.staging()
         dead.add(shop("dead", 3), random_units(3))
-        dead_name = dead._collection.name
-        serving.unregister(dead._place, dead_name)  # as if its process had gone
+        dead_name = dead.collection.current.name
+        serving.unregister(dead.place, dead_name)  # as if its process had gone
         assert dead_name in {col.name for col in store.client.list_collections()}
         CatalogStore(url=url, collection="catalog-test", embedder_name="t")
         assert dead_name in {col.name for col in store.client.list_collections()}  # recent: maybe alive elsewhere
