@@ -118,6 +118,10 @@ def check_turn(expect: dict, result, before, items: dict, embeddings: dict, phot
             failures.append("not cheaper than the last list")
     for key in ("reject", "like"):
         if key in expect:
+            # The turn before may have shown fewer picks (a small catalog, a strict wish): nothing to point at.
+            if before is None or not 1 <= expect[key] <= len(before.shown):
+                failures.append(f"no pick number {expect[key]} was on show to {key}")
+                continue
             target = before.shown[expect[key] - 1].id
             if key == "reject" and target in picks:
                 failures.append("the rejected item is still shown")

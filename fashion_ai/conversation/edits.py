@@ -163,7 +163,7 @@ def _pointers(wish: Wish, text: str, edit: Edit, intent: str | None = None) -> s
         if not _nth(wish.shown, int(match.group(1))):
             edit.problems.append(f"There is no number {match.group(1)} on show" + (
                 f": the picks go from 1 to {len(wish.shown)}." if wish.shown else " yet: tell me what you are looking "
-                "for first."))
+                "for first." if wish.is_empty() else ": nothing fits the wish as it stands (remove a chip to see some)."))
     if not wish.shown:
         return NUMBER.sub(" ", text)
     out = text

@@ -96,6 +96,9 @@ def test_a_number_that_is_not_on_show_is_said():
     assert edit.problems == ["There is no number 9 on show: the picks go from 1 to 5."]
     _, edit = say("like number 1")
     assert "yet" in edit.problems[0]
+    # A wish nothing in the catalog fits showed nothing: the shopper is told so, not asked what they look for.
+    _, edit = say("love number 1", Wish(mode=ITEMS, wanted={"category": ["bag"], "occasion": ["beach"]}))
+    assert edit.problems == ["There is no number 1 on show: nothing fits the wish as it stands (remove a chip to see some)."]
 
 
 def test_start_over_empties_the_wish_and_reads_the_rest():
