@@ -22,10 +22,9 @@ from operator import attrgetter
 from types import MappingProxyType
 from typing import Any
 
-from fashion_ai.catalog.records import Facets, colour_key
+from fashion_ai.catalog.records import TEXT_FACETS, Facets, colour_key
 from fashion_ai.schema import normalize_value
 
-TEXT_FACETS: tuple[str, ...] = tuple(name for name in Facets._fields if name not in ("colors", "price"))
 _COLOR_FLAG = "color_"
 _ANY = frozenset({"", "any", "all", "none"})
 _PRICE_BOUNDS = {"$gte": "min_price", "$lte": "max_price", "$lt": "price_below"}

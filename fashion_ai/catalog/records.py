@@ -25,8 +25,6 @@ from fashion_ai.catalog.items import CatalogItem
 ITEM_SCHEMA_VERSION = 3
 ITEM_ID_KEY = "item_id"
 ITEM_KEY = "item"
-FACET_KEYS = ("category", "gender", "colors", "pattern", "price", "material", "style", "occasion", "season")
-_TEXT_EXTRAS = ("material", "style", "occasion", "season")  # after price in a record id: filtered by refusals and wishes
 _SEP = "~"
 _ITEM_FIELDS = tuple(f.name for f in fields(CatalogItem))
 
@@ -38,7 +36,9 @@ def colour_key(color: str) -> str:
 
 class Facets(NamedTuple):
     """What a shopper filters by, as stored: colours as colour keys, price None when the shop lists none.
-    (A named tuple: the store reads thousands per filtered query.)"""
+    (A named tuple: the store reads thousands per filtered query.) Its fields, in order, are the record id's layout:
+    the schema's search fields (fashion_ai.schema.SEARCH_FIELDS) and the audience and price; one more, or another
+    order, is a new ITEM_SCHEMA_VERSION (tests/catalog/test_filters.py checks the fields against the schema)."""
 
     category: str
     gender: str
@@ -52,9 +52,13 @@ class Facets(NamedTuple):
 
     @classmethod
     def of(cls, item: CatalogItem) -> Facets:
-        return cls(item.category or "", item.gender or "", tuple(colour_key(c) for c in item.colors if colour_key(c)),
-                   item.pattern or "", None if item.price is None else float(item.price),
-                   *(getattr(item, name) or "" for name in _TEXT_EXTRAS))
+        return cls(**{name: getattr(item, name) or "" for name in TEXT_FACETS},
+                   colors=tuple(colour_key(c) for c in item.colors if colour_key(c)),
+                   price=None if item.price is None else float(item.price))
+
+
+TEXT_FACETS: tuple[str, ...] = tuple(name for name in Facets._fields if name not in ("colors", "price"))
+_COLORS, _PRICE = Facets._fields.index("colors"), Facets._fields.index("price")
 
 
 def _quote(text: str) -> str:
@@ -64,23 +68,23 @@ def _quote(text: str) -> str:
 def record_id(item: CatalogItem) -> str:
     """The Chroma id of an item's record: its id and facets (see the module's docstring)."""
     facets = Facets.of(item)
-    price = "" if facets.price is None else repr(facets.price)
-    return _SEP.join([_quote(item.id), _quote(facets.category), _quote(facets.gender),
-                      ",".join(_quote(c) for c in facets.colors), _quote(facets.pattern), price,
-                      *(_quote(getattr(facets, name)) for name in _TEXT_EXTRAS)])
+    parts = [_quote(value) if isinstance(value, str) else "" for value in facets]
+    parts[_COLORS] = ",".join(_quote(c) for c in facets.colors)
+    parts[_PRICE] = "" if facets.price is None else repr(facets.price)
+    return _SEP.join([_quote(item.id), *parts])
 
 
 def parse_record_id(record: str) -> tuple[str, Facets]:
     """(item id, facets) of a record id made by record_id; ValueError for any other id."""
-    parts = record.split(_SEP)
-    if len(parts) != 10:
+    parts: list[Any] = record.split(_SEP)
+    if len(parts) != len(Facets._fields) + 1:
         raise ValueError(f"not a catalog record id: {record!r}")
-    item_id, category, gender, colors, pattern, price, *extras = parts
+    colors, price = parts[1 + _COLORS], parts[1 + _PRICE]
     if "%" in record:  # rare: an escaped separator (colours are unquoted one by one below)
-        item_id, category, gender, pattern = unquote(item_id), unquote(category), unquote(gender), unquote(pattern)
-        extras = [unquote(extra) for extra in extras]
-    return item_id, Facets(category, gender, tuple(unquote(c) for c in colors.split(",")) if colors else (), pattern,
-                           float(price) if price else None, *extras)
+        parts = [unquote(part) for part in parts]
+    parts[1 + _COLORS] = tuple(unquote(c) for c in colors.split(",")) if colors else ()
+    parts[1 + _PRICE] = float(price) if price else None
+    return parts[0], Facets(*parts[1:])
 
 
 def item_to_metadata(item: CatalogItem, clear_absent: bool = False, filter_keys: bool = True) -> dict[str, Any]:
@@ -91,9 +95,7 @@ def item_to_metadata(item: CatalogItem, clear_absent: bool = False, filter_keys:
     if not filter_keys:
         return meta
     facets = Facets.of(item)
-    meta |= {"category": facets.category, "gender": facets.gender, "pattern": facets.pattern,
-             "colors": list(facets.colors) or None, "price": facets.price,
-             **{name: getattr(facets, name) for name in _TEXT_EXTRAS}}
+    meta |= facets._asdict() | {"colors": list(facets.colors) or None}
     return meta if clear_absent else {key: value for key, value in meta.items() if value is not None}
 
 
