@@ -5,10 +5,16 @@ are the schema reader's job, not this one's.
 
 Nearest-example scoring (the mean of an intent's best ``k`` similarities) was measured against centroid scoring and
 SetFit on the paraphrase bench's dev half (bench/bench_intents.py); the winner is the default.
+
+The examples' vectors ship beside the examples (``intents.npy``, with a sidecar naming the text model and a hash of
+the texts embedded), so the classifier starts without embedding them; ``python -m fashion_ai.language.intents
+--build`` writes them again after the examples, the masking words or the text model change.
 """
 
 from __future__ import annotations
 
+import argparse
+import hashlib
 import json
 import logging
 import re
@@ -27,6 +33,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 EXAMPLES_FILE = Path(__file__).with_name("intents.json")
+VECTORS_FILE = Path(__file__).with_name("intents.npy")
+VECTORS_SIDECAR = Path(__file__).with_name("intents.npy.json")
 DEFAULT_K = 1
 # Below this best score a clause is like none of the examples (another language, gibberish): no intent.
 MIN_SCORE = 0.45
@@ -104,24 +112,38 @@ class IntentClassifier:
         self._centroids: np.ndarray | None = None
 
     def prepare(self) -> None:
-        """Embed the examples now (the first message would otherwise pay for it)."""
+        """Load the shipped example vectors, or embed the examples now (the first message would otherwise pay)."""
         if self._vectors is not None:
             return
-        texts = [masked(text) for name in self.names for text in self.examples[name]]
-        self._vectors = self.text_model.embed(texts)
+        texts = self.example_texts()
+        vectors = load_shipped_vectors(texts, self.text_model.name)  # any examples that hash alike
+        if vectors is None:
+            if self.examples == intent_examples():
+                logger.warning("the shipped intent vectors do not match %s and %s: embedding %d examples now "
+                               "(python -m fashion_ai.language.intents --build writes them again)",
+                               EXAMPLES_FILE.name, self.text_model.name, len(texts))
+            vectors = self.text_model.embed(texts)
+        self._vectors = vectors
         self._owner = np.array([i for i, name in enumerate(self.names) for _ in self.examples[name]])
         centroids = np.stack([self._vectors[self._owner == i].mean(axis=0) for i in range(len(self.names))])
         self._centroids = centroids / np.linalg.norm(centroids, axis=1, keepdims=True)
         logger.info("intent classifier: %d intents, %d examples", len(self.names), len(texts))
 
+    def example_texts(self) -> list[str]:
+        """Every example as it is embedded (masked), intent by intent."""
+        return [masked(text) for name in self.names for text in self.examples[name]]
+
     def scores(self, clauses: list[str]) -> np.ndarray:
         """(clauses x intents) similarity scores."""
+        return self.scores_of(self.text_model.embed([masked(c) for c in clauses]))
+
+    def scores_of(self, vectors: np.ndarray) -> np.ndarray:
+        """(clauses x intents) similarity scores of clauses already embedded (masked, as ``masked`` writes them)."""
         self.prepare()
-        vectors = self.text_model.embed([masked(c) for c in clauses])
         if self.method == "centroid":
             return vectors @ self._centroids.T
         sims = vectors @ self._vectors.T
-        out = np.empty((len(clauses), len(self.names)), dtype=np.float32)
+        out = np.empty((len(vectors), len(self.names)), dtype=np.float32)
         for i in range(len(self.names)):
             own = sims[:, self._owner == i]
             k = min(self.k, own.shape[1])
@@ -130,10 +152,12 @@ class IntentClassifier:
 
     def classify(self, clauses: list[str]) -> list[IntentGuess]:
         """Each clause's best intent and runner-up; no intent for a clause like none of the examples."""
-        if not clauses:
-            return []
+        return self.guesses(self.scores(clauses)) if clauses else []
+
+    def guesses(self, scores: np.ndarray) -> list[IntentGuess]:
+        """Each row's best intent and runner-up, from ``scores``."""
         guesses = []
-        for row in self.scores(clauses):
+        for row in scores:
             order = np.argsort(-row)
             best, runner = int(order[0]), int(order[1])
             if float(row[best]) < MIN_SCORE:
@@ -141,3 +165,55 @@ class IntentClassifier:
             else:
                 guesses.append(IntentGuess(self.names[best], float(row[best]), self.names[runner], float(row[runner])))
         return guesses
+
+
+def texts_hash(texts: list[str]) -> str:
+    """sha256 of the texts embedded, in order (what the shipped vectors are checked against)."""
+    return hashlib.sha256("\n".join(texts).encode("utf-8")).hexdigest()
+
+
+def load_shipped_vectors(texts: list[str], model_name: str) -> np.ndarray | None:
+    """The shipped vectors of ``texts`` by ``model_name``, or None when the file is missing or made from others."""
+    try:
+        sidecar = json.loads(VECTORS_SIDECAR.read_text(encoding="utf-8"))
+        if sidecar.get("text_model") != model_name or sidecar.get("texts_sha256") != texts_hash(texts):
+            return None
+        vectors = np.load(VECTORS_FILE, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        logger.warning("no shipped intent vectors (%s)", type(exc).__name__)
+        return None
+    if vectors.shape[0] != len(texts):
+        return None
+    return vectors.astype(np.float32)
+
+
+def build_vectors(text_model: TextEmbedder) -> Path:
+    """Embed the shipped examples with ``text_model`` and write them (float16) and their sidecar; returns the file."""
+    classifier = IntentClassifier(text_model)
+    texts = classifier.example_texts()
+    vectors = text_model.embed(texts)
+    np.save(VECTORS_FILE, vectors.astype(np.float16), allow_pickle=False)
+    VECTORS_SIDECAR.write_text(json.dumps({"text_model": text_model.name, "texts_sha256": texts_hash(texts),
+                                           "examples_file_sha256": hashlib.sha256(EXAMPLES_FILE.read_bytes()).hexdigest(),
+                                           "rows": len(texts), "dim": int(vectors.shape[1]), "dtype": "float16"},
+                                          indent=1) + "\n", encoding="utf-8")
+    return VECTORS_FILE
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="The intent examples' shipped vectors.")
+    parser.add_argument("--build", action="store_true", help="embed intents.json with the packaged text model and "
+                        "write intents.npy and its sidecar")
+    args = parser.parse_args(argv)
+    if not args.build:
+        parser.error("nothing to do: pass --build")
+    from fashion_ai.models.text import load_text_model
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    path = build_vectors(load_text_model())
+    logger.info("wrote %s", path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from fashion_ai.conversation.edits import apply_message
@@ -139,3 +140,44 @@ def test_only_emoji_or_thanks_leaves_the_wish_as_it_was(reader):
         wish, _ = apply_message(wedding(), text, reader)
         assert {k: v for k, v in wish.to_dict().items() if k != "shown"} == {
             k: v for k, v in before.items() if k != "shown"}, text
+
+
+class _Counting:
+    """The text model, counting the texts it is asked to embed."""
+
+    def __init__(self, model, name: str | None = None):
+        self.model, self.name, self.embedded = model, name or model.name, 0
+
+    def embed(self, texts):
+        self.embedded += len(texts)
+        return self.model.embed(texts)
+
+
+def test_the_shipped_example_vectors_are_those_of_intents_json_and_the_text_model(reader):
+    from fashion_ai.language.intents import VECTORS_SIDECAR, IntentClassifier, load_shipped_vectors, texts_hash
+    from fashion_ai.models.text import PACKAGED_TEXT_MODEL
+
+    texts = IntentClassifier(reader.text_model).example_texts()
+    sidecar = json.loads(VECTORS_SIDECAR.read_text())
+    # Out of date: run python -m fashion_ai.language.intents --build (intents.json or the masking words changed).
+    assert (sidecar["text_model"], sidecar["texts_sha256"]) == (PACKAGED_TEXT_MODEL, texts_hash(texts))
+    shipped = load_shipped_vectors(texts, PACKAGED_TEXT_MODEL)
+    rows = list(range(0, len(texts), 25))
+    fresh = reader.text_model.embed([texts[i] for i in rows])
+    assert shipped.shape == (len(texts), fresh.shape[1])
+    assert (np.sum(shipped[rows] * fresh, axis=1) > 0.999).all()  # float16 keeps the cosines
+
+
+def test_the_classifier_starts_from_the_shipped_vectors_and_embeds_again_for_another_model(reader, caplog):
+    from fashion_ai.language.intents import IntentClassifier
+
+    counting = _Counting(reader.text_model)
+    classifier = IntentClassifier(counting)
+    classifier.prepare()
+    assert counting.embedded == 0  # cold start: no example embedded
+    assert classifier.classify(["drop the pink"])[0].intent == "refuse" and counting.embedded == 1
+    other = _Counting(reader.text_model, name="someone/another-model")
+    classifier = IntentClassifier(other)
+    with caplog.at_level("WARNING"):
+        classifier.prepare()
+    assert other.embedded == len(classifier.example_texts()) and "--build" in caplog.text
