@@ -352,6 +352,6 @@ class FashionService:
         if not extraction.result.garments:
             raise NoGarmentError(NO_GARMENT)
         garment = extraction.result.garments[0]
-        result = style_outfit(garment, text, self.context(), n=n)
+        result = style_outfit(garment, text, self.context(), n=n, max_chars=self.config.max_query_chars)
         return StyleResult(garment, plain_words(text), result.hits, extraction.guesses[0] if extraction.guesses else {},
                            result.query.understood(), result.notes)

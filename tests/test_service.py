@@ -1,5 +1,6 @@
 """The service a front end talks to, driven without Gradio: what serves, the catalog's facets, and each pipeline."""
 
+import dataclasses
 import json
 import time
 from pathlib import Path
@@ -85,6 +86,15 @@ def test_search_outfit_and_stylist_pipelines(service):
     assert marked.prompt == "a party look" and marked.picks  # the words echoed back carry no markup
     assert result.picks and "dress" not in {pick.item.category for pick in result.picks}
     assert all(service.photo_of(pick.item) == Path(pick.item.image_path) for pick in result.picks)
+
+
+def test_the_stylist_takes_a_wish_as_long_as_the_config_allows(service, monkeypatch):
+    monkeypatch.setattr(service, "config", dataclasses.replace(service.config, max_query_chars=600))
+    wish = "an outfit for a summer wedding, " + "light and airy, nothing too heavy please, " * 10
+    assert 300 < len(wish) < 600  # over the stylist's own default cap, under the app's configured one
+    dress = next(item for item in load_catalog(service.catalog_folder()) if item.category == "dress")
+    result = service.style(service.read_photo(dress.image_path), wish)
+    assert result.picks and result.prompt.startswith("an outfit for a summer wedding")
 
 
 def test_a_photo_without_a_garment_is_a_plain_error(tmp_path):
