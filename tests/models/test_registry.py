@@ -110,7 +110,8 @@ def test_a_hub_model_that_cannot_load_falls_back_to_its_demo_model_and_says_why(
     else:
         # An adapter trained on another base (another vocabulary: the embedding shapes differ).
         _, other = build_tiny_paligemma(image_size=32, patch_size=8, seed=3, extra_words=["wider"] * 1 + ["vocab"])
-        apply_lora(other, r=4, alpha=8, targets=["q_proj", "v_proj", "embed_tokens"]).save_pretrained(tmp_path / "adapter")
+        apply_lora(other, r=4, alpha=8, targets=["q_proj", "v_proj", "embed_tokens"]).save_pretrained(
+            tmp_path / "adapter", save_embedding_layers=True)  # the wider vocabulary goes with it, as meant
         settings.update(paligemma_id=str(tiny_paligemma_dir), adapter_id=str(tmp_path / "adapter"))
     registry = ModelRegistry(AppConfig(profile="hub", **settings))
     embedder, extractor = registry.embedder(), registry.extractor()
