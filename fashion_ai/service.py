@@ -21,6 +21,7 @@ from fashion_ai.catalog.store import CatalogStore
 from fashion_ai.config import DEMO_BANNER, AppConfig
 from fashion_ai.conversation import TurnResult, Wish, take_turn
 from fashion_ai.conversation.turn import read_message
+from fashion_ai.conversation.undo import snapshot
 from fashion_ai.errors import BadQueryError, FashionAIError, IndexMissingError
 from fashion_ai.images import load_image
 from fashion_ai.models.registry import DEMO_NAME, ROLES, ModelRegistry, Serving
@@ -332,10 +333,11 @@ class FashionService:
                 isinstance(key, str) and len(key) <= MAX_CHIP_KEY_CHARS for key in keys):
             raise BadQueryError(f"The chips to keep are a list of up to {MAX_CHIP_KEYS:,} chip keys.")
         wish, problems = self._wish(state)
+        before = snapshot(wish)  # "undo" after removing chips brings them back
         removed = wish.keep_only(keys)
         return take_turn(self.context(), wish, None, problems=problems, said=[f"without {r}" for r in removed],
                          categories=self.facets().categories, max_chars=self.config.max_query_chars,
-                         photo_of=self.photo_of)
+                         photo_of=self.photo_of, before=before)
 
     @staticmethod
     def _wish(state: str | dict | None) -> tuple[Wish, list[str]]:

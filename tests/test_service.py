@@ -97,6 +97,18 @@ def test_the_stylist_takes_a_wish_as_long_as_the_config_allows(service, monkeypa
     assert result.picks and result.prompt.startswith("an outfit for a summer wedding")
 
 
+def test_undo_through_the_chat_restores_the_wish_and_brings_back_a_removed_chip(service):
+    opening = service.chat("an outfit for a summer wedding")
+    capped = service.chat("under $40 each", state=opening.wish.to_json())
+    undone = service.chat("undo that", state=capped.wish.to_json())
+    assert capped.wish.max_price == 40 and undone.wish.max_price is None and undone.picks
+    assert undone.wish.wanted == opening.wish.wanted and "back to your wish before the last change" in undone.reply
+    assert "nothing to undo" in service.chat("go back", state=undone.wish.to_json()).reply
+    freed = service.chat_keep([key for key, _ in capped.wish.chips() if key != "max_price"], capped.wish.to_json())
+    assert freed.wish.max_price is None
+    assert service.chat("undo", state=freed.wish.to_json()).wish.max_price == 40  # the chip comes back
+
+
 def test_a_photo_without_a_garment_is_a_plain_error(tmp_path):
     class Blind:
         name = "blind"

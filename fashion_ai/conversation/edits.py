@@ -15,6 +15,7 @@ import statistics
 from dataclasses import dataclass, field
 
 from fashion_ai.conversation.polarity import place_price, settle_polarity
+from fashion_ai.conversation.undo import UNDO, undo
 from fashion_ai.conversation.wish import ITEMS, OUTFIT, SINGLE, WISH_FIELDS, Shown, Wish
 from fashion_ai.language.clauses import correction_number, spell_emoji, split_clauses
 from fashion_ai.language.intents import IntentGuess
@@ -73,6 +74,7 @@ class Edit:
     said: list[str] = field(default_factory=list)  # the changes, in a shopper's words
     problems: list[str] = field(default_factory=list)  # what could not be done, and what can instead
     restarted: bool = False
+    undone: bool = False  # the wish went one step back ("undo that")
     verdict: str | None = None  # the occasion to check the shopper's outfit against ("" for the wish's own)
     pinned: dict[str, str] = field(default_factory=dict)  # this turn only: slots kept while one is swapped
     unsold: list[str] = field(default_factory=list)
@@ -117,6 +119,14 @@ def _apply(wish: Wish, lowered: str, reader: QueryReader, edit: Edit, guess: Int
         wish, edit.restarted = Wish(), True
         edit.said.append("starting over")
         lowered = RESTART.sub(" ", lowered) if RESTART.search(lowered) else ""
+    if UNDO.search(lowered) or intent == "undo":
+        restored = undo(wish)
+        if restored is None:
+            edit.problems.append("There is nothing to undo yet.")
+        else:
+            wish, edit.undone = restored, True
+            edit.said.append("back to your wish before the last change")
+        lowered = UNDO.sub(" ", lowered) if UNDO.search(lowered) else ""
     verdict = VERDICT.search(lowered)
     if verdict:  # the question is not part of the wish ("would this work?" asks for no work clothes)
         edit.verdict = ""

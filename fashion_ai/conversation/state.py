@@ -10,7 +10,7 @@ import json
 import logging
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError, create_model
 from typing_extensions import NotRequired, Required, TypedDict
 
 from fashion_ai.retrieval.kinds import category_of
@@ -136,6 +136,20 @@ class WishState(BaseModel):
                       Field(max_length=MAX_UNSOLD)] = Field(default_factory=list)
     shown: Annotated[list[ShownState], Field(max_length=MAX_SHOWN)] = Field(default_factory=list)
     turns: Annotated[int, Field(ge=0, le=MAX_TURNS)] = 0
+    previous: PreviousState | None = None  # one step back, for "undo" (conversation.undo)
+
+
+# The wish before the last turn that changed it: the wish's own parts with their types and caps, less what only grows
+# (pieces set aside and swapped out: of those, the ids that turn added, at most one turn's picks), so the step back
+# adds at most about 25,000 characters to a state at every cap.
+_UNDONE = ("mode", "wanted", "refused", "kinds", "refused_kinds", "max_price", "total_budget", "price_preference",
+           "gender", "levels", "slot_caps", "garment", "liked", "skipped", "words", "unsold")
+PreviousState = create_model(
+    "PreviousState", __config__=_STRICT,
+    **{name: (WishState.model_fields[name].annotation, WishState.model_fields[name]) for name in _UNDONE},
+    rejected_new=(Annotated[list[ItemId], Field(max_length=MAX_SHOWN)], Field(default_factory=list)),
+    swapped_new=(Annotated[list[ItemId], Field(max_length=MAX_SHOWN)], Field(default_factory=list)))
+WishState.model_rebuild()
 
 
 _ORDER = {name: i for i, name in enumerate(WishState.model_fields)}  # what was dropped is said in the wish's order
@@ -164,6 +178,7 @@ _NAMES: dict[str, tuple[str, str]] = {
     "unsold": ("a garment you asked for", "the garments you asked for"),
     "shown": ("a pick I showed you", "the picks I showed you"),
     "turns": ("the turn count",) * 2,
+    "previous": ("the step to undo",) * 2,
 }
 _FIELD_NAMES = {"category": "a kind of garment", "colors": "a colour", "pattern": "a pattern",
                 "material": "a material", "style": "a style", "occasion": "an occasion", "season": "a season"}

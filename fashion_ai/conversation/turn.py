@@ -12,6 +12,7 @@ from pathlib import Path
 
 from fashion_ai.catalog import CatalogItem
 from fashion_ai.conversation.edits import Edit, apply_message
+from fashion_ai.conversation.undo import remember, snapshot
 from fashion_ai.conversation.verdict import PieceVerdict, judge_outfit
 from fashion_ai.conversation.wish import ITEMS, OUTFIT, Shown, Wish
 from fashion_ai.errors import BadQueryError, TextTooLongError
@@ -81,10 +82,12 @@ class TurnResult:
 def take_turn(ctx: SearchContext, wish: Wish, text: str | None, garments: list[Garment] | None = None, *,
               problems: list[str] | None = None, said: list[str] | None = None, categories: list[str] | None = None,
               max_chars: int = 500, n: int = DEFAULT_PICKS,
-              photo_of: Callable[[CatalogItem], Path | None] | None = None) -> TurnResult:
+              photo_of: Callable[[CatalogItem], Path | None] | None = None,
+              before: dict | None = None) -> TurnResult:
     """The wish edited by the message (and photo), and the picks for it. ``problems`` are things the front end already
     knows went wrong this turn (an unreadable photo, a photo without a garment), ``said`` changes it already made
-    (chips removed); the turn goes on with the rest."""
+    (chips removed; ``before``: the wish's snapshot before them, for "undo"); the turn goes on with the rest."""
+    asked = before if before is not None else snapshot(wish)
     text, unread = read_message(text, max_chars)
     problems = list(problems or []) + unread
     edit = Edit(said=list(said or []))
@@ -131,6 +134,8 @@ def take_turn(ctx: SearchContext, wish: Wish, text: str | None, garments: list[G
     wish.turns += 1
     for p in picks:
         wish.titles[p.id] = p.title
+    if not edit.undone:
+        remember(wish, asked)
     wish.fit_caps()
     reply = _reply(wish, edit, problems, picks, notes, verdicts, categories or [])
     understood = " · ".join(label for _, label in wish.chips()) or "nothing yet"

@@ -78,6 +78,7 @@ class Wish:
     unsold: list[str] = field(default_factory=list)  # garment words the catalog has no kind for
     shown: list[Shown] = field(default_factory=list)
     turns: int = 0
+    previous: dict[str, Any] | None = None  # the wish before the last turn that changed it (conversation.undo)
 
     # ------------------------------------------------------------------------------------------- plain data
     def to_dict(self) -> dict[str, Any]:
@@ -115,6 +116,7 @@ class Wish:
         for name in ("wanted", "refused"):  # a field with no values says nothing (and no store filter takes none)
             values[name] = {k: v for k, v in values[name].items() if v}
         values["shown"] = [Shown(**s.model_dump()) for s in state.shown]
+        values["previous"] = state.previous.model_dump() if state.previous is not None else None
         return cls(**values), dropped
 
     def to_json(self) -> str:
