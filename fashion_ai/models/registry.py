@@ -146,7 +146,9 @@ class ModelRegistry:
                 try:
                     model = loader(HUB)
                     self._models[role] = model
-                    self._serving[role] = Serving(role, HUB, getattr(model, "name", ""))
+                    # A hub id given as a local folder is named by its last part: the banner names no server path (the model
+                    # keeps its whole name, which its index records).
+                    self._serving[role] = Serving(role, HUB, without_paths(getattr(model, "name", "")))
                     return model
                 except ModelUnavailableError as exc:
                     why = str(exc).split("; offline,")[0]
