@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
+from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -35,6 +37,8 @@ NEAR_MARGIN = 0.08
 # a word list (tests/retrieval: garments the schema lacks against occasion, mood and fit words), like the above.
 UNSOLD_THRESHOLD = 0.45
 IDIOM_FIELDS = ("occasion",)
+# Recent phrases' vectors kept (1.5 MB at 384-d): a message's clauses and words are embedded in one batch, then read.
+PHRASE_CACHE = 1024
 UNSOLD_PROBE = "clothing"
 NEAR_TEMPLATES = {"category": "a {} (clothing)", "colors": "the colour {}", "pattern": "a {} pattern",
                   "material": "made of {}", "occasion": "clothes for {}", "style": "{} style", "season": "clothes for {}"}
@@ -78,6 +82,8 @@ class QueryReader:
         self._compiled = {name: [(_pattern(word), value) for word, value in sorted(table.items(), key=lambda kv: -len(kv[0]))]
                           for name, table in words.items()}
         self._near_index: dict[str, np.ndarray] | None = None
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_lock = threading.Lock()
 
     def read(self, text: str) -> ShopperQuery:
         """The structured wish of a shopper's words."""
@@ -126,17 +132,39 @@ class QueryReader:
         self._reconcile(query)
         return query
 
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """The text model's vectors of ``texts``: recent ones from a small cache, the others embedded in one batch."""
+        with self._cache_lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        fresh = dict(zip(missing, self.text_model.embed(missing), strict=True)) if missing else {}
+        with self._cache_lock:
+            self._cache.update(fresh)
+            while len(self._cache) > PHRASE_CACHE:
+                self._cache.popitem(last=False)
+            vectors = [fresh[t] if t in fresh else self._cache[t] for t in texts]
+        return np.stack(vectors) if vectors else np.zeros((0, self.text_model.dim), dtype=np.float32)
+
+    def near_phrases(self, text: str) -> list[str]:
+        """The phrases reading ``text`` may embed (each word no lexicon phrase covers, alone and in every field's
+        phrase), for a caller to embed in one batch with its own texts before reading."""
+        if self.text_model is None:
+            return []
+        lowered = spell_numbers(normalise(text))
+        probe = ShopperQuery(text=text)
+        covered = read_price(lowered, probe) + read_gender(lowered, probe)
+        covered += [m.span() for patterns in self._compiled.values() for pattern, _ in patterns
+                    for m in pattern.finditer(lowered)]
+        return [phrase for m in _leftover(lowered, covered) for phrase in _phrases(m.group(0), list(NEAR_TEMPLATES))]
+
     def _near_words(self, text: str, taken: list[tuple[int, int]], scopes: list[tuple[int, int]],
                     query: ShopperQuery, named: set[str]) -> list[tuple[int, str, str, bool, str]]:
-        words = [m for m in re.finditer(r"[a-z][a-z'-]{2,}", text)
-                 if m.group(0) not in GENERIC_WORDS and not _overlaps(m.span(), taken) and not _NEGATIVE.match(m.group(0))]
+        words = _leftover(text, taken)
         if not words:
             return []
         index = self._index()
         names = [name for name in NEAR_TEMPLATES if name not in named]
         # One batch for every leftover word: itself, and in every open field's phrase.
-        phrases = [[m.group(0)] + [NEAR_TEMPLATES[name].format(m.group(0)) for name in names] for m in words]
-        vectors = self.text_model.embed([phrase for group in phrases for phrase in group])
+        vectors = self.embed([phrase for m in words for phrase in _phrases(m.group(0), names)])
         found = []
         for w, match in enumerate(words):
             row = w * (len(names) + 1)
@@ -194,3 +222,14 @@ def lexicon_reader() -> QueryReader:
 
 
 _NEGATIVE = re.compile(r"^(?:not|no|without|non|never|except|excluding|avoid|minus|nothing)$")
+
+
+def _leftover(text: str, taken: list[tuple[int, int]]) -> list[re.Match]:
+    """The words of ``text`` outside ``taken`` that may name a value (not generic, not a negation)."""
+    return [m for m in re.finditer(r"[a-z][a-z'-]{2,}", text)
+            if m.group(0) not in GENERIC_WORDS and not _overlaps(m.span(), taken) and not _NEGATIVE.match(m.group(0))]
+
+
+def _phrases(word: str, names: list[str]) -> list[str]:
+    """The word itself, then in each field's phrase (the order _near_words reads the vectors in)."""
+    return [word] + [NEAR_TEMPLATES[name].format(word) for name in names]

@@ -148,8 +148,13 @@ class _Counting:
     def __init__(self, model, name: str | None = None):
         self.model, self.name, self.embedded = model, name or model.name, 0
 
+    @property
+    def dim(self) -> int:
+        return self.model.dim
+
     def embed(self, texts):
         self.embedded += len(texts)
+        self.calls = getattr(self, "calls", 0) + 1
         return self.model.embed(texts)
 
 
@@ -181,3 +186,17 @@ def test_the_classifier_starts_from_the_shipped_vectors_and_embeds_again_for_ano
     with caplog.at_level("WARNING"):
         classifier.prepare()
     assert other.embedded == len(classifier.example_texts()) and "--build" in caplog.text
+
+
+def test_a_message_is_embedded_in_one_batch_and_read_as_clause_by_clause(reader):
+    from fashion_ai.retrieval.reading import QueryReader
+
+    counting = _Counting(reader.text_model)
+    batched = QueryReader(counting)
+    batched.prepare()
+    counting.calls = 0
+    text = "lose the stripes but keep it breezy, and a gown in teal"
+    wish, edit = apply_message(wedding(), text, batched)
+    assert counting.calls == 1  # clauses and leftover words ("breezy") together
+    again, edit_again = apply_message(wedding(), text, reader)
+    assert wish.to_dict() == again.to_dict() and edit.said == edit_again.said
