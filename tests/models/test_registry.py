@@ -70,7 +70,9 @@ def test_without_an_adapter_the_mix_checkpoint_answers_zero_shot(tiny_paligemma_
                        model_worker="inline")
     registry = ModelRegistry(config)
     assert isinstance(registry.extractor(), QuestionExtractor)
-    assert registry.serving()[-1].line() == f"Attributes: {tiny_paligemma_dir} (zero-shot)"
+    # A local folder is named by its last part in what the page shows (no server path); the model keeps its path.
+    assert registry.serving()[-1].line() == f"Attributes: {tiny_paligemma_dir.name} (zero-shot)"
+    assert registry.extractor().name == f"{tiny_paligemma_dir} (zero-shot)"
 
 
 def test_on_cpu_auto_reads_attributes_with_the_search_clip(tiny_clip_dir):
@@ -78,8 +80,8 @@ def test_on_cpu_auto_reads_attributes_with_the_search_clip(tiny_clip_dir):
     registry = ModelRegistry(AppConfig(profile="hub", clip_id=str(tiny_clip_dir), mix_id="/nowhere/mix"))
     extractor = registry.extractor()
     assert extractor.embedder is registry.embedder()  # one model in memory for both tabs
-    assert [s.line() for s in registry.serving()] == [f"Search: {tiny_clip_dir}",
-                                                      f"Attributes: {tiny_clip_dir} (CLIP zero-shot)"]
+    assert [s.line() for s in registry.serving()] == [f"Search: {tiny_clip_dir.name}",
+                                                      f"Attributes: {tiny_clip_dir.name} (CLIP zero-shot)"]
 
 
 def test_on_cpu_auto_reads_attributes_with_the_demo_paligemma_when_search_fell_back(tmp_path):
