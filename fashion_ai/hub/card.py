@@ -12,7 +12,7 @@ from typing import Any
 from huggingface_hub import ModelCard, ModelCardData
 
 from fashion_ai.hub.snippets import clip_snippet, paligemma_snippet
-from fashion_ai.models.paligemma.inference import DEFAULT_PROMPT
+from fashion_ai.models.paligemma.prompts import DEFAULT_PROMPT
 
 logger = logging.getLogger(__name__)
 

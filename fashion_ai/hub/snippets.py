@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from fashion_ai.config import DEFAULT_CLIP_ID, DEFAULT_PALIGEMMA_ID
-from fashion_ai.models.paligemma.inference import DEFAULT_MAX_NEW_TOKENS, DEFAULT_PROMPT
+from fashion_ai.models.paligemma.prompts import DEFAULT_MAX_NEW_TOKENS, DEFAULT_PROMPT
 
 
 def paligemma_snippet(repo_id: str, base: str, adapter: bool, example: str) -> str:

@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from fashion_ai.catalog import CatalogItem
+from fashion_ai.demo_world import DEMO_NOUNS
 from fashion_ai.models.clip.embeddings import embed_images, embed_texts
 from fashion_ai.models.clip.tiny import build_tiny_clip
 from fashion_ai.models.clip.zero_shot import CLIP_NO_GARMENT_THRESHOLD, NO_GARMENT_CAPTIONS
@@ -79,8 +80,9 @@ def train_clip(cfg: TrainConfig, run: TrainingRun) -> dict:
         examples = None if demo else load_examples(cfg, cfg.image_size)
         mixed = read_mix(cfg, cfg.image_size)
         words = [ex.caption for ex in examples.train] if examples else mixed.texts() if mixed else ()
+        # The demo world's nouns as the tiny tokenizer knew them before it stopped importing the demo world (1aa6196).
         tokenizer, image_processor, model = build_tiny_clip(cfg.image_size, cfg.patch_size, seed=cfg.seed,
-                                                            extra_words=words)
+                                                            extra_words=(*DEMO_NOUNS, *words))
     else:
         tokenizer, image_processor, model = load_clip_for_training(cfg.base_model)
         if not demo:

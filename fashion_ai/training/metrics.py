@@ -124,7 +124,7 @@ def retrieval_metrics(similarity: np.ndarray, relevant: np.ndarray, ks: Sequence
     hits = np.take_along_axis(relevant, order, axis=1)
     first = np.where(hits.any(axis=1), hits.argmax(axis=1), -1)
     report = {f"recall@{k}": round(float(np.mean((first >= 0) & (first < k))), 4) for k in ks}
-    report["mrr"] = round(float(np.mean(np.where(first >= 0, 1.0 / (first + 1), 0.0))), 4)
+    report["mrr"] = round(float(np.mean(np.where(first >= 0, 1.0 / np.maximum(first + 1, 1), 0.0))), 4)  # no 1/0
     # Precision in the top k where k = min(5, relevant count): "do the first results all match?"
     precisions = []
     for q in range(len(hits)):
