@@ -13,7 +13,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-mcp = pytest.importorskip("mcp")
+from tests.conftest import need_module
+
+mcp = need_module("mcp", "the mcp package (requirements.txt) is not installed")
 from mcp import ClientSession  # noqa: E402
 from mcp.client.streamable_http import streamable_http_client  # noqa: E402  (streamablehttp_client, deprecated)
 

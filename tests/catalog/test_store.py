@@ -17,6 +17,7 @@ from fashion_ai.catalog import CatalogItem
 from fashion_ai.catalog.store import CatalogFilter, CatalogStore, build_where, combine_where
 from fashion_ai.demo_world import generate_item
 from fashion_ai.errors import IndexMissingError
+from tests.conftest import need
 
 DIM = 8
 
@@ -239,8 +240,8 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.mark.skipif(shutil.which("chroma") is None, reason="the chroma CLI (installed with chromadb) is not on PATH")
 def test_store_on_a_chroma_server(tmp_path):
+    need(shutil.which("chroma") is not None, "the chroma CLI (installed with chromadb) is not on PATH")
     port = _free_port()
     server = subprocess.Popen(["chroma", "run", "--path", str(tmp_path / "server"), "--port", str(port)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -18,9 +18,9 @@ from fashion_ai.catalog.filters import build_where
 from fashion_ai.catalog.store import CatalogStore
 from fashion_ai.errors import FashionAIError, StoreUnavailableError
 from tests.catalog.test_store import make_item, random_units
+from tests.conftest import need
 
-needs_chroma = pytest.mark.skipif(shutil.which("chroma") is None, reason="the chroma CLI (installed with chromadb) "
-                                                                         "is not on PATH")
+CHROMA_CLI = "the chroma CLI (installed with chromadb) is not on PATH"
 
 
 def free_port() -> int:
@@ -45,8 +45,8 @@ def open_when_up(url: str, server: subprocess.Popen, **kwargs) -> CatalogStore:
             time.sleep(0.2)
 
 
-@needs_chroma
 def test_a_server_that_goes_away_mid_search_is_one_sentence_and_loses_nothing(tmp_path):
+    need(shutil.which("chroma") is not None, CHROMA_CLI)
     port, folder = free_port(), tmp_path / "server"
     url = f"http://127.0.0.1:{port}"
     server = start_chroma(folder, port)
@@ -130,7 +130,7 @@ def tiny_disk(tmp_path):
     folder.mkdir()
     if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=40m", "tmpfs", str(folder)],
                       capture_output=True).returncode != 0:
-        pytest.skip("cannot mount a tmpfs here (not root)")
+        need(False, "cannot mount a tmpfs here (not root)")
     try:
         yield folder
     finally:

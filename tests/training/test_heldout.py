@@ -88,7 +88,11 @@ def test_eval_of_saved_models_writes_the_report_and_the_picture(tmp_path, target
     deciders = ["free generation", "constrained decoding"] if target == "paligemma" else ["CLIP zero-shot gate"]
     presence = report["no_garment"]
     assert list(presence["summary"]) == deciders and presence["sets"]["Fashion-MNIST test"]["photos"] == 8
-    assert all(0.0 <= row["said_no_garment"] <= 1.0 for name in deciders for row in presence[name].values())
+    # What a shopper would notice, 8 photos a set: empty scenes refused, garments read (the shipped models: 0.99-1.0
+    # of empty scenes, at most 0.11 of demo items and 0.003 of Fashion-MNIST, at 300 a set).
+    for name in deciders:
+        said = {kind: row["said_no_garment"] for kind, row in presence[name].items()}
+        assert said["empty scenes"] >= 0.75 and said["demo items"] <= 0.25 and said["Fashion-MNIST test"] <= 0.25, said
     assert report["eval"] == before["eval"]  # the training run's own figures stay
     assert report["held_out_seeds"]["seeds"] == [424242, 77777] and len(report["held_out_seeds"]["per_seed"]) == 2
     fmnist = report["fashion_mnist"]
