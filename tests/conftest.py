@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+import shutil
 import socket
 import tempfile
 from collections.abc import Iterator
@@ -40,6 +41,12 @@ def need(condition: bool, why: str) -> None:
     if in_ci():
         pytest.fail(f"{why}; CI (CI=true) must run this test, so it fails instead of skipping", pytrace=False)
     pytest.skip(why, allow_module_level=True)
+
+
+@pytest.fixture
+def chroma_cli() -> None:
+    """The chroma CLI (installed with chromadb), for tests that run a Chroma server: skipped here, failed in CI."""
+    need(shutil.which("chroma") is not None, "the chroma CLI (installed with chromadb) is not on PATH")
 
 
 def need_module(name: str, why: str) -> ModuleType:
