@@ -31,6 +31,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+from bench_app import stop  # bench/ is this script's folder, first on sys.path
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,12 +76,7 @@ def serve_demo(data_dir: Path) -> Iterator[str]:
             time.sleep(0.2)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
 
 
 def small_png(png: bytes, path: Path, max_height: int, colors: int) -> int:
