@@ -69,10 +69,10 @@ def test_facets_and_the_price_ceiling_rule(service):
 
 def test_search_outfit_and_stylist_pipelines(service):
     store = service.store()  # opening the index starts filling both stores' mirrors (filters against the query
-    assert store._mirror._started and service._text_store._mirror._started  # wait for them)
+    assert store.mirror.vectors._started and service._text_store.mirror.vectors._started  # wait for them)
     result = service.search("a red dress that is not floral", service.filters(max_price=150))
     assert service._store.fill_mirror(timeout=30) and service._text_store.fill_mirror(timeout=30)
-    assert len(service._store._mirror) == service._store.count() > 0
+    assert len(service._store.mirror.vectors) == service._store.count() > 0
     hits = result.hits
     assert hits and all(hit.item.price <= 150 and hit.item.pattern != "floral" for hit in hits)
     assert {hit.item.category for hit in hits} == {"dress"} and hits[0].item.colors[0] == "red"

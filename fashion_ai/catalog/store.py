@@ -38,7 +38,7 @@ from fashion_ai.catalog.filters import CatalogFilter, as_filter, build_where, co
 from fashion_ai.catalog.hnsw import IndexSettings
 from fashion_ai.catalog.locking import unlock_folder
 from fashion_ai.catalog.lookups import ItemLookups
-from fashion_ai.catalog.mirror import StoreMirror, VectorMirror
+from fashion_ai.catalog.mirror import StoreMirror
 from fashion_ai.catalog.planning import NEIGHBOUR_US, FilterPlanner, first_fetch, next_fetch
 from fashion_ai.catalog.records import item_to_metadata, metadata_to_item, record_id
 
@@ -107,14 +107,6 @@ class CatalogStore:
     def stale_settings(self) -> str:
         """HNSW settings fixed at build that differ from self.settings, for a report ("" when none)."""
         return self.collection.stale_settings
-
-    @property
-    def _collection(self) -> Any:  # tests/test_service.py and tests/catalog/test_shared_index.py read these two
-        return self.collection.current
-
-    @property
-    def _mirror(self) -> VectorMirror:
-        return self.mirror.vectors
 
     def close(self) -> None:
         """Give back the folder lock (an embedded store); the store must not be used afterwards."""

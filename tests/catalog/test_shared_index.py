@@ -48,7 +48,7 @@ def test_the_cli_indexes_through_a_server_while_the_app_reads(tmp_path, saved_cl
         sizes, errors, done = [], [], threading.Event()
 
         def read() -> None:
-            probe = reader._collection.get(limit=1, include=["embeddings"])["embeddings"][0]
+            probe = reader.collection.current.get(limit=1, include=["embeddings"])["embeddings"][0]
             while not done.is_set():
                 try:
                     sizes.append(len(reader.query(probe, 500)))
