@@ -6,9 +6,9 @@ from collections import Counter
 import pytest
 
 from fashion_ai.catalog import CatalogItem
-from fashion_ai.retrieval.outfits import MAX_EXCLUDED_FETCH, OUTFIT_GROUPS, complete_outfit, group_of, plan_outfit
+from fashion_ai.retrieval.outfits import OUTFIT_GROUPS, complete_outfit, group_of, plan_outfit
 from fashion_ai.retrieval.reading import lexicon_reader
-from fashion_ai.retrieval.search import DEFAULT_RESULTS, SearchContext, SearchFilters, SearchHit
+from fashion_ai.retrieval.search import DEFAULT_RESULTS, MAX_EXCLUDED_FETCH, SearchContext, SearchFilters, SearchHit
 from fashion_ai.retrieval.steer import Steer
 from tests.retrieval.helpers import fill, make_item
 
@@ -96,8 +96,9 @@ def test_outfit_anchor_follows_the_named_category_and_filters(embedder, wardrobe
     hits = complete_outfit("skirt for a party", embedder, wardrobe)
     assert hits[0].item.id == "skirt-party"  # the query asked for a skirt, not trousers
     hits = complete_outfit("work", embedder, wardrobe, SearchFilters(gender="women", max_price=200))
+    assert groups(hits) == ["top", "bottom", "outerwear", "shoes", "bag", "accessory"]  # every slot still filled
     assert all(hit.item.gender in ("women", "unisex") and hit.item.price <= 200 for hit in hits)
-    assert "pants-work" not in ids(hits)  # men's trousers filtered out
+    assert "pants-work" not in ids(hits) and "skirt-party" in ids(hits)  # men's trousers filtered out: the skirt
 
 
 def test_the_outfit_colour_filter_picks_the_anchor_piece_only(embedder, wardrobe):
