@@ -36,6 +36,7 @@ def talk(service, *messages, state=None):
 def test_a_conversation_refines_and_remembers(service, items):
     opening, cheaper, no_stripes = talk(service, "an outfit for a summer wedding", "under $60 each", "no stripes")
     assert len(opening.picks) >= 4 and len({p.slot for p in opening.picks}) == len(opening.picks)  # a piece a slot
+    assert cheaper.picks and no_stripes.picks  # the loops below check every pick: with none they check nothing
     for result in (opening, cheaper, no_stripes):
         for pick in result.picks:
             item = items[pick.id]
