@@ -80,8 +80,11 @@ class ProfileResolver:
             self._known.clear()
 
 
-def catalog_source(config: AppConfig, profile: str) -> tuple[str, int]:
-    """(source to import, item limit): the configured one, the hub profile's default, or ("", 0) for catalog_dir."""
+def catalog_source(config: AppConfig, profile: str, shipped: bool = False) -> tuple[str, int]:
+    """(source to import, item limit): the configured one, the hub profile's default, or ("", 0) for catalog_dir
+    (always when ``shipped``: the shipped catalog serves because the profile's own could not be imported)."""
+    if shipped:
+        return "", 0
     if config.catalog_source:
         return config.catalog_source, config.catalog_limit
     if profile == HUB and config.catalog_dir == DEFAULT_CATALOG_DIR:
@@ -89,9 +92,10 @@ def catalog_source(config: AppConfig, profile: str) -> tuple[str, int]:
     return "", 0
 
 
-def catalog_folder(config: AppConfig, profile: str) -> Path:
-    """The catalog folder a profile serves: catalog_dir, or where an imported catalog source is kept."""
-    source, limit = catalog_source(config, profile)
+def catalog_folder(config: AppConfig, profile: str, shipped: bool = False) -> Path:
+    """The catalog folder that serves a profile: catalog_dir, or where an imported catalog source is kept; the one
+    place this is decided (``shipped``: catalog_dir, the profile's own catalog could not be imported)."""
+    source, limit = catalog_source(config, profile, shipped)
     if not source:
         return Path(config.catalog_dir)
     slug = re.sub(r"[^A-Za-z0-9]+", "-", source.split(":", 1)[-1]).strip("-")[-60:] or "catalog"

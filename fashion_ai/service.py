@@ -26,6 +26,7 @@ from fashion_ai.errors import BadQueryError, FashionAIError, IndexMissingError
 from fashion_ai.images import load_image
 from fashion_ai.models.registry import DEMO_NAME, ROLES, ModelRegistry, Serving
 from fashion_ai.profiles import DEMO, HUB, catalog_folder, catalog_source
+from fashion_ai.retrieval.lookalike import nearest_photo_first
 from fashion_ai.retrieval.outfits import plan_outfit
 from fashion_ai.retrieval.query import ShopperQuery, clean_query, clean_text, edited, garment_query, plain_words
 from fashion_ai.retrieval.reading import QueryReader
@@ -127,7 +128,7 @@ class FashionService:
 
     def catalog_folder(self) -> Path:
         """The catalog that serves: the embedder's profile's (loads the embedder to know which)."""
-        return Path(self.config.catalog_dir) if self._shipped else catalog_folder(self.config, self.profile)
+        return catalog_folder(self.config, self.profile, self._shipped)
 
     def catalog_roots(self) -> list[Path]:
         """Every folder a served catalog photo may come from (known without loading anything)."""
@@ -267,8 +268,9 @@ class FashionService:
         store = self.store()
         return SearchContext(self.models.embedder(), store, self.reader(), self.models.text(), self._text_store)
 
-    def search(self, query: str, filters: SearchFilters | None = None) -> SearchResult:
-        """The catalog items that best fit the words, with what was understood."""
+    def search(self, query: str | None, filters: SearchFilters | None = None) -> SearchResult:
+        """The catalog items that best fit the words, with what was understood (the words are cleaned here, once,
+        and refused before anything loads)."""
         text = self.query(query)
         return find_items(text, self.context(), filters, n=self.config.results)
 
@@ -287,6 +289,8 @@ class FashionService:
         vector = ctx.embedder.embed_images([image])[0]
         result = find_items(text or base.text, ctx, filters, n=self.config.results, photo_vector=vector, query=wish,
                             w_image=W_IMAGE if text else W_PHOTO)
+        if not text:  # the photo alone: its nearest catalog photo first, whatever the extractor read
+            result = nearest_photo_first(result, ctx.store, vector, filters, self.config.results)
         return PhotoSearch(result, garment)
 
     def search_garment(self, garment: Garment, filters: SearchFilters | None = None) -> SearchResult:
@@ -295,14 +299,14 @@ class FashionService:
         # The garment is the extractor's reading (perhaps edited): its values rank softly, as a photo's do.
         return find_items(wish.text, self.context(), filters, n=self.config.results, query=wish, worded=False)
 
-    def complete_outfit(self, query: str, filters: SearchFilters | None = None) -> SearchResult:
-        """One piece per part of an outfit for the words, head to toe."""
+    def complete_outfit(self, query: str | None, filters: SearchFilters | None = None) -> SearchResult:
+        """One piece per part of an outfit for the words, head to toe (refused, like search's, before any work)."""
         text = self.query(query)
         return plan_outfit(text, self.context(), filters)
 
     def stylist_prompt(self, prompt: str | None) -> str:
         """The stylist's wish: the shopper's words, "an outfit" when empty; BadQueryError when too long."""
-        return self.query(clean_text(prompt, self.config.max_query_chars) or DEFAULT_STYLIST_PROMPT)
+        return clean_text(prompt, self.config.max_query_chars) or DEFAULT_STYLIST_PROMPT
 
     def chat(self, message: str | None, photo=None, state: str | dict | None = None) -> TurnResult:
         """One turn of the stylist chat: the message (and photo) edit the conversation's wish (`state`, as the last
@@ -347,10 +351,11 @@ class FashionService:
             logger.warning("unreadable chat state: %s", exc)
             return Wish(), [f"I could not read the earlier conversation ({exc}), so this is a new one."]
 
-    def style(self, image, prompt: str | None, n: int = DEFAULT_PICKS) -> StyleResult:
-        """The garment in the photo and catalog items of other categories that go with it for the wish."""
+    def style(self, photo, prompt: str | None, n: int = DEFAULT_PICKS) -> StyleResult:
+        """The garment in the photo (an upload, or a photo read_photo gave) and catalog items of other categories
+        that go with it for the wish; a bad prompt is refused before the photo is read."""
         text = self.stylist_prompt(prompt)
-        extraction = self.extract(image)
+        extraction = self.extract(self.read_photo(photo))
         if not extraction.result.garments:
             raise NoGarmentError(NO_GARMENT)
         garment = extraction.result.garments[0]

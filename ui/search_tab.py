@@ -41,10 +41,9 @@ def build(service: FashionService, facets: CatalogFacets, caps: dict[str, Any], 
             the same items in Markdown: what was understood, then each title linked to the shop, price and why.
         """
         with shopper_errors("searching the catalog", "query"):
-            text = service.query(query)  # before loading anything
             progress(0.2, desc="Searching")
             filters = filters_of(gender, category, color, max_price)
-            result = service.search(text, filters)
+            result = service.search(query, filters)  # bad words are refused before anything loads
         note = service.price_note(filters)
         if not result.hits:
             return [], results_heading(result, "No items match. Try widening the filters (any colour, a higher price).")
@@ -81,9 +80,8 @@ def build(service: FashionService, facets: CatalogFacets, caps: dict[str, Any], 
     def complete_outfit(query, gender, category, color, max_price, progress=gr.Progress(track_tqdm=True)):
         """Free text and filters -> one piece per part of an outfit, head to toe."""
         with shopper_errors("putting an outfit together", "query"):
-            text = service.query(query)
             progress(0.2, desc="Putting an outfit together")
-            result = service.complete_outfit(text, filters_of(gender, category, color, max_price))
+            result = service.complete_outfit(query, filters_of(gender, category, color, max_price))
         if not result.hits:
             return [], results_heading(result, "No outfit could be put together with these filters.")
         return gallery_items(service, result.hits), item_lines(result.hits, results_heading(result, title="Complete the outfit"))

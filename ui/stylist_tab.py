@@ -34,10 +34,8 @@ def build(service: FashionService, examples: list[str], caps: dict[str, Any], qu
             the picks in Markdown: each title linked to the shop, price, category and why it goes with the garment.
         """
         with shopper_errors("styling your garment"):
-            text = service.stylist_prompt(prompt)  # a bad prompt is refused before the photo is read
-            image = service.read_photo(photo)
             progress(0.3, desc="Reading the garment and picking what goes with it")
-            result = service.style(image, text)
+            result = service.style(photo, prompt)  # a bad prompt is refused before the photo is read
         garment, picks = result.garment, result.picks
         described = " ".join(w for w in (garment.colors[0] if garment.colors else "", garment.category) if w)
         card = garment_cards([garment], [result.guesses])
@@ -45,7 +43,7 @@ def build(service: FashionService, examples: list[str], caps: dict[str, Any], qu
         if not picks:
             return card, [], f"Nothing in the catalog goes with your {md(described)} yet.  \n{understood}"
         return (card, gallery_items(service, picks),
-                item_lines(picks, f"**Picks for your {md(described)} — “{md(text)}”**  \n{understood}"))
+                item_lines(picks, f"**Picks for your {md(described)} — “{md(result.prompt)}”**  \n{understood}"))
 
     with gr.Tab("AI stylist", id="stylist"):
         with gr.Row():

@@ -197,7 +197,7 @@ def ensure_text_index(config: AppConfig, profile: str, text_embedder: TextEmbedd
     """Open the text store and embed the texts it lacks (rebuilt when the text model changed, like the photos')."""
     store = _open_or_rebuild(functools.partial(open_text_store, config, profile, text_embedder, shipped=shipped),
                              rebuild_if_stale)
-    folder = Path(config.catalog_dir) if shipped else catalog_folder(config, profile)
+    folder = catalog_folder(config, profile, shipped)
     try:
         items = load_catalog(folder)
     except (FileNotFoundError, ValueError) as exc:  # a shared server's index without a local catalog
@@ -207,13 +207,14 @@ def ensure_text_index(config: AppConfig, profile: str, text_embedder: TextEmbedd
     return store
 
 
-def prepare_catalog(config: AppConfig, profile: str, folder: Path | None = None) -> Path:
-    """The catalog folder to index; a configured source (Hub dataset, parquet, CSV) is imported into it first.
+def prepare_catalog(config: AppConfig, profile: str, folder: Path | None = None, shipped: bool = False) -> Path:
+    """The catalog folder to index (profiles.catalog_folder); a configured source (Hub dataset, parquet, CSV) is
+    imported into it first.
 
     The import writes catalog.jsonl last, so a killed import is redone (images already written are kept).
     """
-    folder = Path(folder) if folder else catalog_folder(config, profile)
-    source, limit = catalog_source(config, profile)
+    folder = Path(folder) if folder else catalog_folder(config, profile, shipped)
+    source, limit = catalog_source(config, profile, shipped)
     if source and not (folder / CATALOG_FILE).is_file():
         from fashion_ai.catalog.importer import import_catalog
 
@@ -239,7 +240,7 @@ def ensure_index(config: AppConfig, profile: str, embedder: Embedder, progress: 
     store = _open_or_rebuild(functools.partial(open_store, config, profile, embedder, shipped=shipped),
                              rebuild_if_stale)
     try:
-        items = load_catalog(Path(config.catalog_dir) if shipped else prepare_catalog(config, profile))
+        items = load_catalog(prepare_catalog(config, profile, shipped=shipped))
     except FileNotFoundError as exc:
         count = store.count()
         if count:

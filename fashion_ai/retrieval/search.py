@@ -34,6 +34,7 @@ import numpy as np
 from fashion_ai.catalog import CatalogItem
 from fashion_ai.catalog.filters import CatalogFilter
 from fashion_ai.catalog.store import CatalogStore
+from fashion_ai.config import DEFAULT_RESULTS
 from fashion_ai.errors import IndexMissingError
 from fashion_ai.retrieval.kinds import called, category_of, fits_kinds
 from fashion_ai.retrieval.query import DEFAULT_MAX_CHARS, ShopperQuery, clean_query
@@ -47,7 +48,6 @@ if TYPE_CHECKING:  # torch loads only when a model does
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_RESULTS = 12
 OVERFETCH = 5  # candidates fetched per result shown, per query, before re-ranking
 # Candidates fetched past the excluded items, at most: a steer of thousands of set-aside ids (a client's own state)
 # must not make every query fetch thousands. A conversation's state holds at most 200 set aside and 200 swapped out.
