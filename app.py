@@ -16,11 +16,12 @@ from typing import Any
 
 import gradio as gr
 
+# The settings are read before there is a service to ask (the service is made from them): the one other import of
+# the library here (tests/test_imports.py keeps it so).
 from fashion_ai.config import AppConfig, listen_address, load_config
-from fashion_ai.examples import load_example_photos
 from fashion_ai.service import FashionService
 from ui import attributes_tab, chat_tab, search_tab, stylist_tab
-from ui.inputs import example_paths, on_gpu, shopper_errors, without_paths  # imports `spaces` (ZeroGPU) before torch loads
+from ui.inputs import example_paths, hide_server_paths, on_gpu, shopper_errors  # imports `spaces` before torch loads
 from ui.render import CSS, md
 from ui.server import CatalogPhotos, app_kwargs
 
@@ -35,6 +36,7 @@ MODEL_CONCURRENCY = 1
 # so a crowd's searches never wait behind photo work (the store's queries run concurrently).
 SEARCH_QUEUE = "search"
 SEARCH_CONCURRENCY = 4
+EXAMPLE_CATEGORIES = ("dress", "shirt", "pants", "shoe", "bag", "jacket")  # one example photo each, when in stock
 
 
 # --------------------------------------------------------------------------------------------- the app
@@ -44,14 +46,15 @@ def build_demo(config: AppConfig | None = None) -> gr.Blocks:
     service = FashionService(config)
     facets = service.facets()
     max_bytes = config.max_upload_mb * 2**20
-    real_photos = [str(p.path) for p in load_example_photos()]
+    catalog_photos = [facets.photos[category] for category in EXAMPLE_CATEGORIES if category in facets.photos]
+    real_photos = service.real_example_photos()
     # The only files on the server a photo input takes besides what it received: the photos the page offers.
-    examples = example_paths([*facets.example_photos, *real_photos])
+    examples = example_paths([*catalog_photos, *real_photos])
     caps = {"max_bytes": max_bytes, "max_chars": config.max_query_chars, "examples": examples}
 
     def banner_text() -> str:
         """Which model serves which tab (bold), then why any hub model fell back, a line each."""
-        first, *reasons = (without_paths(line) for line in service.describe())  # a fallback's reason may name one
+        first, *reasons = (hide_server_paths(line) for line in service.describe())  # a fallback's reason may name one
         return "  \n".join([f"**{md(first)}**", *(md(line) for line in reasons)])
 
     @on_gpu
@@ -70,10 +73,10 @@ def build_demo(config: AppConfig | None = None) -> gr.Blocks:
         gr.Markdown(f"# {TITLE}\n{INTRO}")
         # Saying what serves means loading it (or asking the Hub): the page load does it, not the import.
         banner = gr.Markdown("Checking which models serve …", elem_classes="fa-banner", elem_id="banner")
-        attributes_tab.build(service, facets.example_photos, real_photos, caps, queue, light)
+        attributes_tab.build(service, catalog_photos, real_photos, caps, queue, light)
         search_tab.build(service, facets, caps, queue, light)
-        stylist_tab.build(service, facets.example_photos, caps, queue)
-        chat_tab.build(service, facets.example_photos, caps, queue)
+        stylist_tab.build(service, catalog_photos, caps, queue)
+        chat_tab.build(service, catalog_photos, caps, queue)
         demo.load(status, outputs=[banner], api_name="status", **queue)
     demo.service = service  # for warm-up and tests: the one place this demo's models live
     demo.catalog_photos = CatalogPhotos(service)  # what /catalog-photo/<id> serves

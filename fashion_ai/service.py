@@ -3,12 +3,15 @@ pipelines (photo -> garment, words -> items, words -> outfit, photo + wish -> pi
 
 Nothing loads when a service is made: models and the index load on first use, once, thread-safely. Errors meant
 for the shopper are FashionAIError subclasses with a plain message; a front end shows them as they are.
+
+A front end (app.py, ui/) imports nothing else of the library: what it shows of the library's types and lists
+(the schema's colours and values, the chat's openers and state cap) is re-exported here, and what it asks (is this
+edited garment valid, which chips a saved wish has, which photos to offer) is a method here.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import threading
 import time
 from collections.abc import Callable
@@ -19,10 +22,13 @@ from typing import TYPE_CHECKING
 from fashion_ai.catalog import CATALOG_FILE, CatalogItem, load_catalog
 from fashion_ai.catalog.store import CatalogStore
 from fashion_ai.config import DEMO_BANNER, AppConfig
-from fashion_ai.conversation import TurnResult, Wish, take_turn
+from fashion_ai.conversation import OPENERS, TurnResult, Wish, take_turn
+from fashion_ai.conversation.state import MAX_STATE_CHARS
 from fashion_ai.conversation.turn import read_message
 from fashion_ai.conversation.undo import snapshot
 from fashion_ai.errors import BadQueryError, FashionAIError, IndexMissingError
+from fashion_ai.examples import load_example_photos
+from fashion_ai.facets import CatalogFacets, read_facets, schema_facets
 from fashion_ai.images import load_image
 from fashion_ai.models.registry import DEMO_NAME, ROLES, ModelRegistry, Serving
 from fashion_ai.profiles import DEMO, HUB, catalog_folder, catalog_source
@@ -31,19 +37,22 @@ from fashion_ai.retrieval.query import ShopperQuery, clean_query, clean_text, ed
 from fashion_ai.retrieval.reading import QueryReader
 from fashion_ai.retrieval.search import W_IMAGE, W_PHOTO, SearchContext, SearchFilters, SearchResult, find_items
 from fashion_ai.retrieval.stylist import DEFAULT_PICKS, DEFAULT_STYLIST_PROMPT, StylistPick, style_outfit
-from fashion_ai.schema import CATEGORIES, COLORS, Garment
+from fashion_ai.schema import FIELDS, LIST_FIELDS, Garment
+from fashion_ai.schema.colours import COLOR_RGB
 
 if TYPE_CHECKING:  # torch loads with the first model, not with the service
     from fashion_ai.models.extraction import Extraction, FieldGuess
 
 logger = logging.getLogger(__name__)
 
-EXAMPLE_CATEGORIES = ("dress", "shirt", "pants", "shoe", "bag", "jacket")  # one example photo each, when in stock
-DEFAULT_TOP_PRICE = 500.0  # the price slider's top when the catalog lists no prices
-PRICE_STEP = 50  # the slider's top is the highest price rounded up to this: "up to $400"
+# What a front end shows of the library, so that it imports the service only (tests/test_imports.py); FieldGuess,
+# a type only, is there for type checkers (imported above under TYPE_CHECKING).
+__all__ = ["COLOR_RGB", "FIELDS", "MAX_STATE_CHARS", "OPENERS", "CatalogFacets", "CatalogItem", "FashionAIError",
+           "FashionService", "Garment", "NoGarmentError", "PhotoSearch", "StyleResult", "TurnResult"]
+
 NO_GARMENT = ("The model could not make out a garment in this photo. Try a clear photo of one garment on a plain "
               "background.")
-UNPRICED_NOTE = "items without a listed price are left out under a price cap"
+NOT_IN_SCHEMA = "Some of those values are not in the schema; pick them from the lists."
 PHOTO_CATEGORY_SURE = 0.9  # the extractor's probability above which a photo search keeps to the category read
 # Chips a shopper can keep in one call, and a chip key's length: a wish at every cap of conversation.state shows
 # under 700 chips, each key under 150 characters.
@@ -53,18 +62,6 @@ MAX_CHIP_KEY_CHARS = 200
 
 class NoGarmentError(FashionAIError):
     """The photo was read, but the model found no garment in it."""
-
-
-@dataclass
-class CatalogFacets:
-    """What the catalog offers to filter by, for a front end's choices."""
-
-    categories: list[str]
-    colors: list[str]
-    top_price: float
-    price_ceiling: float  # a cap at (or above) this means "any price"
-    example_photos: list[str]  # one photo per featured category
-    unpriced: int  # items without a listed price (a price cap leaves them out)
 
 
 @dataclass
@@ -100,6 +97,9 @@ class FashionService:
         self._reader_lock = threading.Lock()
         self._reader: QueryReader | None = None
         self._shipped = False  # the hub's catalog could not be imported: the shipped one serves
+        self._items_lock = threading.Lock()
+        self._items_key: tuple[str, int] | None = None
+        self._items: dict[str, CatalogItem] = {}
         self.catalog_note = ""
         self.indexed = 0
 
@@ -204,21 +204,29 @@ class FashionService:
 
     def _read_facets(self) -> CatalogFacets:
         try:
-            items = load_catalog(self._planned_catalog_folder())
+            return read_facets(load_catalog(self._planned_catalog_folder()))
         except (FileNotFoundError, ValueError) as exc:  # e.g. a shared Chroma server and no local catalog
             logger.info("no local catalog for the filters (%s); offering the whole schema", exc)
-            return CatalogFacets(list(CATEGORIES), list(COLORS), DEFAULT_TOP_PRICE, DEFAULT_TOP_PRICE, [], 0)
-        prices = [item.price for item in items if item.price is not None]
-        top = float(max(prices, default=DEFAULT_TOP_PRICE))
-        examples = []
-        for category in EXAMPLE_CATEGORIES:
-            found = next((i for i in items if i.category == category and Path(i.image_path).is_file()), None)
-            if found:
-                examples.append(found.image_path)
-        return CatalogFacets(categories=sorted({item.category for item in items}),
-                             colors=[c for c in COLORS if any(c in item.colors for item in items)], top_price=top,
-                             price_ceiling=float(math.ceil(top / PRICE_STEP) * PRICE_STEP), example_photos=examples,
-                             unpriced=len(items) - len(prices))
+            return schema_facets()
+
+    def catalog_items(self) -> dict[str, CatalogItem]:
+        """The serving catalog's items by id, read again when its catalog file changes ({} without one); OSError or
+        ValueError for a catalog file that cannot be read."""
+        folder = self.catalog_folder()
+        try:
+            key = (str(folder), (folder / CATALOG_FILE).stat().st_mtime_ns)
+        except OSError:
+            return {}
+        with self._items_lock:
+            if key != self._items_key:
+                self._items = {item.id: item for item in load_catalog(folder)}
+                self._items_key = key
+            return self._items
+
+    @staticmethod
+    def real_example_photos() -> list[str]:
+        """The real product photos shipped for the page's examples (assets/fashion_mnist), as paths."""
+        return [str(photo.path) for photo in load_example_photos()]
 
     def filters(self, gender: str | None = None, category: str | None = None, color: str | None = None,
                 max_price: float | None = None, ceiling: float | None = None) -> SearchFilters:
@@ -228,9 +236,9 @@ class FashionService:
         cap = None if max_price is None or float(max_price) >= top else float(max_price)
         return SearchFilters(gender=gender, category=category, color=color, max_price=cap)
 
-    def price_note(self, filters: SearchFilters) -> str | None:
-        """What a price cap does to unpriced items, when the catalog has any and a cap is set."""
-        return UNPRICED_NOTE if filters.max_price is not None and self.facets().unpriced else None
+    def leaves_out_unpriced(self, filters: SearchFilters) -> bool:
+        """Whether the filters' price cap leaves out catalog items without a listed price (the catalog has some)."""
+        return filters.max_price is not None and bool(self.facets().unpriced)
 
     def photo_of(self, item: CatalogItem) -> Path | None:
         """The item's photo file, looked up in today's catalog folder when the index was built elsewhere."""
@@ -301,6 +309,17 @@ class FashionService:
         text = self.query(query)
         return plan_outfit(text, self.context(), filters)
 
+    def edited_garment(self, values: dict[str, str | list[str] | None]) -> Garment:
+        """A garment from values a shopper picked field by field (empty ones left out); BadQueryError when one is
+        not among the schema's values for its field."""
+        given = {name: value for name, value in values.items() if value}
+        for name, value in given.items():
+            allowed = FIELDS.get(name, ())
+            listed = isinstance(value, list)
+            if listed != (name in LIST_FIELDS) or not all(v in allowed for v in (value if listed else [value])):
+                raise BadQueryError(NOT_IN_SCHEMA)
+        return Garment(**given)
+
     def stylist_prompt(self, prompt: str | None) -> str:
         """The stylist's wish: the shopper's words, "an outfit" when empty; BadQueryError when too long."""
         return clean_text(prompt, self.config.max_query_chars) or DEFAULT_STYLIST_PROMPT
@@ -339,6 +358,15 @@ class FashionService:
         return take_turn(self.context(), wish, None, problems=problems, said=[f"without {r}" for r in removed],
                          categories=self.facets().categories, max_chars=self.config.max_query_chars,
                          photo_of=self.photo_of, before=before)
+
+    @staticmethod
+    def saved_chips(state: str | None) -> tuple[str, list[tuple[str, str]]]:
+        """A saved wish (a turn's state, as JSON) and its chips as (key, label); no wish and no chips when it cannot
+        be read (the chat's undo goes back to a saved one)."""
+        try:
+            return state or "", Wish.from_json(state or None).chips()
+        except ValueError:
+            return "", []
 
     @staticmethod
     def _wish(state: str | dict | None) -> tuple[Wish, list[str]]:

@@ -1,7 +1,8 @@
-"""The library's modules import each other in one direction: no cycle, function-level imports included.
+"""The library's modules import each other in one direction: no cycle, function-level imports included; and the
+front end (app.py, ui/) reaches the library through its service only.
 
 A cycle hidden inside a function still ties two modules together (neither can be read, tested or moved without the
-other), so every `import` in a module counts, wherever it stands.
+other), so every `import` in a module counts, wherever it stands (type-only ones too).
 """
 
 from __future__ import annotations
@@ -175,6 +176,45 @@ def describe_cycles() -> list[str]:
 def test_the_library_has_no_import_cycle():
     cycles = describe_cycles()
     assert not cycles, "import cycles in fashion_ai/:\n" + "\n".join(cycles)
+
+
+# What the front end may import of the library: the service; and app.py the settings, read before there is a service
+# to ask (the service is made from them).
+FRONT_END = {"app.py": {"fashion_ai.service", "fashion_ai.config"}}
+SERVICE_ONLY = {"fashion_ai.service"}
+
+
+def front_end_files() -> list[Path]:
+    return [ROOT / "app.py", *sorted((ROOT / "ui").rglob("*.py"))]
+
+
+def library_imports_beyond(path: Path, name: str, allowed: set[str]) -> set[str]:
+    """The library modules (and names in them) a file (module `name`) imports that are not, or not under, an
+    allowed module."""
+    reached = set()
+    for imported in imported_names(path, name):
+        if imported == PACKAGE:  # the base of `from fashion_ai import x`: x is judged on its own
+            continue
+        if imported.startswith(PACKAGE + ".") and not any(imported == ok or imported.startswith(ok + ".") for ok in allowed):
+            reached.add(imported)
+    return reached
+
+
+@pytest.mark.parametrize("path", front_end_files(), ids=lambda path: str(path.relative_to(ROOT)))
+def test_the_front_end_reaches_the_library_through_the_service_only(path):
+    beyond = library_imports_beyond(path, module_name(path), FRONT_END.get(str(path.relative_to(ROOT)), SERVICE_ONLY))
+    assert not beyond, f"{path.relative_to(ROOT)} imports {sorted(beyond)}: ask fashion_ai.service for it instead"
+
+
+def test_a_front_end_import_past_the_service_is_caught(tmp_path):
+    page = tmp_path / "ui" / "page.py"
+    page.parent.mkdir()
+    page.write_text("from fashion_ai.service import FashionService\nfrom fashion_ai import service, schema\n"
+                    "if TYPE_CHECKING:\n    from fashion_ai.models.extraction import FieldGuess\n"
+                    "def f():\n    import fashion_ai.catalog.store\n")
+    assert library_imports_beyond(page, "ui.page", SERVICE_ONLY) == {
+        "fashion_ai.schema", "fashion_ai.models.extraction", "fashion_ai.models.extraction.FieldGuess",
+        "fashion_ai.catalog.store"}
 
 
 @pytest.mark.parametrize("module", ["fashion_ai.datasets", "fashion_ai.catalog.importer", "fashion_ai.demo_world"])

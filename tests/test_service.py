@@ -14,7 +14,7 @@ from fashion_ai.errors import BadImageError, BadQueryError
 from fashion_ai.models.extraction import Extraction
 from fashion_ai.models.registry import ModelRegistry
 from fashion_ai.schema import parse_garments
-from fashion_ai.service import UNPRICED_NOTE, FashionService, NoGarmentError
+from fashion_ai.service import FashionService, NoGarmentError
 
 pytestmark = pytest.mark.slow  # loads the shipped demo models
 
@@ -61,7 +61,10 @@ def test_facets_and_the_price_ceiling_rule(service):
     top = max(item.price for item in items)
     assert facets.categories == sorted({item.category for item in items}) and len(facets.categories) == 13
     assert facets.top_price == top and facets.price_ceiling % 50 == 0 and top <= facets.price_ceiling < top + 50
-    assert facets.unpriced == 0 and len(facets.example_photos) == 6
+    assert facets.unpriced == 0 and facets.genders == ("women", "men", "unisex")
+    # A photo per category, each its first item's that has one (the page's example photos come from these).
+    assert set(facets.photos) == set(facets.categories)
+    assert all(facets.photos[c] == next(i.image_path for i in items if i.category == c) for c in facets.categories)
     assert service.filters(max_price=facets.price_ceiling).max_price is None  # the slider's top: any price
     assert service.filters(max_price=facets.price_ceiling + 100).max_price is None
     assert service.filters(max_price=80).max_price == 80.0
@@ -143,11 +146,11 @@ def test_a_price_cap_leaves_out_unpriced_items_and_says_so(half_priced):
     capped = half_priced.filters(max_price=facets.price_ceiling - 5)
     hits = half_priced.search("something blue", capped).hits
     assert hits and all(hit.item.price is not None and hit.item.price <= capped.max_price for hit in hits)
-    assert half_priced.price_note(capped) == UNPRICED_NOTE
+    assert half_priced.leaves_out_unpriced(capped)
     # No cap (the slider at its top): unpriced items are found as well, and nothing needs saying.
     uncapped = half_priced.filters(max_price=facets.price_ceiling)
     found = half_priced.search("something blue", uncapped).hits
-    assert any(hit.item.price is None for hit in found) and half_priced.price_note(uncapped) is None
+    assert any(hit.item.price is None for hit in found) and not half_priced.leaves_out_unpriced(uncapped)
 
 
 def test_search_with_a_photo_and_with_an_edited_garment(service):
@@ -210,3 +213,37 @@ def test_an_index_another_process_holds_leaves_photos_working(tmp_path):
     finally:
         holder.communicate("\n", timeout=60)
     assert service.search("a red dress")  # the other process is gone: the index opens and is built
+
+
+def test_an_edited_garment_takes_the_schemas_values_only(tmp_path):
+    service = FashionService(AppConfig(profile="demo", data_dir=str(tmp_path)))
+    garment = service.edited_garment({"category": "dress", "colors": ["red", "navy"], "pattern": None, "sleeve": ""})
+    assert garment.category == "dress" and garment.colors == ["red", "navy"] and garment.pattern is None
+    for bad in ({"category": "spaceship"}, {"category": "dress", "colors": ["red", "ultraviolet"]},
+                {"category": "dress", "material": "red"}, {"category": "dress", "colors": "red"}):
+        with pytest.raises(BadQueryError, match="not in the schema"):
+            service.edited_garment(bad)
+    assert service.models._models == {}  # a check of values, no model
+
+
+def test_saved_chips_read_a_wish_and_drop_an_unreadable_one():
+    from fashion_ai.conversation import Wish
+
+    wish = Wish.from_state({"wanted": {"colors": ["red"]}, "occasion": "wedding"})[0]
+    saved = wish.to_json()
+    assert FashionService.saved_chips(saved) == (saved, wish.chips()) and wish.chips()
+    assert FashionService.saved_chips("") == ("", [])
+    assert FashionService.saved_chips("{not json") == ("", [])
+
+
+def test_catalog_items_follow_the_catalog_file(tmp_path):
+    folder = tmp_path / "catalog"
+    write_catalog(folder, count=6, seed=3, size=32)
+    service = FashionService(AppConfig(profile="demo", catalog_dir=str(folder), data_dir=str(tmp_path / "data")))
+    items = service.catalog_items()
+    assert list(items) == [item.id for item in load_catalog(folder)] and len(items) == 6
+    rows = (folder / CATALOG_FILE).read_text().splitlines()
+    (folder / CATALOG_FILE).write_text("\n".join(rows[:2]) + "\n")
+    assert list(service.catalog_items()) == list(items)[:2]  # read again: the file changed
+    (folder / CATALOG_FILE).unlink()
+    assert service.catalog_items() == {}

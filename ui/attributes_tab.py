@@ -7,8 +7,7 @@ from typing import Any
 
 import gradio as gr
 
-from fashion_ai.schema import FIELDS, Garment
-from fashion_ai.service import NO_GARMENT, FashionService
+from fashion_ai.service import FIELDS, NO_GARMENT, FashionService
 from ui.inputs import on_gpu, photo_input, shopper_errors
 from ui.render import gallery_items, garment_cards, item_lines, md, results_heading
 
@@ -71,16 +70,12 @@ def build(service: FashionService, examples: list[str], real_photos: list[str], 
         with shopper_errors("finding items like this", None):
             if not category:
                 raise gr.Error("Pick a category first (or read one from a photo).", print_exception=False)
-            values = {"category": category, "colors": [c for c in (colors or []) if c], "pattern": pattern,
-                      "material": material, "sleeve": sleeve, "length": length, "neckline": neckline,
-                      "silhouette": silhouette}
-            allowed = {name: value for name, value in values.items()
-                       if value and (value in FIELDS[name] if name != "colors" else all(c in FIELDS[name] for c in value))}
-            if len(allowed) != sum(bool(v) for v in values.values()):
-                raise gr.Error("Some of those values are not in the schema; pick them from the lists.",
-                               print_exception=False)
+            garment = service.edited_garment({
+                "category": category, "colors": [c for c in (colors or []) if c], "pattern": pattern,
+                "material": material, "sleeve": sleeve, "length": length, "neckline": neckline,
+                "silhouette": silhouette})  # a value not in the schema is refused
             progress(0.3, desc="Searching")
-            result = service.search_garment(Garment(**allowed))
+            result = service.search_garment(garment)
         if not result.hits:
             return [], results_heading(result, "Nothing in the catalog is like that yet.")
         return gallery_items(service, result.hits), item_lines(result.hits, results_heading(result))

@@ -13,11 +13,9 @@ from typing import Any
 
 import gradio as gr
 
-from fashion_ai.conversation import OPENERS, TurnResult, Wish
-from fashion_ai.conversation.state import MAX_STATE_CHARS
-from fashion_ai.service import FashionService
+from fashion_ai.service import MAX_STATE_CHARS, OPENERS, FashionService, TurnResult
 from ui.inputs import cap_message_box, capped_json, on_gpu, photo_input, shopper_errors, text_input, uploaded_photo
-from ui.render import md, price_text
+from ui.render import link_target, md, price_text
 from ui.server import photo_url
 
 PHOTO_OPENER = "what goes with this for a summer wedding?"
@@ -30,8 +28,8 @@ def reply_markdown(result: TurnResult) -> str:
     """The assistant's words, each pick with its link, price and reason, and what it understood."""
     lines = [md(line) for line in result.reply.splitlines()]
     for pick in result.picks:
-        url = pick.url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
-        title = f"[{md(pick.title)}]({url})" if url.startswith(("https://", "http://")) else md(pick.title)
+        url = link_target(pick.url)
+        title = f"[{md(pick.title)}]({url})" if url else md(pick.title)
         lines.append(f"{pick.number}. **{title}** — {md(price_text(pick.price))} — {md(pick.reason)}")
     lines.append(f"\n_Understood: {md(result.understood)}_")
     return "  \n".join(lines)
@@ -47,8 +45,8 @@ def reply_messages(result: TurnResult) -> list[Any]:
     return messages
 
 
-def chips_update(result: TurnResult) -> gr.CheckboxGroup:
-    chips = result.chips
+def chips_update(chips: list[tuple[str, str]]) -> gr.CheckboxGroup:
+    """The wish's chips (key, label) as the box of ticked checkboxes; hidden when there are none."""
     return gr.CheckboxGroup(choices=[(label, key) for key, label in chips], value=[key for key, _ in chips],
                             visible=bool(chips))
 
@@ -82,7 +80,7 @@ def build(service: FashionService, examples: list[str], caps: dict[str, Any], qu
         text = message.get("text", "") if isinstance(message, dict) else str(message or "")
         with shopper_errors("answering you"):
             result = service.chat(text, photo_of(message, caps["examples"]), state or None)
-        return reply_messages(result), result.wish.to_json(), chips_update(result), list(earlier or []) + [state]
+        return reply_messages(result), result.wish.to_json(), chips_update(result.chips), list(earlier or []) + [state]
 
     @on_gpu
     def keep_chips(kept, state, earlier, history):
@@ -90,18 +88,13 @@ def build(service: FashionService, examples: list[str], caps: dict[str, Any], qu
         with shopper_errors("updating your wish"):
             result = service.chat_keep(list(kept or []), state or None)
         history = list(history or []) + [{"role": "assistant", "content": m} for m in reply_messages(result)]
-        return history, history, result.wish.to_json(), chips_update(result), list(earlier or []) + [state]
+        return history, history, result.wish.to_json(), chips_update(result.chips), list(earlier or []) + [state]
 
     def undo(earlier):
         """The chat's undo takes the last message back: the wish goes back to what it was before it."""
         earlier = list(earlier or [])
-        state = earlier.pop() if earlier else ""
-        try:
-            chips = Wish.from_json(state or None).chips()
-        except ValueError:
-            state, chips = "", []
-        return state, gr.CheckboxGroup(choices=[(label, key) for key, label in chips],
-                                       value=[key for key, _ in chips], visible=bool(chips)), earlier
+        state, chips = service.saved_chips(earlier.pop() if earlier else "")
+        return state, chips_update(chips), earlier
 
     @on_gpu
     def chat_turn(message: str, photo: str | bytes | None = None, state: dict | str | None = None) -> dict:

@@ -19,7 +19,7 @@ from typing import Any
 import gradio as gr
 from gradio.utils import get_upload_folder
 
-from fashion_ai.errors import FashionAIError
+from fashion_ai.service import FashionAIError
 
 try:  # Hugging Face Spaces' ZeroGPU: a GPU is attached only inside @spaces.GPU calls; a no-op everywhere else
     import spaces
@@ -52,15 +52,16 @@ def shopper_errors(action: str, thing: str | None = "photo") -> Iterator[None]:
     except gr.Error:
         raise
     except FashionAIError as exc:
-        raise gr.Error(html.escape(without_paths(str(exc)), quote=False), print_exception=False) from exc
+        raise gr.Error(html.escape(hide_server_paths(str(exc)), quote=False), print_exception=False) from exc
     except Exception as exc:
         logger.exception("unexpected error while %s", action)
         hint = f"; if it keeps happening, try another {thing}" if thing else " in a moment"
         raise gr.Error(SOMETHING_WRONG.format(action=action, hint=hint), print_exception=False) from exc
 
 
-def without_paths(message: str) -> str:
-    """The message with any absolute filesystem path replaced by words (the log keeps the detail)."""
+def hide_server_paths(message: str) -> str:
+    """The message with any absolute filesystem path replaced by words, "a file on the server" (the log keeps the
+    detail): the page's last net. The library's own fashion_ai.errors.without_paths cuts a path to its last part."""
     # A sentence's full stop after a path is the sentence's, not the path's.
     cleaned = SERVER_PATH.sub(lambda m: "a file on the server" + "." * m.group().endswith("."), message)
     if cleaned != message:

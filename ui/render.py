@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import html
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
-from fashion_ai.schema.colours import COLOR_RGB
+from fashion_ai.service import COLOR_RGB
 
 if TYPE_CHECKING:
-    from fashion_ai.catalog import CatalogItem
-    from fashion_ai.models.extraction import FieldGuess
-    from fashion_ai.schema import Garment
-    from fashion_ai.service import FashionService
+    from fashion_ai.service import CatalogItem, FashionService, FieldGuess, Garment
 
 CSS = """
 .fa-banner p { margin: 0; font-size: 0.9em; opacity: 0.8; }
@@ -28,6 +26,9 @@ CSS = """
              vertical-align: -0.05em; border: 1px solid rgba(0, 0, 0, 0.25); }
 """
 SWATCHES = COLOR_RGB  # the chips' colour dots; names outside the schema get none
+# What a shop's URL keeps as it is: RFC 3986's delimiters and "%" (its escapes are not escaped again), but not the
+# parentheses, which would end a Markdown link.
+URL_SAFE = ":/?#[]@!$&'*+,;=%~"
 
 
 def esc(text: Any) -> str:
@@ -79,13 +80,19 @@ def md(text: str) -> str:
     return "".join("\\" + ch if ch in "\\`*_[]<>|~" else ch for ch in text)
 
 
+def link_target(url: str) -> str | None:
+    """A shop's http(s) URL escaped for a Markdown link (spaces, parentheses, quotes, non-ASCII); None for any other
+    kind of URL, which is not linked."""
+    return quote(url, safe=URL_SAFE) if url.startswith(("https://", "http://")) else None
+
+
 def item_lines(hits: list, heading: str) -> str:
     """A Markdown list of items under a heading: linked title, price, category, and why it was picked."""
     lines = [heading, ""]
     for number, hit in enumerate(hits, 1):
         item = hit.item
-        url = item.url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
-        title = f"[{md(item.title)}]({url})" if url.startswith(("https://", "http://")) else md(item.title)
+        url = link_target(item.url)
+        title = f"[{md(item.title)}]({url})" if url else md(item.title)
         lines.append(f"{number}. {title} — {md(price_text(item.price))} · _{md(item.category)}_ — {md(hit.reason)}")
     return "\n".join(lines)
 

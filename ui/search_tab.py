@@ -11,7 +11,7 @@ from fashion_ai.service import CatalogFacets, FashionService
 from ui.inputs import on_gpu, photo_input, shopper_errors, text_input
 from ui.render import gallery_items, item_lines, md, results_heading
 
-GENDERS = ("any", "women", "men", "unisex")
+UNPRICED_NOTE = "items without a listed price are left out under a price cap"
 SEARCH_EXAMPLES = ("a red dress for a summer wedding", "navy wool coat for work", "a dress that is not black",
                    "men's striped shirt under $60", "a boho outfit for the beach")
 
@@ -44,7 +44,7 @@ def build(service: FashionService, facets: CatalogFacets, caps: dict[str, Any], 
             progress(0.2, desc="Searching")
             filters = filters_of(gender, category, color, max_price)
             result = service.search(query, filters)  # bad words are refused before anything loads
-        note = service.price_note(filters)
+        note = UNPRICED_NOTE if service.leaves_out_unpriced(filters) else None
         if not result.hits:
             return [], results_heading(result, "No items match. Try widening the filters (any colour, a higher price).")
         return gallery_items(service, result.hits), item_lines(result.hits, results_heading(result, extra=note))
@@ -95,7 +95,7 @@ def build(service: FashionService, facets: CatalogFacets, caps: dict[str, Any], 
                                            elem_id="query-box")
                     search_btn = gr.Button("Search", variant="primary", scale=1, elem_id="search-btn")
                 with gr.Row():
-                    gender_dd = gr.Dropdown(list(GENDERS), value="any", label="For")
+                    gender_dd = gr.Dropdown(["any", *facets.genders], value="any", label="For")
                     category_dd = gr.Dropdown(["any", *facets.categories], value="any", label="Category")
                     color_dd = gr.Dropdown(["any", *facets.colors], value="any", label="Colour")
                     price_slider = gr.Slider(5, facets.price_ceiling, value=facets.price_ceiling, step=5,

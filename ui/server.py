@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import mimetypes
-import threading
 from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,7 +19,6 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from fashion_ai.catalog import CATALOG_FILE, load_catalog
 from ui.mcp_tools import mcp_lifespan
 
 if TYPE_CHECKING:
@@ -102,31 +100,17 @@ class BodyLimit:
 
 # --------------------------------------------------------------------------------------------- catalog photos
 class CatalogPhotos:
-    """Item id -> its photo file, from the serving catalog (read again when its catalog file changes)."""
+    """Item id -> its photo file, from the serving catalog (FashionService.catalog_items: read again when its catalog
+    file changes)."""
 
     def __init__(self, service: FashionService):
         self.service = service
-        self._lock = threading.Lock()
-        self._key: tuple[str, int] | None = None
-        self._items: dict[str, Any] = {}
-
-    def _catalog(self) -> dict[str, Any]:
-        folder = self.service.catalog_folder()
-        try:
-            key = (str(folder), (folder / CATALOG_FILE).stat().st_mtime_ns)
-        except OSError:
-            return {}
-        with self._lock:
-            if key != self._key:
-                self._items = {item.id: item for item in load_catalog(folder)}
-                self._key = key
-            return self._items
 
     def path_of(self, item_id: str) -> Path | None:
         """The photo of a catalog item, or None (unknown item, no photo, a file outside the catalog's folders)."""
         if not item_id or len(item_id) > MAX_ID_CHARS:
             return None
-        item = self._catalog().get(item_id)
+        item = self.service.catalog_items().get(item_id)
         path = self.service.photo_of(item) if item is not None else None
         if path is None:
             return None

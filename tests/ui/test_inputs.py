@@ -21,10 +21,10 @@ from ui.inputs import (
     cap_message_box,
     capped_json,
     capped_text,
+    hide_server_paths,
     pass_file_through,
     shopper_errors,
     uploaded_photo,
-    without_paths,
 )
 
 
@@ -147,7 +147,7 @@ def test_a_state_is_capped_whatever_its_form(payload, refused):
      "That query is 400 characters long; please keep it under 300."),
 ])
 def test_messages_reach_the_shopper_without_server_paths(message, shown):
-    assert without_paths(message) == shown
+    assert hide_server_paths(message) == shown
 
 
 def test_a_domain_error_with_a_path_is_shown_without_it_and_logged_with_it(caplog):

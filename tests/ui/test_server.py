@@ -13,7 +13,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from fashion_ai.catalog import CatalogItem, save_catalog
+from fashion_ai.catalog import CatalogItem, load_catalog, save_catalog
 from ui.server import BodyLimit, CatalogPhotos, photo_url
 
 LIMIT = 1000
@@ -85,13 +85,13 @@ def test_a_malformed_content_length_is_refused():
 
 
 class StubService:
-    """The two things CatalogPhotos asks a service: the catalog folder and roots, and an item's photo."""
+    """What CatalogPhotos asks a service: the catalog's items, its folders, and an item's photo."""
 
     def __init__(self, folder: Path):
         self.folder = folder
 
-    def catalog_folder(self) -> Path:
-        return self.folder
+    def catalog_items(self) -> dict[str, CatalogItem]:
+        return {item.id: item for item in load_catalog(self.folder)}
 
     def catalog_roots(self) -> list[Path]:
         return [self.folder]
