@@ -15,16 +15,16 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from fashion_ai.schema import shopper_vocabulary
+from fashion_ai.schema.lexicon import vocabulary
 
 if TYPE_CHECKING:
     from fashion_ai.catalog import CatalogItem
 
-# Words that name a whole category (with the category's own name and plural): never narrower than it.
-BROAD_WORDS = frozenset({"footwear", "trousers", "jumper", "pullover"})
-# Nouns shoppers use for a kind that shops name otherwise ("trainers" are sold as sneakers; Fashion Product Images
-# sells them as "Sports Shoes"), as their stems.
-SAME_KIND = {"trainer": "sneaker", "sport shoe": "sneaker", "running shoe": "sneaker", "tee": "t-shirt",
-             "tshirt": "t-shirt", "flip flop": "flip-flop"}
+# Words that name a whole category (with the category's own name and plural): never narrower than it; and nouns
+# shoppers use for a kind that shops name otherwise ("trainers" are sold as sneakers), as their stems. Both are
+# tables of the shopper vocabulary (schema/vocabulary.json).
+BROAD_WORDS = frozenset(vocabulary()["kinds"]["broad"])
+SAME_KIND: dict[str, str] = vocabulary()["kinds"]["same_kind"]
 _WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 

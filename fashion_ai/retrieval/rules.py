@@ -7,14 +7,14 @@ material and style each allow is a vote for those levels (the title's counts 1.5
 style are casual); the item's range is the levels with the most votes. An occasion accepts a range; an item suits
 it when the two meet, and fits it better the more of its votes fall inside. Some occasions also rule out materials
 (no suede at the beach, no wool at the gym) and slots (no scarf or coat at the gym). Weather: a warm wish (summer,
-the beach) takes nothing with a cold sign (a coat, wool, knit, boots), a cold wish nothing with a warm one.
+the beach) takes nothing with a cold sign (a coat, wool, knit, boots), a cold wish nothing with a warm one. The
+title nouns and the climate words are the shopper vocabulary's (schema/vocabulary.json), plurals by inflect.
 """
 
 from __future__ import annotations
 
-import re
-
 from fashion_ai.catalog import CatalogItem
+from fashion_ai.schema.lexicon import noun_pattern, vocabulary
 
 LEVELS = {1: "casual", 2: "smart casual", 3: "business", 4: "formal"}
 OCCASION_LEVELS: dict[str, tuple[int, int]] = {
@@ -33,15 +33,10 @@ CATEGORY_LEVELS: dict[str, tuple[int, int]] = {
     "shorts": (1, 1), "top": (1, 2), "sweater": (1, 3), "cardigan": (1, 3), "leg warmer": (1, 1), "sock": (1, 2),
     "tie": (3, 4), "umbrella": (1, 4),
 }
-# Title words that settle a piece's level whatever else it is.
-_TITLE_WORDS: tuple[tuple[str, tuple[int, int]], ...] = (
-    ("sneakers?|trainers?|flip[- ]?flops?|hoodies?|joggers|track pants|tank tops?|tees?|t-shirts?|sweatshirts?|"
-     "denim shorts|bermuda shorts|beanies?|caps?|backpacks?|rucksacks?", (1, 1)),
-    ("jeans|chinos|tote bags?|ankle boots|sun hats?", (1, 2)),
-    ("loafers|oxford shoes|oxfords|brogues|blazers?|trench coats?|overcoats?", (2, 4)),
-    ("gowns?|tuxedos?|heels|pumps|stilettos|clutch(?:es)?|cocktail dress(?:es)?", (3, 4)),
-)
-TITLE_LEVELS = tuple((re.compile(rf"\b(?:{words})\b"), levels) for words, levels in _TITLE_WORDS)
+_DRESS_CODE, _CLIMATE = vocabulary()["dress_code"], vocabulary()["climate"]
+# Title nouns that settle a piece's level whatever else it is (the vocabulary's dress-code table).
+TITLE_LEVELS = tuple((noun_pattern(row["nouns"]), (row["levels"][0], row["levels"][1]))
+                     for row in _DRESS_CODE["title_levels"])
 # Materials an occasion rules out whatever their dress code, and slots it leaves empty.
 OCCASION_MATERIALS_OUT: dict[str, frozenset[str]] = {
     "beach": frozenset({"leather", "suede", "velvet", "wool", "cashmere", "knit", "satin"}),
@@ -56,16 +51,16 @@ OCCASION_CATEGORIES_OUT: dict[str, frozenset[str]] = {"sport": frozenset({"dress
 STYLES_OUT_FROM: dict[int, frozenset[str]] = {2: frozenset({"sporty", "streetwear"})}
 MATERIALS_OUT_FROM: dict[int, frozenset[str]] = {3: frozenset({"denim", "rubber", "canvas"})}
 CATEGORIES_OUT_FROM: dict[int, frozenset[str]] = {3: frozenset({"shorts", "top"})}
-TITLES_OUT_FROM = {3: re.compile(r"\b(?:sneakers?|trainers?|flip[- ]?flops?|tank tops?|t-shirts?|tees?)\b")}
+TITLES_OUT_FROM = {int(level): noun_pattern(nouns) for level, nouns in _DRESS_CODE["titles_out_from"].items()}
 STYLES_OUT_CASUAL = frozenset({"business", "elegant", "romantic"})
-COLD_CATEGORIES = frozenset({"coat", "sweater", "cardigan", "glove", "leg warmer"})
-COLD_MATERIALS = frozenset({"wool", "cashmere", "knit", "velvet"})
-WARM_CATEGORIES = frozenset({"shorts"})
-WARM_MATERIALS = frozenset({"straw", "linen"})
-WARM_TITLES = re.compile(r"\b(?:sandals?|flip[- ]?flops?|tank tops?|sundress(?:es)?|sun hats?|bermuda)\b")
-COLD_TITLES = re.compile(r"\b(?:boots?|parkas?|puffers?|knit)\b")
-WARM_SEASONS = frozenset({"summer"})
-COLD_SEASONS = frozenset({"winter"})
+COLD_CATEGORIES = frozenset(_CLIMATE["cold_categories"])
+COLD_MATERIALS = frozenset(_CLIMATE["cold_materials"])
+WARM_CATEGORIES = frozenset(_CLIMATE["warm_categories"])
+WARM_MATERIALS = frozenset(_CLIMATE["warm_materials"])
+WARM_TITLES = noun_pattern(_CLIMATE["warm_titles"])
+COLD_TITLES = noun_pattern(_CLIMATE["cold_titles"])
+WARM_SEASONS = frozenset(_CLIMATE["warm_seasons"])
+COLD_SEASONS = frozenset(_CLIMATE["cold_seasons"])
 
 
 TITLE_VOTE = 1.5

@@ -1,97 +1,42 @@
 """Shoppers' words for the schema's values, in one place: what taggers and shoppers say, and what we store.
 
-``SYNONYMS`` is what the parser accepts from a model or a dataset in place of a canonical value; ``SHOPPER_WORDS``
-adds the looser words shoppers type into a search box ("trainers", "boho", "office"). ``shopper_vocabulary``
-joins both with the schema's own values into the table that query reading matches against.
+Every word table lives in ``vocabulary.json`` beside this module, read by ``vocabulary()``: ``SYNONYMS`` is what the
+parser accepts from a model or a dataset in place of a canonical value; ``SHOPPER_WORDS`` adds the looser words
+shoppers type into a search box ("trainers", "boho", "office"); the emoji, the product kinds (retrieval/kinds.py),
+the dress-code and climate nouns (retrieval/rules.py) are tables there too. ``shopper_vocabulary`` joins the first
+two with the schema's own values into the table that query reading matches against. Plurals and singulars come from
+inflect (``plural``, ``singular``, ``noun_pattern``), never from hand-written endings.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
 from fashion_ai.schema.values import CATEGORIES, COLORS, MATERIALS, OCCASIONS, PATTERNS, SEASONS, STYLES
 
+VOCABULARY_FILE = Path(__file__).with_name("vocabulary.json")
+
+
+@lru_cache(maxsize=1)
+def vocabulary() -> dict[str, Any]:
+    """The shopper vocabulary (``vocabulary.json`` beside this module), each table without its "about" note: the one
+    loader of every word table search, the chat and the stylist read."""
+    data = json.loads(VOCABULARY_FILE.read_text(encoding="utf-8"))
+    return {name: ({k: v for k, v in table.items() if k != "about"} if isinstance(table, dict) else table)
+            for name, table in data.items() if name != "about"}
+
+
+_VOCABULARY = vocabulary()
 # Words shoppers and other taggers use for our canonical values (accepted in model output too).
-SYNONYMS: dict[str, dict[str, str]] = {
-    "category": {
-        "t-shirt": "top", "tshirt": "top", "tee": "top", "sweatshirt": "top", "blouse": "shirt",
-        "jumper": "sweater", "pullover": "sweater", "trousers": "pants", "jeans": "pants", "sneakers": "shoe",
-        "sneaker": "shoe", "boots": "shoe", "boot": "shoe", "shoes": "shoe", "sandals": "shoe", "heels": "shoe",
-        "handbag": "bag", "wallet": "bag", "purse": "bag", "cap": "hat", "beanie": "hat", "tights": "tights",
-        "stockings": "tights", "socks": "sock", "gloves": "glove", "sunglasses": "glasses", "overcoat": "coat",
-        "blazer": "jacket", "gown": "dress",
-    },
-    "colors": {"gray": "grey", "cream": "beige", "ivory": "white", "tan": "beige", "maroon": "red",
-               "burgundy": "red", "olive": "khaki", "violet": "purple", "teal": "green"},
-    "pattern": {"plain": "solid", "stripes": "striped", "stripe": "striped", "plaid": "checked",
-                "check": "checked", "polka dot": "dotted", "dots": "dotted", "flowers": "floral",
-                "colour block": "colour-block", "color-block": "colour-block", "color block": "colour-block",
-                "leopard": "animal", "camo": "camouflage"},
-    "sleeve": {"short sleeve": "short", "long sleeve": "long", "3/4": "three-quarter"},
-}
-
+SYNONYMS: dict[str, dict[str, str]] = _VOCABULARY["synonyms"]
 # Shopper words beyond the schema's own values and SYNONYMS: search reads them, the parser does not.
-SHOPPER_WORDS: dict[str, dict[str, str]] = {
-    "category": {"tank top": "top", "tank": "top", "hoodie": "top", "trainers": "shoe", "loafers": "shoe",
-                 "pumps": "shoe", "flats": "shoe", "chinos": "pants", "slacks": "pants", "trench": "coat",
-                 "parka": "coat", "tote": "bag", "clutch": "bag", "backpack": "bag", "fedora": "hat",
-                 "beanie": "hat", "scarves": "scarf", "sundress": "dress", "oxford shirt": "shirt",
-                 "denim jacket": "jacket", "trench coat": "coat", "a-line skirt": "skirt", "flared skirt": "skirt",
-                 "denim shorts": "shorts", "bermuda shorts": "shorts", "ankle boots": "shoe", "tote bag": "bag",
-                 "shoulder bag": "bag", "sun hat": "hat", "wrap scarf": "scarf", "knit scarf": "scarf",
-                 # nouns of real product catalogs (the ashraq / Kaggle article types, Fashionpedia's labels)
-                 "sweatshirt": "top", "tunic": "top", "kurta": "top", "kurti": "top", "camisole": "top", "polo": "shirt",
-                 "polo shirt": "shirt", "shrug": "cardigan", "waistcoat": "vest", "gilet": "vest", "romper": "jumpsuit",
-                 "playsuit": "jumpsuit", "overalls": "jumpsuit", "jeggings": "pants", "leggings": "pants",
-                 "track pants": "pants", "joggers": "pants", "capris": "pants", "culottes": "pants", "flip flops": "shoe",
-                 "flip-flops": "shoe", "stilettos": "shoe", "mules": "shoe", "espadrilles": "shoe",
-                 "oxfords": "shoe", "brogues": "shoe", "slippers": "shoe", "wedges": "shoe", "footwear": "shoe",
-                 "rucksack": "bag", "satchel": "bag", "duffel": "bag", "crossbody": "bag", "shopper": "bag",
-                 "stole": "scarf", "muffler": "scarf", "shawl": "scarf", "bandana": "scarf", "beret": "hat",
-                 "bucket hat": "hat", "trilby": "hat", "mittens": "glove", "shades": "glasses", "spectacles": "glasses",
-                 "peacoat": "coat", "raincoat": "coat", "puffer": "jacket", "anorak": "jacket",
-                 "windbreaker": "jacket", "bomber": "jacket", "suit jacket": "jacket", "gown": "dress", "frock": "dress",
-                 "maxi dress": "dress", "cocktail dress": "dress", "skort": "skirt"},
-    "colors": {"golden": "gold", "navy blue": "navy", "off white": "white", "off-white": "white", "royal blue": "blue",
-               "nude": "beige", "camel": "beige", "charcoal": "grey", "burgundy": "red", "wine": "red"},
-    "pattern": {"polka dots": "dotted", "polka-dot": "dotted", "spotted": "dotted", "checkered": "checked",
-                "gingham": "checked", "tartan": "checked", "flowery": "floral", "floral print": "floral",
-                "stripy": "striped", "pinstripe": "striped"},
-    "material": {"woollen": "wool", "woolen": "wool", "knitted": "knit", "jean": "denim"},
-    "style": {"boho": "bohemian", "minimal": "minimalist", "street": "streetwear", "athletic": "sporty",
-              "chic": "elegant", "smart": "business"},
-    "occasion": {"office": "work", "interview": "work", "meeting": "work", "date": "date night", "dinner": "date night",
-                 "night out": "party", "parties": "party", "weddings": "wedding", "wedding guest": "wedding",
-                 "gala": "formal", "black tie": "formal", "black-tie": "formal", "cocktail": "party", "prom": "party",
-                 "gym": "sport", "workout": "sport", "running": "sport", "sports": "sport",
-                 "hiking": "outdoor", "camping": "outdoor", "holiday": "travel", "vacation": "travel",
-                 "trip": "travel", "daily": "everyday", "every day": "everyday", "weekend": "everyday",
-                 "pool": "beach", "white tie": "formal", "funeral": "formal", "opera": "formal",
-                 "graduation": "party", "birthday": "party", "brunch": "everyday", "errands": "everyday",
-                 "seaside": "beach", "yoga": "sport", "pilates": "sport", "jogging": "sport", "a run": "sport",
-                 "law firm": "work", "client meeting": "work", "presentation": "work", "boardroom": "work",
-                 "conference": "work", "fancy restaurant": "formal", "fancy dinner": "formal"},
-    # Months read as the northern hemisphere's seasons (a shop elsewhere edits this table); not "may", a verb too.
-    "season": {"fall": "autumn", "summery": "summer", "wintry": "winter", "springtime": "spring", "hot": "summer",
-               "heatwave": "summer", "heat": "summer", "freezing": "winter", "snowy": "winter", "snow": "winter",
-               "ski": "winter", "skiing": "winter", "chalet": "winter",
-               "june": "summer", "july": "summer", "august": "summer", "december": "winter", "january": "winter",
-               "february": "winter", "march": "spring", "april": "spring", "september": "autumn",
-               "october": "autumn", "november": "autumn"},
-}
-
-# Emoji shoppers type for things the schema names, spelt as the word the reader reads (the chat spells them out
-# before reading; an emoji with no word here stays unread). Hearts of a colour are that colour; money is price talk.
-EMOJI_WORDS: dict[str, str] = {
-    "👟": "sneakers", "👠": "heels", "👡": "sandals", "👢": "boots", "👞": "shoes", "🥿": "flats", "🎩": "hat",
-    "👒": "sun hat", "🧢": "cap", "👗": "dress", "👚": "blouse", "👕": "t-shirt", "👔": "shirt", "👖": "jeans",
-    "🩳": "shorts", "🧥": "coat", "🧣": "scarf", "🧤": "gloves", "🧦": "socks", "👜": "handbag", "👛": "purse",
-    "🎒": "backpack", "🕶": "sunglasses", "👙": "bikini", "🩱": "swimsuit",
-    "❤": "red", "🩷": "pink", "🧡": "orange", "💛": "yellow", "💚": "green", "💙": "blue", "🩵": "light blue",
-    "💜": "purple", "🤎": "brown", "🖤": "black", "🤍": "white", "🩶": "grey",
-    "🌸": "floral", "🌺": "floral", "☀": "summer", "🏖": "beach", "❄": "winter", "🎉": "party", "💍": "wedding",
-    "💸": "expensive", "💰": "expensive", "👎": "no", "🚫": "no", "❌": "no",
-}
+SHOPPER_WORDS: dict[str, dict[str, str]] = _VOCABULARY["shopper_words"]
+# Emoji shoppers type for things the schema names, spelt as the word the reader reads.
+EMOJI_WORDS: dict[str, str] = _VOCABULARY["emoji"]
 
 # The fields a shopper's words are read for, with the values each may take.
 SEARCH_FIELDS: dict[str, tuple[str, ...]] = {"category": CATEGORIES, "colors": COLORS, "pattern": PATTERNS,
@@ -137,3 +82,14 @@ def shopper_vocabulary() -> dict[str, dict[str, str]]:
         words["category"].setdefault(plural(noun), category)
     words["pattern"].pop("solid", None)
     return words
+
+
+def noun_forms(noun: str) -> list[str]:
+    """A noun as titles write it: itself and its plural (by inflect); a hyphen may be a space or nothing."""
+    return [re.escape(form).replace(r"\-", "[- ]?") for form in dict.fromkeys((noun, plural(noun)))]
+
+
+def noun_pattern(nouns: list[str] | tuple[str, ...]) -> re.Pattern:
+    """A pattern matching any of the nouns, singular or plural, as whole words ("sneaker" finds "Sneakers")."""
+    forms = sorted({form for noun in nouns for form in noun_forms(noun.lower())}, key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(forms) + r")\b")

@@ -3,7 +3,7 @@
 import pytest
 
 from fashion_ai.schema import shopper_vocabulary
-from fashion_ai.schema.lexicon import EMOJI_WORDS, plural, singular
+from fashion_ai.schema.lexicon import EMOJI_WORDS, SYNONYMS, noun_pattern, plural, singular, vocabulary
 
 
 @pytest.mark.parametrize("noun, plural_form", [
@@ -25,3 +25,25 @@ def test_every_emoji_word_is_a_word_the_vocabulary_or_the_negation_reads():
     unread = {e: w for e, w in EMOJI_WORDS.items() if w not in vocabulary and w not in ("no", "expensive", "bikini",
                                                                                      "swimsuit", "light blue")}
     assert unread == {}
+
+
+def test_title_nouns_match_their_plurals_by_inflect_and_nothing_longer():
+    pattern = noun_pattern(["sneaker", "flip-flop", "clutch", "jeans"])
+    assert [bool(pattern.search(t)) for t in ("white sneakers", "a sneaker", "flip flops", "flipflop", "beaded clutches",
+                                              "blue jeans")] == [True] * 6
+    assert not any(pattern.search(t) for t in ("sneakerhead tee", "jean jacket", "clutchbag"))  # whole words only
+
+
+def test_search_chat_and_stylist_read_one_vocabulary():
+    from fashion_ai.retrieval import kinds, rules
+
+    table = vocabulary()
+    assert SYNONYMS is table["synonyms"] and EMOJI_WORDS is table["emoji"] and kinds.SAME_KIND is table["kinds"]["same_kind"]
+    assert rules.COLD_MATERIALS == frozenset(table["climate"]["cold_materials"])
+    for noun in table["climate"]["warm_titles"]:  # every climate noun, said in the plural, is read in a title
+        assert rules.WARM_TITLES.search(f"two {plural(noun)}"), noun
+    for row in table["dress_code"]["title_levels"]:
+        levels = next(levels for pattern, levels in rules.TITLE_LEVELS if pattern.search(plural(row["nouns"][0])))
+        assert list(levels) == row["levels"]
+    assert "about" not in table["synonyms"] and all("about" not in t for t in table["dress_code"].values()
+                                                    if isinstance(t, dict))
