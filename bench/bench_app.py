@@ -51,15 +51,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_app(data_dir: Path, env: dict[str, str], tree: Path = ROOT) -> tuple[subprocess.Popen, str, float, Path]:
-    """Start `python app.py` of a source tree; return the process, its URL and the seconds until the page was
-    served."""
+def start_app(data_dir: Path, env: dict[str, str], tree: Path = ROOT,
+              script: str = "app.py") -> tuple[subprocess.Popen, str, float, Path]:
+    """Start `python app.py` (or another script taking its arguments) of a source tree; return the process, its URL
+    and the seconds until the page was served."""
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     log = Path(tempfile.mkstemp(prefix="bench-app-", suffix=".log")[1])
     started = time.perf_counter()
     with log.open("w") as out:
-        proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port), "--data-dir", str(data_dir)],
+        proc = subprocess.Popen([sys.executable, script, "--port", str(port), "--data-dir", str(data_dir)],
                                 cwd=tree, env={**env, "PYTHONPATH": str(tree)}, stdout=out, stderr=subprocess.STDOUT)
     while True:
         if proc.poll() is not None:

@@ -3,8 +3,10 @@
 A decode loop is Python between small tensor ops: in the app's process it holds the GIL nearly all the time, and
 every search thread (embed a few words, ask the index: milliseconds of work) waits its turn for it, 5 ms at a time.
 Spawned (safe with CUDA) and at a lower CPU priority, the model gets an interpreter of its own; the app's process
-keeps the words model, the index and the web server. A child that dies (killed, out of memory) is said in one plain
-message and a new one starts with the next photo.
+keeps the words model, the index and the web server. The child runs torch with the model's share of the thread
+budget (models/threads.py: cores - 1 on a small CPU box, so a core is left to requests) instead of torch's one thread
+per core. A child that dies (killed, out of memory) is said in one plain message and a new one starts with the next
+photo.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from fashion_ai.config import AppConfig
 from fashion_ai.errors import ModelUnavailableError
+from fashion_ai.models.threads import ThreadBudget, apply_threads, thread_budget
 
 if TYPE_CHECKING:
     from fashion_ai.models.extraction import Extraction, Extractor
@@ -32,7 +35,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
-MODEL_NICENESS = 10  # below the web server's priority: on a shared CPU, a search goes first
 STOPPED = ("The attribute model's process stopped ({why}); a new one starts with the next photo. Please try again "
            "in a moment.")
 
@@ -59,8 +61,9 @@ class RemoteModel:
 class _Child:
     """The child's pool (a new one after a crash), stopped by close() or when its ExtractorProcess is collected."""
 
-    def __init__(self, load: Callable[[], Extractor]):
+    def __init__(self, load: Callable[[], Extractor], budget: ThreadBudget):
         self.load = load
+        self.budget = budget
         self.lock = threading.Lock()
         self.pool: ProcessPoolExecutor | None = None
 
@@ -68,7 +71,7 @@ class _Child:
         with self.lock:
             if self.pool is None:
                 self.pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                                                initializer=_start, initargs=(self.load,))
+                                                initializer=_start, initargs=(self.load, self.budget))
                 with _lean_child():
                     self.pool.submit(os.getpid)  # the child starts now, while the main script is hidden
             return self.pool
@@ -90,11 +93,13 @@ class ExtractorProcess:
     """An extractor served by a spawned child process: the same extract(), the model loaded over there.
 
     `load` makes the extractor in the child: it must pickle (a module-level function, or a functools.partial of
-    one), as it travels to the new process.
+    one), as it travels to the new process. `budget`: the child's torch threads and niceness (default: this
+    machine's, models/threads.py).
     """
 
-    def __init__(self, load: Callable[[], Extractor]):
-        self._child = _Child(load)
+    def __init__(self, load: Callable[[], Extractor], budget: ThreadBudget | None = None):
+        self.budget = budget or thread_budget()
+        self._child = _Child(load, self.budget)
         weakref.finalize(self, self._child.stop)  # a dropped service does not leave its child running
         try:
             self.name, summary, pid = self._call(_describe)  # loads it now: a model that will not load says so here
@@ -102,7 +107,8 @@ class ExtractorProcess:
             self.close()
             raise
         self.model = RemoteModel(f"{summary}; in worker process {pid}")
-        logger.info("attribute model %s serves from process %d", self.name, pid)
+        logger.info("attribute model %s serves from process %d (%d torch threads of %d cores, nice %d)", self.name, pid,
+                    self.budget.model_threads, self.budget.cores, self.budget.model_niceness)
 
     def extract(self, image) -> Extraction:
         """The garments in a photo, read in the child process."""
@@ -111,6 +117,10 @@ class ExtractorProcess:
     def pid(self) -> int:
         """The child's process id (a new child starts if none runs)."""
         return self._call(os.getpid)
+
+    def settings(self) -> tuple[int, int]:
+        """The child's torch threads and niceness, as the child sees them."""
+        return self._call(_settings)
 
     def close(self) -> None:
         """Stop the child process (a later call starts a new one)."""
@@ -143,11 +153,13 @@ def _lean_child() -> Iterator[None]:
 
 
 # --------------------------------------------------------------------------------------------- in the child
-def _start(load: Callable[[], Extractor]) -> None:
+def _start(load: Callable[[], Extractor], budget: ThreadBudget) -> None:
     global _loader
     _loader = load
-    if hasattr(os, "nice"):
-        os.nice(MODEL_NICENESS)
+    if hasattr(os, "setpriority"):  # absolute, not added to the app's own niceness; never above it
+        os.setpriority(os.PRIO_PROCESS, 0, max(budget.model_niceness, os.getpriority(os.PRIO_PROCESS, 0)))
+    # Set before the model loads; the app's OMP_NUM_THREADS (inherited) would otherwise decide it.
+    apply_threads(budget.model_threads)
     parent = multiprocessing.parent_process()
     if parent is not None:  # the app killed outright (SIGKILL, OOM): the child goes too, not orphaned with its model
         threading.Thread(target=_exit_with, args=(parent.sentinel,), daemon=True, name="parent-watch").start()
@@ -171,6 +183,12 @@ def _model() -> Extractor:
 def _describe() -> tuple[str, str, int]:
     extractor = _model()
     return extractor.name, getattr(extractor.model, "fashion_ai_summary", ""), os.getpid()
+
+
+def _settings() -> tuple[int, int]:
+    import torch
+
+    return torch.get_num_threads(), os.getpriority(os.PRIO_PROCESS, 0) if hasattr(os, "getpriority") else 0
 
 
 def _extract(image) -> Extraction:
