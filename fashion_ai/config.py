@@ -187,30 +187,32 @@ def config_from_env(environ: dict[str, str] | None = None) -> AppConfig:
 
 
 def build_arg_parser(defaults: AppConfig) -> argparse.ArgumentParser:
-    """A parser whose --help lists every setting with its env var and current value."""
-    parser = argparse.ArgumentParser(description="Fashion AI: attribute extraction, outfit search, AI stylist.",
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    for f in fields(AppConfig):
-        kind = f.type if isinstance(f.type, str) else f.type.__name__
-        help_text = f"{f.metadata.get('help', '')} [env {ENV_PREFIX}{f.name.upper()}]"
-        # --max-upload-mb, and --max_upload_mb as the setting is spelled in its env var
-        flags = dict.fromkeys(["--" + f.name.replace("_", "-"), "--" + f.name])
-        if kind == "bool":
-            parser.add_argument(*flags, type=_parse_bool, default=getattr(defaults, f.name), metavar="yes|no",
-                                help=help_text)
-        else:
-            parser.add_argument(*flags, type=int if kind == "int" else str, default=getattr(defaults, f.name),
-                                help=help_text)
+    """transformers' HfArgumentParser over AppConfig, as train_space.py parses its settings: --max-upload-mb and
+    --max_upload_mb (the setting as its env var spells it) per field, the current values (the environment's) as
+    defaults, help naming each env var, and yes/no settings read as their env vars are (yes/no, on/off, 1/0)."""
+    from transformers import HfArgumentParser  # here, not at the top: `import app` stays without transformers
+
+    parser = HfArgumentParser(AppConfig, description="Fashion AI: attribute extraction, outfit search, AI stylist.",
+                              formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.set_defaults(**dataclasses.asdict(defaults))
+    names = {f.name for f in fields(AppConfig)}
+    for action in parser._actions:
+        if action.dest not in names or action.const is False:  # --no_<name>: the switch HfArgumentParser adds
+            continue
+        action.help = f"{action.help or ''} [env {ENV_PREFIX}{action.dest.upper()}]"
+        if action.const is True:  # a yes/no setting ("--mirror" alone says yes)
+            action.type, action.metavar = _parse_bool, "yes|no"
     return parser
 
 
 def load_config(argv: list[str] | None = None, environ: dict[str, str] | None = None) -> AppConfig:
-    """Env vars first, then CLI flags on top: the one place settings are read."""
+    """Env vars first, then CLI flags on top: the one place settings are read (ValueError for a flag it does not
+    know, as for a bad value)."""
     defaults = config_from_env(environ)
     if argv is None:
         return defaults
-    args = build_arg_parser(defaults).parse_args(argv)
-    return AppConfig(**vars(args))
+    (config,) = build_arg_parser(defaults).parse_args_into_dataclasses(argv, look_for_args_file=False)
+    return config
 
 
 def listen_address(config: AppConfig, environ: dict[str, str] | None = None) -> tuple[str, int]:

@@ -54,3 +54,18 @@ def test_the_platforms_address_wins_unless_the_app_is_told_otherwise(settings, e
 def test_a_malformed_gradio_port_is_a_plain_error():
     with pytest.raises(ValueError, match="GRADIO_SERVER_PORT must be a port number"):
         listen_address(AppConfig(), {"GRADIO_SERVER_PORT": "http"})
+
+
+def test_flags_parse_as_train_space_does_with_the_environment_as_defaults():
+    env = {"FASHION_AI_MIRROR": "off", "FASHION_AI_PORT": "8000", "FASHION_AI_RESULTS": "7"}
+    assert (load_config([], env).mirror, load_config([], env).port) == (False, 8000)  # the environment's values
+    config = load_config(["--mirror", "on", "--port", "9"], env)
+    assert (config.mirror, config.port, config.results) == (True, 9, 7)  # flags on top; the rest from env
+    assert load_config(["--mirror"], env).mirror is True and load_config(["--no_mirror"], {}).mirror is False
+    assert load_config(["--load-in-4bit", "0"], {}).load_in_4bit is False  # yes/no as its env var takes it
+    with pytest.raises(ValueError, match="not used by the HfArgumentParser.*--bogus"):
+        load_config(["--bogus", "1"], {})
+    with pytest.raises(ValueError, match="profile must be one of"):
+        load_config(["--profile", "cloud"], {})
+    with pytest.raises(SystemExit):
+        load_config(["--mirror", "maybe"], {})
