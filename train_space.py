@@ -53,11 +53,26 @@ class EvalConfig:
         "help": "photos per set of the garment-or-not report: empty scenes (spread over the eval seeds), each kind of "
                 "non-garment photo training never draws, demo items (spread over the eval seeds) and Fashion-MNIST's "
                 "first test photos; the share answered 'no garment' in each (0 = skip)"})
+    shift_items: int = field(default=500, metadata={
+        "help": "Fashion-MNIST test photos per set of the shift report (0 = skip): the same rows taken plain, with "
+                "each factor of shop photos varied alone (scale, position, background, colour, rotation, jpeg, "
+                "resolution) and all of them at once (fashion_ai.training.shift)"})
+    shift_seed: int = field(default=3301, metadata={"help": "seed of the shift report's looks"})
+    shift_decoding: str = field(default="free", metadata={
+        "help": "how the extractor answers the shift report's photos (after the app's crop to the garment): free "
+                "(batched greedy generation) or constrained (the app's decoder, one photo at a time, ~10x slower)"})
+    crop: bool = field(default=True, metadata={
+        "help": "the extractor's photos are cropped to the garment first, as the app does "
+                "(fashion_ai.images.crop_to_garment); false: read whole"})
     threads: int = field(default=0, metadata={"help": "torch CPU threads (0 = torch default)"})
 
     def __post_init__(self) -> None:
         if self.target not in ("paligemma", "clip"):
             raise ValueError(f"target must be 'paligemma' or 'clip', not {self.target!r}")
+        if self.shift_items < 0:
+            raise ValueError("--shift_items cannot be negative")
+        if self.shift_decoding not in DECODINGS:
+            raise ValueError(f"--shift_decoding must be one of {', '.join(DECODINGS)}, not {self.shift_decoding!r}")
         if not self.model_dir:
             raise ValueError("--model_dir is required")
         if not Path(self.model_dir).is_dir():
@@ -133,6 +148,7 @@ def run_eval(cfg: EvalConfig) -> dict:
     )
     from fashion_ai.training.paligemma import evaluate_extractor
     from fashion_ai.training.presence import embedder_deciders, extractor_deciders, presence_report, summary
+    from fashion_ai.training.shift import embedder_shift, extractor_shift, write_shift_picture
 
     torch.set_num_threads(cfg.threads or max(1, torch.get_num_threads()))
     report: dict = {}
@@ -144,12 +160,15 @@ def run_eval(cfg: EvalConfig) -> dict:
         processor, model = load_paligemma(base, cfg.model_dir if adapter else None, load_in_4bit=adapter)
         name = "extractor (PaliGemma)"
         if cfg.eval_items:
-            report["held_out_seeds"] = seeds_report(lambda data: evaluate_extractor(processor, model, data), cfg.seeds,
-                                                    cfg.eval_items)
+            report["held_out_seeds"] = seeds_report(
+                lambda data: evaluate_extractor(processor, model, data, crop=cfg.crop), cfg.seeds, cfg.eval_items)
         if cfg.fashion_mnist:
             report["fashion_mnist"] = extractor_on_fashion_mnist(processor, model, cfg.fashion_mnist, cfg.limit or None,
-                                                                 cfg.decoding, cfg.mirror)
-        deciders = extractor_deciders(processor, model, cfg.mirror)
+                                                                 cfg.decoding, cfg.mirror, cfg.crop)
+        if cfg.fashion_mnist and cfg.shift_items:
+            report["shift"] = extractor_shift(processor, model, cfg.fashion_mnist, cfg.shift_items, cfg.shift_seed,
+                                              decoding=cfg.shift_decoding, mirror=cfg.mirror, crop=cfg.crop)
+        deciders = extractor_deciders(processor, model, cfg.mirror, cfg.crop)
     else:
         embedder = Embedder(*load_clip(cfg.model_dir))
         parts = (embedder.tokenizer, embedder.image_processor, embedder.model)
@@ -159,6 +178,8 @@ def run_eval(cfg: EvalConfig) -> dict:
                                                     cfg.eval_items)
         if cfg.fashion_mnist:
             report["fashion_mnist"] = embedder_on_fashion_mnist(*parts, cfg.fashion_mnist, cfg.limit or None)
+        if cfg.fashion_mnist and cfg.shift_items:
+            report["shift"] = embedder_shift(*parts, cfg.fashion_mnist, cfg.shift_items, cfg.shift_seed)
         deciders = embedder_deciders(*parts)
     if cfg.presence_items:
         sets = held_out_sets(cfg.seeds, cfg.presence_items, cfg.fashion_mnist or None)
@@ -166,6 +187,8 @@ def run_eval(cfg: EvalConfig) -> dict:
         report["no_garment"]["summary"] = summary(report["no_garment"])
     if "fashion_mnist" in report:
         report["fashion_mnist"]["picture"] = write_confusion_picture(report["fashion_mnist"], name, cfg.model_dir).name
+    if "shift" in report:
+        report["shift"]["picture"] = write_shift_picture(report["shift"], name, cfg.model_dir).name
     path = Path(cfg.model_dir) / EVAL_FILE
     previous = json.loads(path.read_text()) if path.exists() else {}
     previous.update(report)
@@ -186,6 +209,10 @@ def _eval_summary(report: dict) -> str:
         scores = fmnist.get("category") or fmnist["class"]
         parts.append(f"Fashion-MNIST test ({fmnist['photos']} photos): accuracy {scores['accuracy']:.3f}, "
                      f"weighted F1 {scores['weighted_f1']:.3f}")
+    if report.get("shift"):
+        from fashion_ai.training.shift import shift_table
+
+        parts.append(f"shift ({report['shift']['photos_per_factor']} test photos a set): {shift_table(report['shift'])}")
     for name, line in (report.get("no_garment") or {}).get("summary", {}).items():
         parts.append(f"no garment said, {name}: " + ", ".join(f"{k} {v:.3f}" for k, v in line.items()))
     return "; ".join(parts) or "nothing evaluated"

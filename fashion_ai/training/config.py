@@ -108,6 +108,14 @@ class TrainConfig:
                                                                          "from mix_dataset"})
     main_mix_share: float = field(default=0.0, metadata={"help": "share of every main-phase batch drawn from "
                                                                 "mix_dataset, after the warm-up (0 = mix_share)"})
+    shop_share: float = field(default=0.0, metadata={
+        "help": "share of mix_dataset's training rows (fashion-mnist only) photographed as shops do, drawn anew for "
+                "each row: the garment at 45-100%% of the frame anywhere in it, a white to mid-grey or lightly "
+                "tinted backdrop, one of the schema's colours (named in its target and caption), tilted up to 10 "
+                "degrees, JPEG quality 50-95 (fashion_ai.demo_world.shop_photos; 0 = none, the rows as stored)"})
+    crop: bool = field(default=True, metadata={
+        "help": "the extractor's shop-style rows are cropped to the garment, as the app crops an upload "
+                "(fashion_ai.images.crop_to_garment); the embedder's never are (photo search reads photos whole)"})
     empty_share: float = field(default=DEFAULT_EMPTY_SHARE, metadata={
         "help": "share of every training batch (warm-up and main) that is an empty scene, a photo with no garment "
                 "(fashion_ai.demo_world.empty): PaliGemma's target for it is [], the warm-up's label background, "
@@ -172,6 +180,10 @@ class TrainConfig:
                 if share + self.empty_share >= 1.0:
                     raise ValueError(f"{name} + empty_share must leave room for demo items (below 1), not "
                                      f"{share} + {self.empty_share}")
+        if not 0.0 <= self.shop_share <= 1.0:
+            raise ValueError(f"shop_share must be between 0 and 1, not {self.shop_share}")
+        if self.shop_share and not self.mix_dataset.lower().startswith("fashion-mnist:"):
+            raise ValueError("shop_share photographs Fashion-MNIST rows: give --mix_dataset fashion-mnist:<folder>")
         for name in ("mix_items", "mix_eval_items"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} cannot be negative, got {getattr(self, name)}")

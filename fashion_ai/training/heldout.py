@@ -16,7 +16,7 @@ from fashion_ai.config import DEFAULT_DECODING, DEFAULT_MIRROR
 from fashion_ai.datasets.fashion_mnist import CLASSES, fashion_mnist_photo, load_split
 from fashion_ai.images import load_image
 from fashion_ai.models.clip.embeddings import embed_images, embed_texts
-from fashion_ai.models.paligemma.inference import AttributeExtractor, generate_answers
+from fashion_ai.models.paligemma.inference import DEFAULT_CROP, AttributeExtractor, generate_answers
 from fashion_ai.schema import parse_garments
 from fashion_ai.training.confusion import save_confusion
 from fashion_ai.training.demo_data import DemoData, demo_data, empty_photos
@@ -64,17 +64,18 @@ def _test_photos(folder: str | Path, limit: int | None) -> tuple[int, Iterator[t
     return count, chunks()
 
 
-def _answers(processor, model, photos: list, decoding: str, mirror: bool) -> list[str]:
+def _answers(processor, model, photos: list, decoding: str, mirror: bool, crop: bool = DEFAULT_CROP) -> list[str]:
     """The extractor's JSON for each photo: the app's AttributeExtractor for constrained decoding (one photo at a
     time, as an upload; ``mirror``: with the test-time flip), batched greedy generation for free."""
-    if decoding == "free":
-        return generate_answers(processor, model, photos)
-    extractor = AttributeExtractor(processor, model, decoding=decoding, mirror=mirror)
+    extractor = AttributeExtractor(processor, model, decoding=decoding, mirror=mirror, crop=crop)
+    if decoding == "free":  # the app's pre-step (cropping to the garment) all the same
+        return generate_answers(processor, model, [extractor.prepare(photo) for photo in photos])
     return [extractor.extract(photo).raw for photo in photos]
 
 
 def extractor_on_fashion_mnist(processor, model, folder: str | Path, limit: int | None = None,
-                               decoding: str = DEFAULT_DECODING, mirror: bool = DEFAULT_MIRROR) -> dict:
+                               decoding: str = DEFAULT_DECODING, mirror: bool = DEFAULT_MIRROR,
+                               crop: bool = DEFAULT_CROP) -> dict:
     """Category of each test photo as the extractor writes it (the first garment), decoded as the app decodes an
     upload (``decoding``: constrained, the app's default, or free generation; ``mirror``: the constrained decoder's
     test-time flip, also the app's default): accuracy and per-category precision / recall / F1, JSON validity, and
@@ -82,7 +83,7 @@ def extractor_on_fashion_mnist(processor, model, folder: str | Path, limit: int 
     count, chunks = _test_photos(folder, limit)
     truth, predicted, names, valid, examples = [], [], [], [], []
     for photos, labels in chunks:
-        for raw, label in zip(_answers(processor, model, photos, decoding, mirror), labels):
+        for raw, label in zip(_answers(processor, model, photos, decoding, mirror, crop), labels):
             result = parse_garments(raw)
             valid.append(result.valid_json)
             predicted.append(result.garments[0].category if result.garments else None)
@@ -90,7 +91,7 @@ def extractor_on_fashion_mnist(processor, model, folder: str | Path, limit: int 
             names.append(CLASSES[label].name)
             if len(examples) < 5:
                 examples.append({"index": len(truth) - 1, "class": names[-1], "raw": raw})
-    report = {"split": "test", "photos": count, "decoding": decoding,
+    report = {"split": "test", "photos": count, "decoding": decoding, "crop": crop,
               "mirror": mirror and decoding == "constrained", "json_valid_rate": round(float(np.mean(valid)), 4),
               "no_garment_rate": round(float(np.mean([p is None for p in predicted])), 4),  # "[]" on a garment photo
               "category": classification_metrics(truth, predicted), "examples": examples}

@@ -12,6 +12,7 @@ import torch
 from tqdm.auto import tqdm
 
 from fashion_ai.datasets import Example, iter_examples
+from fashion_ai.training.augment import with_shop_rows
 from fashion_ai.training.config import TrainConfig
 from fashion_ai.training.demo_data import (
     DemoData,
@@ -93,6 +94,9 @@ def read_mix(cfg: TrainConfig, image_size: int) -> MixedRows | None:
     train, held_out = rows[:len(rows) - n_held], rows[len(rows) - n_held:]
     if not train:
         raise ValueError(f"{cfg.mix_dataset} gave no training rows")
+    if cfg.shop_share:  # the held-out rows stay as stored: the run's own check stays comparable between recipes
+        train = with_shop_rows(cfg.mix_dataset, train, cfg.shop_share, cfg.seed, image_size,
+                               crop=cfg.crop and cfg.target == "paligemma", workers=cfg.threads or torch.get_num_threads())
     return MixedRows(cfg.mix_dataset, train, held_out)
 
 

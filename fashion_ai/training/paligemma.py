@@ -11,7 +11,8 @@ import torch
 from torch import nn
 
 from fashion_ai.catalog import CatalogItem
-from fashion_ai.models.paligemma.inference import DEFAULT_PROMPT, generate_answers
+from fashion_ai.images import crop_to_garment
+from fashion_ai.models.paligemma.inference import DEFAULT_CROP, DEFAULT_PROMPT, generate_answers
 from fashion_ai.models.paligemma.tiny import build_tiny_paligemma, dataset_words
 from fashion_ai.schema import garments_to_json, parse_garments
 from fashion_ai.training.config import DEMO_FIELDS, EMPTY_EVAL_ITEMS, WARMUP_SHARE, TrainConfig
@@ -36,9 +37,10 @@ logger = logging.getLogger(__name__)
 
 
 def evaluate_extractor(processor, model, data: DemoData, fields: Sequence[str] = DEMO_FIELDS,
-                       prompt: str = DEFAULT_PROMPT) -> dict:
-    """Run the extractor on held-out items and score it against their metadata."""
-    raw = generate_answers(processor, model, data.images, prompt)
+                       prompt: str = DEFAULT_PROMPT, crop: bool = DEFAULT_CROP) -> dict:
+    """Run the extractor on held-out items (``crop``: each photo cropped to its garment first, as the app does) and
+    score it against their metadata."""
+    raw = generate_answers(processor, model, [crop_to_garment(im) if crop else im for im in data.images], prompt)
     results = [parse_garments(text) for text in raw]
     report = extraction_metrics(results, [item.visible_garment() for item in data.items], fields)
     # Every held-out item shows a garment: each "[]" is a false "no garment".

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from tqdm.auto import tqdm
 
-from fashion_ai.models.paligemma.inference import DEFAULT_PROMPT, generate_answers
+from fashion_ai.images import crop_to_garment
+from fashion_ai.models.paligemma.inference import DEFAULT_CROP, DEFAULT_PROMPT, generate_answers
 from fashion_ai.schema import parse_garments
 
 logger = logging.getLogger(__name__)
@@ -45,23 +46,25 @@ class PhotoSet:
         return self.role == "garment"
 
 
-def free_generation_decider(processor, model, prompt: str = DEFAULT_PROMPT) -> Decider:
-    """1.0 where the extractor's greedy answer parses to no garment ("[]"), else 0.0."""
+def free_generation_decider(processor, model, prompt: str = DEFAULT_PROMPT, crop: bool = DEFAULT_CROP) -> Decider:
+    """1.0 where the extractor's greedy answer parses to no garment ("[]"), else 0.0 (``crop``: each photo first
+    cropped to its garment, as the app does)."""
     def decide(photos: Sequence) -> np.ndarray:
-        answers = generate_answers(processor, model, list(photos), prompt)
+        answers = generate_answers(processor, model, [crop_to_garment(p) if crop else p for p in photos], prompt)
         return np.array([0.0 if parse_garments(text).garments else 1.0 for text in answers])
     return decide
 
 
-def constrained_decider(processor, model, prompt: str = DEFAULT_PROMPT, mirror: bool = False) -> Decider:
+def constrained_decider(processor, model, prompt: str = DEFAULT_PROMPT, mirror: bool = False,
+                        crop: bool = DEFAULT_CROP) -> Decider:
     """The constrained decoder's first choice: the probability of "[]" against starting a garment (on the photo
-    and its mirror image with ``mirror``, as the app scores)."""
+    and its mirror image with ``mirror``, as the app scores; ``crop``: cropped to its garment first, likewise)."""
     from fashion_ai.models.paligemma.constrained import garment_presence
     from fashion_ai.models.paligemma.scoring import ContinuationScorer
 
     def decide(photos: Sequence) -> np.ndarray:
         def first_choice(photo) -> float:
-            scorer = ContinuationScorer(processor, model, photo, mirror)
+            scorer = ContinuationScorer(processor, model, crop_to_garment(photo) if crop else photo, mirror)
             return garment_presence(lambda written, c, complete: scorer(prompt, c, written, complete)).probability_of("no")
 
         return np.array([first_choice(photo) for photo in tqdm(photos, desc="garment or not", leave=False)])
@@ -81,13 +84,15 @@ def clip_decider(tokenizer, image_processor, model) -> Decider:
     return decide
 
 
-def extractor_deciders(processor, model, mirror: bool = False) -> dict[str, tuple[Decider, float]]:
+def extractor_deciders(processor, model, mirror: bool = False, crop: bool = DEFAULT_CROP
+                       ) -> dict[str, tuple[Decider, float]]:
     """The PaliGemma extractor's two ways of answering, each with the threshold it serves with (``mirror``: the
-    constrained decoder's test-time flip)."""
+    constrained decoder's test-time flip; ``crop``: the app's crop to the garment)."""
     from fashion_ai.models.paligemma.constrained import NO_GARMENT_THRESHOLD
 
-    return {"free generation": (free_generation_decider(processor, model), 0.5),
-            "constrained decoding": (constrained_decider(processor, model, mirror=mirror), NO_GARMENT_THRESHOLD)}
+    return {"free generation": (free_generation_decider(processor, model, crop=crop), 0.5),
+            "constrained decoding": (constrained_decider(processor, model, mirror=mirror, crop=crop),
+                                     NO_GARMENT_THRESHOLD)}
 
 
 def embedder_deciders(tokenizer, image_processor, model) -> dict[str, tuple[Decider, float]]:

@@ -8,6 +8,7 @@ from typing import Any
 
 import torch
 
+from fashion_ai.images import crop_to_garment
 from fashion_ai.models.extraction import Extraction
 from fashion_ai.models.paligemma.constrained import NO_GARMENT_THRESHOLD, decode_garments
 from fashion_ai.models.paligemma.prompts import DEFAULT_MAX_NEW_TOKENS, DEFAULT_PROMPT
@@ -15,6 +16,10 @@ from fashion_ai.models.paligemma.scoring import ContinuationScorer
 from fashion_ai.schema import ParseResult, parse_garments
 
 logger = logging.getLogger(__name__)
+
+# The upload's pre-step (issue 33 point 5): crop to the garment by its difference from a plain backdrop, pad to a
+# square. Training's shop-style photos go through it too (training.augment), so the model sees what it learned.
+DEFAULT_CROP = True
 
 
 def generate_answers(processor: Any, model: Any, images: Sequence, prompt: str = DEFAULT_PROMPT,
@@ -40,12 +45,13 @@ class AttributeExtractor:
     decoding="constrained" lets the model choose only what the schema allows (fashion_ai.models.paligemma.
     constrained), "no garment" ("[]") when that reaches no_garment_threshold; "free" generates greedily and
     repairs what the parser can ("[]" parses as no garment). mirror: constrained decoding scores every choice on the
-    photo and its mirror image and takes the mean (ContinuationScorer).
+    photo and its mirror image and takes the mean (ContinuationScorer). crop: the photo is first cropped to the
+    garment (``prepare``), as training's photos were.
     """
 
     def __init__(self, processor: Any, model: Any, prompt: str = DEFAULT_PROMPT, name: str = "",
                  decoding: str = "constrained", no_garment_threshold: float = NO_GARMENT_THRESHOLD,
-                 mirror: bool = False):
+                 mirror: bool = False, crop: bool = DEFAULT_CROP):
         self.processor = processor
         self.model = model
         self.prompt = prompt
@@ -53,9 +59,16 @@ class AttributeExtractor:
         self.decoding = decoding
         self.no_garment_threshold = no_garment_threshold
         self.mirror = mirror
+        self.crop = crop
+
+    def prepare(self, image):
+        """The photo as the model reads it: cropped to the garment when ``crop`` (a no-op on photos without a plain
+        backdrop)."""
+        return crop_to_garment(image) if self.crop else image
 
     def extract(self, image) -> Extraction:
         """The garments in one photo; malformed model output comes back repaired or reported, never raised."""
+        image = self.prepare(image)
         if self.decoding == "constrained":
             return self._constrained(image)
         raw = generate_answers(self.processor, self.model, [image], self.prompt)[0]
