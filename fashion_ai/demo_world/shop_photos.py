@@ -189,24 +189,25 @@ def _colour_phrase(phrase: str, colour: str) -> str:
 
 # --------------------------------------------------------------------------------------------- example photos
 def write_shop_examples(folder: str | Path, out_dir: str | Path, count: int = 6, seed: int = 33) -> list[dict]:
-    """Save `count` shop-style photos of the test split (one per category: the first test photo of each new
-    category, coloured and framed by a combined draw of `seed`) as JPEG files of the look's quality, EXAMPLE_SIDE px,
-    with a manifest (shop_examples.json) of each file's true category and colour."""
+    """Save `count` shop-style photos of the test split (one per category and colour: the first test photo of each
+    new category whose draw gives a new colour, coloured and framed by a combined draw of `seed`) as JPEG files of
+    the look's quality, EXAMPLE_SIDE px, with a manifest (shop_examples.json) of each file's true category and
+    colour."""
     images, labels = load_split(folder, "test")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     manifest, seen = [], set()
     for index in range(len(images)):
         cls = CLASSES[int(labels[index])]
-        if cls.category in seen:
-            continue
         look = replace(draw_look("combined", look_rng(seed, "combined", index)), side=EXAMPLE_SIDE)
+        if cls.category in seen or look.colour in seen:  # a category and a colour of its own each
+            continue
         name = f"shop-test-{index:05d}-{look.colour}-{cls.noun.replace(' ', '-')}.jpg"
         # The file is the photo's own JPEG: the codec runs once, at the look's quality.
         (out / name).write_bytes(jpeg_bytes(shop_photo(images[index], replace(look, quality=None)), look.quality))
         manifest.append({"file": name, "class": cls.name, "category": cls.category, "colour": look.colour,
                          "split": "test", "index": index, "look": _as_json(look)})
-        seen.add(cls.category)
+        seen.update((cls.category, look.colour))
         if len(manifest) == count:
             break
     (out / SHOP_EXAMPLES_MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n")

@@ -114,7 +114,7 @@ def test_the_example_photos_are_one_per_category_and_say_what_they_show(tmp_path
     images, labels = test_split
     manifest = write_shop_examples(DEFAULT_FASHION_MNIST_DIR, tmp_path, count=6)
     assert json.loads((tmp_path / SHOP_EXAMPLES_MANIFEST).read_text()) == manifest
-    assert len(manifest) == 6 and len({row["category"] for row in manifest}) == 6
+    assert len(manifest) == 6 and len({row["category"] for row in manifest}) == len({row["colour"] for row in manifest}) == 6
     for row in manifest:
         assert CLASSES[int(labels[row["index"]])].category == row["category"] and row["colour"] in COLOURS
         photo = load_image(tmp_path / row["file"])
