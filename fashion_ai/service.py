@@ -32,6 +32,7 @@ from fashion_ai.facets import CatalogFacets, read_facets, schema_facets
 from fashion_ai.images import load_image
 from fashion_ai.models.registry import DEMO_NAME, ROLES, ModelRegistry, Serving
 from fashion_ai.profiles import DEMO, HUB, catalog_folder, catalog_source
+from fashion_ai.retrieval.lookalike import nearest_photo_first
 from fashion_ai.retrieval.outfits import plan_outfit
 from fashion_ai.retrieval.query import ShopperQuery, clean_query, clean_text, edited, garment_query, plain_words
 from fashion_ai.retrieval.reading import QueryReader
@@ -296,6 +297,8 @@ class FashionService:
         vector = ctx.embedder.embed_images([image])[0]
         result = find_items(text or base.text, ctx, filters, n=self.config.results, photo_vector=vector, query=wish,
                             w_image=W_IMAGE if text else W_PHOTO)
+        if not text:  # the photo alone: its nearest catalog photo first, whatever the extractor read
+            result = nearest_photo_first(result, ctx.store, vector, filters, self.config.results)
         return PhotoSearch(result, garment)
 
     def search_garment(self, garment: Garment, filters: SearchFilters | None = None) -> SearchResult:
