@@ -165,3 +165,23 @@ def test_screenshots_are_small_pngs_of_the_page(name):
         assert image.format == "PNG"
         assert image.width == 1280  # the browser test's viewport
     assert path.stat().st_size <= SCREENSHOT_MAX_BYTES
+
+
+def layout_block(text: str) -> str:
+    """The code block under README's "Layout" heading."""
+    section = text.split("\n## Layout", 1)[1].split("\n## ", 1)[0]
+    return section.split("```", 2)[1]
+
+
+def test_the_readmes_layout_names_every_part_of_the_library():
+    """Every package and module of fashion_ai/ (and every top-level folder) has its line in the Layout section."""
+    block = layout_block(README.read_text(encoding="utf-8"))
+    named = set(re.findall(r"[\w.]+/?", block))
+    library = PROJECT_ROOT / "fashion_ai"
+    parts = [p.name + "/" for p in library.iterdir() if p.is_dir() and (p / "__init__.py").exists()]
+    parts += [p.name for p in library.glob("*.py") if p.name != "__init__.py"]
+    parts += [p.name + "/" for p in PROJECT_ROOT.iterdir()
+              if p.is_dir() and not p.name.startswith(".") and p.name not in ("artifacts", "runs", "data")
+              and any(p.rglob("*.*"))]
+    missing = sorted(part for part in parts if part not in named)
+    assert not missing, f"README's Layout lacks {missing}"
