@@ -47,9 +47,9 @@ def build_demo(config: AppConfig | None = None) -> gr.Blocks:
     facets = service.facets()
     max_bytes = config.max_upload_mb * 2**20
     catalog_photos = [facets.photos[category] for category in EXAMPLE_CATEGORIES if category in facets.photos]
-    real_photos = service.real_example_photos()
+    real_photos, shop_photos = service.real_example_photos(), service.shop_example_photos()
     # The only files on the server a photo input takes besides what it received: the photos the page offers.
-    examples = example_paths([*catalog_photos, *real_photos])
+    examples = example_paths([*catalog_photos, *real_photos, *shop_photos])
     caps = {"max_bytes": max_bytes, "max_chars": config.max_query_chars, "examples": examples}
 
     def banner_text() -> str:
@@ -73,7 +73,7 @@ def build_demo(config: AppConfig | None = None) -> gr.Blocks:
         gr.Markdown(f"# {TITLE}\n{INTRO}")
         # Saying what serves means loading it (or asking the Hub): the page load does it, not the import.
         banner = gr.Markdown("Checking which models serve …", elem_classes="fa-banner", elem_id="banner")
-        attributes_tab.build(service, catalog_photos, real_photos, caps, queue, light)
+        attributes_tab.build(service, catalog_photos, real_photos, shop_photos, caps, queue, light)
         search_tab.build(service, facets, caps, queue, light)
         stylist_tab.build(service, catalog_photos, caps, queue)
         chat_tab.build(service, catalog_photos, caps, queue)

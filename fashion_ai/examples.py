@@ -11,6 +11,8 @@ from pathlib import Path
 from fashion_ai.config import ASSETS_DIR
 
 EXAMPLES_MANIFEST = "examples.json"
+# Test-split photos coloured and framed as shops photograph them (fashion_ai.demo_world.shop_photos writes them).
+SHOP_EXAMPLES_MANIFEST = "shop_examples.json"
 DEFAULT_EXAMPLE_PHOTOS_DIR = ASSETS_DIR / "fashion_mnist"
 
 
@@ -22,13 +24,16 @@ class ExamplePhoto:
     name: str  # the dataset's class
     category: str  # our category for it
     index: int  # its row in the split
+    colour: str | None = None  # the colour it was given, for a shop-style photo
 
 
-def load_example_photos(directory: str | Path = DEFAULT_EXAMPLE_PHOTOS_DIR) -> list[ExamplePhoto]:
-    """The photos listed in a folder's examples.json; none when the folder has no manifest."""
+def load_example_photos(directory: str | Path = DEFAULT_EXAMPLE_PHOTOS_DIR,
+                        manifest: str = EXAMPLES_MANIFEST) -> list[ExamplePhoto]:
+    """The photos listed in a folder's manifest (examples.json: the photos as the dataset has them;
+    SHOP_EXAMPLES_MANIFEST: shop-style ones); none when the folder has no such manifest."""
     root = Path(directory)
-    manifest = root / EXAMPLES_MANIFEST
-    if not manifest.is_file():
+    listed = root / manifest
+    if not listed.is_file():
         return []
-    return [ExamplePhoto(root / row["file"], row["class"], row["category"], int(row["index"]))
-            for row in json.loads(manifest.read_text())]
+    return [ExamplePhoto(root / row["file"], row["class"], row["category"], int(row["index"]), row.get("colour"))
+            for row in json.loads(listed.read_text())]

@@ -27,7 +27,7 @@ from fashion_ai.conversation.state import MAX_STATE_CHARS
 from fashion_ai.conversation.turn import read_message
 from fashion_ai.conversation.undo import snapshot
 from fashion_ai.errors import BadQueryError, FashionAIError, IndexMissingError
-from fashion_ai.examples import load_example_photos
+from fashion_ai.examples import SHOP_EXAMPLES_MANIFEST, load_example_photos
 from fashion_ai.facets import CatalogFacets, read_facets, schema_facets
 from fashion_ai.images import load_image
 from fashion_ai.models.registry import DEMO_NAME, ROLES, ModelRegistry, Serving
@@ -228,6 +228,11 @@ class FashionService:
     def real_example_photos() -> list[str]:
         """The real product photos shipped for the page's examples (assets/fashion_mnist), as paths."""
         return [str(photo.path) for photo in load_example_photos()]
+
+    @staticmethod
+    def shop_example_photos() -> list[str]:
+        """Real product photos from the test split, coloured and framed as shops photograph them, as paths."""
+        return [str(photo.path) for photo in load_example_photos(manifest=SHOP_EXAMPLES_MANIFEST)]
 
     def filters(self, gender: str | None = None, category: str | None = None, color: str | None = None,
                 max_price: float | None = None, ceiling: float | None = None) -> SearchFilters:

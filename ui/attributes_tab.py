@@ -32,10 +32,12 @@ def note_on(extraction) -> str:
             f"{' (it was not strict JSON)' if not result.valid_json else ''}{': ' + md(fixes) if fixes else '.'}")
 
 
-def build(service: FashionService, examples: list[str], real_photos: list[str], caps: dict[str, Any],
-          queue: dict[str, Any], light: dict[str, Any]) -> None:
+def build(service: FashionService, examples: list[str], real_photos: list[str], shop_photos: list[str],
+          caps: dict[str, Any], queue: dict[str, Any], light: dict[str, Any]) -> None:
     """The tab's layout and events (inside a gr.Blocks); photo work in `queue`, text searches in `light`; `caps`:
-    the upload's bytes, a text's characters and the example photos a photo input takes (app.build_demo)."""
+    the upload's bytes, a text's characters and the example photos a photo input takes (app.build_demo).
+    Examples: the catalog's own photos, real product photos as the dataset has them, and the same kind of photos
+    coloured and framed as shops take them (`shop_photos`)."""
 
     @on_gpu
     def extract_attributes(photo: str | bytes, progress=gr.Progress(track_tqdm=True)) -> tuple[str, list[dict], str, str]:
@@ -92,6 +94,10 @@ def build(service: FashionService, examples: list[str], real_photos: list[str], 
                     gr.Examples(examples=[[p] for p in real_photos], inputs=[attr_photo],
                                 label="Real product photos (Fashion-MNIST test split, grayscale)",
                                 cache_examples=False, cache_mode="lazy", examples_per_page=10)
+                if shop_photos:
+                    gr.Examples(examples=[[p] for p in shop_photos], inputs=[attr_photo],
+                                label="Shop-style photos (test split, coloured and framed as shops take them)",
+                                cache_examples=False, cache_mode="lazy", examples_per_page=6)
             with gr.Column(scale=1):
                 attr_cards = gr.HTML(label="Garments", value="<p>Upload a photo to see its garments.</p>",
                                      elem_id="attr-cards")
