@@ -210,7 +210,10 @@ def serve_and_measure(args, photos: list[str], env: dict[str, str] | None, scrip
             from bench_app import start_app, stop
 
             data = Path(tempfile.mkdtemp(prefix="bench-load-"))
-            proc, url, started_s, _ = start_app(data, env or dict(os.environ), script=script)
+            env = dict(env or os.environ)
+            if args.abuse:  # its own upload folder, to count what the bad clients leave there
+                env["GRADIO_TEMP_DIR"] = str(data / "uploads")
+            proc, url, started_s, _ = start_app(data, env, script=script)
             report["started_s"] = round(started_s, 1)
             print(f"app started in {started_s:.1f} s at {url}", flush=True)
         # The crowd comes once the app is ready (models and index loaded, one photo read): this measures serving,
@@ -221,7 +224,8 @@ def serve_and_measure(args, photos: list[str], env: dict[str, str] | None, scrip
             if args.abuse:
                 from load_abuse import abused_burst
 
-                report.update(abused_burst(url, proc, args.burst_clients, photos, run_burst))
+                report.update(abused_burst(url, proc, args.burst_clients, photos, run_burst,
+                                           Path(env["GRADIO_TEMP_DIR"]), data))
             else:
                 report["burst"] = run_burst(url, args.burst_clients, photos)
         report.update(run_load(url, args.clients, args.calls, args.mix, photos))
@@ -310,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
     runs = report["variants"] if args.compare else {"": report}
     for name, run in runs.items():
         for label, part in (("the burst", run.get("burst")), ("the burst beside bad clients", run.get("abused_burst")),
-                            ("the interleaved mix", run)):
+                            ("again beside bad clients", run.get("abused_burst_again")), ("the interleaved mix", run)):
             if part:
                 print_table(f"{name + ': ' if name else ''}{label} ({part['clients']} shoppers)", part)
     if args.compare:
@@ -322,7 +326,8 @@ def main(argv: list[str] | None = None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n")
     print(f"wrote {args.out}")
-    errors = [run.get(key, {}).get("errors") for run in runs.values() for key in ("burst", "abused_burst")]
+    errors = [run.get(key, {}).get("errors") for run in runs.values()
+              for key in ("burst", "abused_burst", "abused_burst_again")]
     return 0 if not any(errors) and not any(run["errors"] for run in runs.values()) else 1
 
 

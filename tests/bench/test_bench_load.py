@@ -51,3 +51,37 @@ def test_a_variant_sets_and_removes_the_apps_variables(monkeypatch):
         bench_load.main(["--url", "http://example.com/", "--burst"])  # only an app on this machine
     with pytest.raises(SystemExit):
         bench_load.main(["--abuse"])  # bad clients go with a burst
+
+
+def test_the_bad_clients_photo_is_10_mb_and_under_the_upload_cap(tmp_path):
+    import load_abuse
+
+    from fashion_ai.config import AppConfig
+
+    size = load_abuse.big_photo(tmp_path).stat().st_size
+    assert 0.95 * 10**7 < size < AppConfig().max_upload_mb * 2**20  # noise does not compress: the server gets it all
+
+
+def test_usage_counts_threads_children_and_upload_files(tmp_path):
+    import os
+    import subprocess
+    import threading
+
+    import load_abuse
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "photo.png").write_bytes(b"x" * 2**20)
+    before = load_abuse.usage(os.getpid(), tmp_path)
+    assert before["upload_files"] == 1 and before["upload_mib"] == 1.0
+    stop = threading.Event()
+    extra = threading.Thread(target=stop.wait)
+    child = subprocess.Popen(["sleep", "30"])
+    extra.start()
+    try:
+        during = load_abuse.usage(os.getpid(), tmp_path)
+        assert during["threads"] == before["threads"] + 1 and during["child_processes"] == before["child_processes"] + 1
+    finally:
+        stop.set()
+        extra.join()
+        child.kill()
+        child.wait()
