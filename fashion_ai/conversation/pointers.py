@@ -17,7 +17,11 @@ if TYPE_CHECKING:
     from fashion_ai.conversation.edits import Edit
 
 DROP = re.compile(r"\b(?:remove|drop|lose|ditch|skip|get rid of|leave out|no need for|don'?t need)\b")
-NUMBER = re.compile(r"(?:\b(?:number|no\.?|item|pick|option)\s*|#\s*)(\d{1,2})\b")
+NUMBER_WORDS = {w: i for i, w in enumerate("one two three four five six seven eight nine ten".split(), start=1)}
+# A pick by its number: digits after any of these words or "#"; a number word only after "number" or "no." ("pick one
+# for me" and "no one" point at no pick).
+NUMBER = re.compile(r"(?:\b(?:number|no\.?|item|pick|option)\s*|#\s*)(\d{1,2})\b|\b(?:number|no\.)\s*("
+                    + "|".join(NUMBER_WORDS) + r")\b")
 ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "fifth": 5,
             "5th": 5, "sixth": 6, "6th": 6, "last": -1}
 ORDINAL = re.compile(r"\bthe (" + "|".join(ORDINALS) + r")(?: one| pick| item| piece)?\b")
@@ -45,8 +49,8 @@ def resolve_pointers(wish: Wish, text: str, edit: Edit, intent: str | None = Non
     if intent == "refuse" and wish.mode == OUTFIT:
         hint = "drop"
     for match in NUMBER.finditer(text):
-        if not _nth(wish.shown, int(match.group(1))):
-            edit.problems.append(f"There is no number {match.group(1)} on show" + (
+        if not _nth(wish.shown, _number(match)):
+            edit.problems.append(f"There is no number {_number(match)} on show" + (
                 f": the picks go from 1 to {len(wish.shown)}." if wish.shown else " yet: tell me what you are looking "
                 "for first." if wish.is_empty() else ": nothing fits the wish as it stands (remove a chip to see some)."))
     if not wish.shown:
@@ -55,7 +59,7 @@ def resolve_pointers(wish: Wish, text: str, edit: Edit, intent: str | None = Non
     for clause in _clauses(text):
         targets: list[tuple[Shown, tuple[int, int]]] = []
         for match in NUMBER.finditer(clause):
-            shown = _nth(wish.shown, int(match.group(1)))
+            shown = _nth(wish.shown, _number(match))
             if shown:
                 targets.append((shown, match.span()))
         for match in ORDINAL.finditer(clause):
@@ -100,6 +104,11 @@ def resolve_pointers(wish: Wish, text: str, edit: Edit, intent: str | None = Non
             _act(wish, shown, action, edit)
         out = out.replace(clause, " " + EDIT_WORDS.sub(" ", rest) + " ", 1)
     return out
+
+
+def _number(match: re.Match) -> int:
+    """A pick's number, said in digits or in a word ("number five")."""
+    return int(match.group(1)) if match.group(1) else NUMBER_WORDS[match.group(2)]
 
 
 def _clauses(text: str) -> list[str]:

@@ -38,7 +38,9 @@ def settle_polarity(wish: Wish, query: ShopperQuery, guess: IntentGuess | None) 
     surely_wanted = guess.intent == "want" and guess.sure
     # Unsure between the two, or wanting again what was refused without saying so plainly: ask, change nothing.
     unrefused = [v for name, values in named.items() for v in values if v in wish.refused.get(name, [])]
-    if surely_wanted or not (guess.between("want", "refuse") or (unrefused and guess.intent != "want")):
+    # A refusal close behind whatever won ("black is a no-go": want or a question by a hair) is a doubt too.
+    doubt = not guess.sure and "refuse" in (guess.intent, guess.runner_up)
+    if surely_wanted or not (doubt or (unrefused and guess.intent != "want")):
         return None
     words = " or ".join(unrefused or [v for values in named.values() for v in values])
     for name in named:

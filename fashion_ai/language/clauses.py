@@ -13,8 +13,9 @@ import re
 from fashion_ai.language.intents import MASKED, masked
 from fashion_ai.schema.lexicon import EMOJI_WORDS
 
-# Clause ends: punctuation, a dash between words, and the conjunctions that start a new edit.
-_SPLIT = re.compile(r"\s*(?:[,.;!?]+(?!\d)|\s[-–—]+\s|\b(?:and|but|also|then|plus)\b)\s*")
+# Clause ends: punctuation (not the dot of "no. 2"), a dash between words, and the conjunctions that start a new edit.
+_SPLIT = re.compile(r"\s*(?:(?:(?<!\bno)[,.;!?]+|(?<=\bno)(?:[,;!?]+|\.(?!\s*\d)))(?!\d)|\s[-–—]+\s|"
+                    r"\b(?:and|but|also|then|plus)\b)\s*")
 # Words that carry no edit of their own: a clause of these and values only continues the clause before it.
 _FILLER = frozenset("""a an the some ones one or and too also maybe please pls plz thx thanks just only more of in
 with ones any either""".split())

@@ -78,10 +78,21 @@ def _value_pattern() -> tuple[re.Pattern, dict[str, str]]:
     return re.compile(r"(?<![a-z0-9-])(" + alternatives + r")(?![a-z0-9])"), words
 
 
+# A pick pointed at ("number five", "#3", "option 2", "the second one", a bare "2") reads as "number": like the values,
+# which pick it is is no part of the intent, and MiniLM otherwise reads "more like number five" nearer to
+# "not number 5" than to "more like #3". Exact forms, so a regular expression (a bare digit: one to nine, no price).
+_NUMBER_WORDS = "one two three four five six seven eight nine ten".split()
+_ORDINAL_WORDS = "first 1st second 2nd third 3rd fourth 4th fifth 5th sixth 6th last".split()
+POINTER = re.compile(r"(?:#\s*|\b(?:number|no\.|nr\.?|option|pick|item)\s*)(?:\d{1,2}|" + "|".join(_NUMBER_WORDS)
+                     + r")\b|\bthe (?:" + "|".join(_ORDINAL_WORDS) + r")(?: one| pick| item| piece)?\b"
+                     r"|(?<![\d$.,#£€])\b[1-9]\b(?![\d.,]|\s*(?:\$|£|€|dollars|bucks|euros?|pounds?|%|k\b|each|total))")
+
+
 def masked(clause: str) -> str:
-    """The clause in lower case with each colour, pattern, material and kind it names replaced by its field's word."""
+    """The clause in lower case with each colour, pattern, material and kind it names replaced by its field's word,
+    and each pick it points at by "number"."""
     pattern, words = _value_pattern()
-    return pattern.sub(lambda m: words[m.group(1)], clause.lower())
+    return POINTER.sub("number", pattern.sub(lambda m: words[m.group(1)], clause.lower()))
 
 
 @lru_cache(maxsize=1)

@@ -44,6 +44,8 @@ def test_every_intent_has_twenty_examples_none_taken_from_the_paraphrase_bench()
     ("yellow or orange, but no florals", ["yellow or orange", "no florals"]),
     ("blue — no wait, green", ["blue", "green"]),  # the correction refuses nothing
     ("under $49.99 each", ["under $49.99 each"]),  # a decimal point ends no clause
+    ("more in the vibe of no. 2", ["more in the vibe of no. 2"]),  # nor the dot of "no. 2"
+    ("no. not that", ["not that"]),
 ])
 def test_a_message_splits_into_clauses(text, clauses):
     assert split_clauses(text) == clauses
@@ -51,8 +53,12 @@ def test_a_message_splits_into_clauses(text, clauses):
 
 def test_emoji_are_spelt_and_values_masked():
     assert spell_emoji("no 👟 please").split() == ["no", "sneakers", "please"]
-    assert spell_emoji("❤️").strip() == "red"  # the variation selector goes with it
+    assert spell_emoji("❤️").strip() == "love" and spell_emoji("🩷").strip() == "pink"  # the selector goes with it
     assert masked("Drop the pink stripes") == "drop the colour pattern"
+    # a pick pointed at is "number" however it is said; a price is no pick
+    assert {masked(t) for t in ("more like number five", "more like #5", "more like option 5", "more like 5",
+                                "more like the fifth one", "more like no. 5")} == {"more like number"}
+    assert masked("no 3") == "no number" and masked("under 5 dollars") == "under 5 dollars"
     assert correction_number("make that 80") == 80 and correction_number("under 80") is None
 
 
@@ -66,6 +72,10 @@ def test_an_unsure_clause_asks_back_and_changes_nothing():
     query = ShopperQuery(text="", wanted={"colors": ["pink"]})
     question = settle_polarity(Wish(), query, IntentGuess("want", 0.60, "refuse", 0.59))
     assert question == "Should I leave out pink, or show more pink?" and query.wanted == {}
+    # a refusal close behind another intent is a doubt as well ("black is a no-go for me" read as a question)
+    query = ShopperQuery(text="", wanted={"colors": ["black"]})
+    question = settle_polarity(Wish(), query, IntentGuess("photo_question", 0.62, "refuse", 0.60))
+    assert question == "Should I leave out black, or show more black?" and query.wanted == {}
 
 
 def test_a_refused_value_is_wanted_again_only_when_the_clause_surely_wants_it():
@@ -128,6 +138,9 @@ def test_intents_the_rules_had_no_words_for(reader):
     assert edit.restarted and wish.is_empty()
     wish, _ = apply_message(wedding(), "ugh, 2 is awful", reader)
     assert wish.rejected == ["b1"]
+    for text in ("could you show me more in the style of number four?", "❤️ 4", "4 is the one"):
+        wish, _ = apply_message(wedding(), text, reader)
+        assert wish.liked == {"g1": "bag"} and not wish.rejected, text
     wish, edit = apply_message(wedding(), "could I get another bag", reader)
     assert wish.swapped == ["g1"] and wish.mode == OUTFIT
     wish, _ = apply_message(wedding(), "these prices make me cry", reader)
