@@ -5,7 +5,7 @@ from PIL import Image, ImageDraw
 
 from fashion_ai.datasets.fashion_mnist import DEFAULT_FASHION_MNIST_DIR, load_split
 from fashion_ai.demo_world.shop_photos import ShopLook, shop_mask, shop_photo
-from fashion_ai.images import crop_to_garment
+from fashion_ai.images import CROP_FILL, crop_to_garment
 from fashion_ai.models.paligemma.inference import AttributeExtractor
 
 
@@ -15,13 +15,21 @@ def _photo(box: tuple[int, int, int, int], side: int = 400, backdrop=(200, 205, 
     return photo
 
 
-def test_a_small_off_centre_garment_fills_the_cropped_square():
-    cropped = crop_to_garment(_photo((250, 40, 349, 219)))  # 100 x 180 px in the top right of 400
-    assert cropped.width == cropped.height and 190 <= cropped.width <= 215
+def test_a_small_off_centre_garment_spans_three_quarters_of_the_cropped_square():
+    cropped = crop_to_garment(_photo((300, 10, 399, 189)))  # 100 x 180 px against the top right of 400
+    assert cropped.width == cropped.height and abs(cropped.width - 180 / CROP_FILL) <= 6
     red = np.all(np.asarray(cropped) == (180, 20, 30), axis=2)
     rows, cols = np.nonzero(red)
-    assert rows.max() - rows.min() + 1 == 180 and red.mean() > 0.38  # whole, and most of the frame
-    assert np.asarray(cropped)[0, 0].tolist() == [200, 205, 210]  # padded with the backdrop
+    assert rows.max() - rows.min() + 1 == 180 and cols.max() - cols.min() + 1 == 100  # whole, centred
+    centre = ((rows.max() + rows.min()) / 2, (cols.max() + cols.min()) / 2)
+    assert abs(centre[0] - cropped.height / 2) <= 4 and abs(centre[1] - cropped.width / 2) <= 4
+    # Padded with the backdrop where the square reaches past the photo's edges (here past its top and right).
+    assert np.asarray(cropped)[0, -1].tolist() == [200, 205, 210] and np.asarray(cropped)[0, 0].tolist() == [200, 205, 210]
+
+
+def test_a_garment_that_fills_the_photo_already_is_left_as_it_is():
+    photo = _photo((40, 30, 349, 369))  # spans 340 of 400 px: 85%, as the demo world's larger items
+    assert crop_to_garment(photo) is photo
 
 
 def test_nothing_to_crop_leaves_the_photo_as_it_is():
@@ -42,11 +50,11 @@ def test_photo_and_silhouette_are_cropped_alike():
     silhouette = np.asarray(mask) > 0
     assert (blue == silhouette).mean() > 0.93
     before = (np.asarray(shop_mask(images[3], look, 150)) > 0).mean()
-    assert silhouette.mean() > 2.5 * before  # the garment was in a quarter of the frame
+    assert silhouette.mean() > 2 * before  # the garment was in a quarter of the frame, now three quarters across
 
 
 def test_the_extractor_reads_the_cropped_photo_unless_told_not_to():
     photo = _photo((10, 10, 59, 109))
     side, other = AttributeExtractor(None, None).prepare(photo).size
-    assert side == other and 100 < side < 125  # the 50 x 100 px garment and its margin, squared
+    assert side == other and abs(side - 100 / CROP_FILL) <= 6  # the 50 x 100 px garment at three quarters
     assert AttributeExtractor(None, None, crop=False).prepare(photo) is photo

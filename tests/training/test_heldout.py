@@ -10,6 +10,7 @@ from PIL import Image
 
 import train_space
 from fashion_ai.datasets.fashion_mnist import CLASSES, DEFAULT_FASHION_MNIST_DIR, fashion_mnist_photo, load_split
+from fashion_ai.demo_world.shop_photos import FACTORS
 from fashion_ai.images import load_image
 from fashion_ai.training import heldout
 from fashion_ai.training.config import EVAL_FILE
@@ -83,7 +84,8 @@ def test_eval_of_saved_models_writes_the_report_and_the_picture(tmp_path, target
     shutil.copytree(ASSETS / folder, model_dir)
     before = json.loads((model_dir / EVAL_FILE).read_text())
     assert train_space.main(["eval", "--target", target, "--model_dir", str(model_dir), "--eval_items", "20",
-                             "--eval_seeds", "424242,77777", "--limit", "64", "--presence_items", "8"]) == 0
+                             "--eval_seeds", "424242,77777", "--limit", "64", "--presence_items", "8",
+                             "--shift_items", "6"]) == 0
     report = json.loads((model_dir / EVAL_FILE).read_text())
     deciders = ["free generation", "constrained decoding"] if target == "paligemma" else ["CLIP zero-shot gate"]
     presence = report["no_garment"]
@@ -98,6 +100,12 @@ def test_eval_of_saved_models_writes_the_report_and_the_picture(tmp_path, target
     fmnist = report["fashion_mnist"]
     assert fmnist["photos"] == 64 and fmnist["picture"] == "eval_confusion.png"
     assert np.array(fmnist["confusion"]["matrix"]).sum() == 64
+    shift = report["shift"]  # the shop-photo report: every factor, its own picture of the combined set
+    assert list(shift["factors"]) == list(FACTORS) and shift["photos_per_factor"] == 6
+    assert shift["factors"]["combined"]["coloured_photos"] == 6 and "colour" not in shift["factors"]["plain"]
+    assert np.array(shift["confusion"]["matrix"]).sum() == 6 and shift["picture"] == "eval_shift_confusion.png"
+    with Image.open(model_dir / "eval_shift_confusion.png") as picture:
+        assert picture.width > 300
     with Image.open(model_dir / "eval_confusion.png") as picture:
         assert picture.width > 300 and picture.height > 300
 

@@ -105,7 +105,8 @@ def test_rows_with_repeated_texts_encode_exactly_as_the_processor_does():
 FASHION_MNIST = "fashion-mnist:/usr/share/datasets/fashion-mnist"
 MIXED = ["--tiny", "--threads", "1", "--train_items", "1000", "--mix_dataset", FASHION_MNIST, "--mix_items", "3000",
          "--mix_eval_items", "200", "--eval_items", "40", "--warmup_batch_size", "32", "--checkpoint_every", "0"]
-HELD_OUT = ["--eval_items", "20", "--eval_seeds", "424242", "--limit", "300"]  # the test split's first 300 photos
+HELD_OUT = ["--eval_items", "20", "--eval_seeds", "424242", "--limit", "300",  # the test split's first 300 photos
+            "--shift_items", "0"]
 
 
 def _train_and_evaluate(tmp_path, target: str, *flags: str) -> dict:

@@ -33,7 +33,7 @@ def test_tiny_paligemma_learns_from_scratch(tmp_path):
     assert (out / "model.safetensors").is_file() and (out / "processor_config.json").is_file()
     # The saved folder is what the app's demo profile loads.
     assert train_space.main(["eval", "--target", "paligemma", "--model_dir", str(out), "--eval_items", "20",
-                             "--limit", "50", "--presence_items", str(PRESENCE_ITEMS)]) == 0
+                             "--limit", "50", "--presence_items", str(PRESENCE_ITEMS), "--shift_items", "0"]) == 0
     # "No garment" learned from 200 empty scenes: said on empty scenes of unseen seeds, not on garments. Measured at
     # this size: empty scenes 0.90, demo items 0.00, Fashion-MNIST 0.017 (both deciders), so discrimination 0.90.
     presence = json.loads((out / EVAL_FILE).read_text())["no_garment"]
@@ -67,7 +67,7 @@ def test_tiny_clip_learns_from_scratch(tmp_path):
     # Measured at this size: empty scenes 0.93, demo items 0.017, Fashion-MNIST 0.067; untrained (seeds 1 and 2)
     # 0.05 / 0.00 and 0.00 / 0.00.
     assert train_space.main(["eval", "--target", "clip", "--model_dir", str(out), "--eval_items", "0",
-                             "--limit", "50", "--presence_items", str(PRESENCE_ITEMS)]) == 0
+                             "--limit", "50", "--presence_items", str(PRESENCE_ITEMS), "--shift_items", "0"]) == 0
     rows = json.loads((out / EVAL_FILE).read_text())["no_garment"]["CLIP zero-shot gate"]
     assert rows["demo items"]["said_no_garment"] <= 0.2 and _discrimination(rows) >= 0.55, rows
     from fashion_ai.models.clip.tiny import build_tiny_clip
