@@ -148,18 +148,18 @@ def run_load(url: str, clients: int, calls: int, mix: str, photos: list[str]) ->
     return tally.report(wall, clients=clients, mix=mix)
 
 
-def run_burst(url: str, clients: int, photos: list[str]) -> dict:
-    """clients shoppers that start together, each making BURST's calls in a row; latency per endpoint (ms)."""
+def run_burst(url: str, clients: int, photos: list[str], sequence: tuple[str, ...] = BURST) -> dict:
+    """clients shoppers that start together, each making the sequence's calls in a row; latency per endpoint (ms)."""
     tally = Tally()
     counter = itertools.count()
 
     def work(client) -> None:
         shopper = next(counter)
-        for step, endpoint in enumerate(BURST):
-            tally.timed(client, endpoint, shopper * len(BURST) + step, photos)
+        for step, endpoint in enumerate(sequence):
+            tally.timed(client, endpoint, shopper * len(sequence) + step, photos)
 
     wall = shoppers(url, clients, work)
-    return tally.report(wall, clients=clients, sequence=list(BURST))
+    return tally.report(wall, clients=clients, sequence=list(sequence))
 
 
 def warm(url: str, photo: str) -> float:
@@ -227,7 +227,7 @@ def serve_and_measure(args, photos: list[str], env: dict[str, str] | None, scrip
                 report.update(abused_burst(url, proc, args.burst_clients, photos, run_burst,
                                            Path(env["GRADIO_TEMP_DIR"]), data))
             else:
-                report["burst"] = run_burst(url, args.burst_clients, photos)
+                report["burst"] = run_burst(url, args.burst_clients, photos, tuple(args.sequence.split(",")))
         report.update(run_load(url, args.clients, args.calls, args.mix, photos))
     finally:
         if proc is not None:
@@ -270,6 +270,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--burst", action="store_true", help="first a burst: shoppers start together, each "
                         f"making {len(BURST)} calls ({', '.join(BURST)})")
     parser.add_argument("--burst-clients", type=int, default=16, help="shoppers of the burst")
+    parser.add_argument("--sequence", default=",".join(BURST), help="each burst shopper's calls, in order (e.g. "
+                        "without the photo, to see what searches wait for)")
     parser.add_argument("--compare", action="store_true", help="start the app once per way of sharing the cores "
                         "(VARIANTS) and print their p95s side by side")
     parser.add_argument("--abuse", action="store_true", help="with --burst: a clean burst, then one beside bad "
@@ -287,6 +289,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--compare and --abuse start the app themselves: leave out --url")
     if args.abuse and not args.burst:
         parser.error("--abuse goes with --burst")
+    if not set(args.sequence.split(",")) <= {"search", "complete_outfit", "attributes", "stylist"}:
+        parser.error("--sequence: search, complete_outfit, attributes or stylist, comma-separated")
     os.environ.setdefault("FASHION_AI_PROFILE", "demo")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
