@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import re
 import statistics
-from dataclasses import dataclass, field
 
 from fashion_ai.conversation.pointers import EDIT_WORDS, resolve_pointers
 from fashion_ai.conversation.polarity import place_price, settle_polarity
 from fashion_ai.conversation.undo import UNDO, undo
-from fashion_ai.conversation.wish import ITEMS, OUTFIT, SINGLE, WISH_FIELDS, Wish
+from fashion_ai.conversation.wish import ITEMS, OUTFIT, SINGLE, WISH_FIELDS, Edit, Wish
 from fashion_ai.language.clauses import correction_number, spell_emoji, split_clauses
 from fashion_ai.language.intents import IntentGuess, masked
 from fashion_ai.retrieval.kinds import names_kind
@@ -43,21 +42,6 @@ BACK_TO_OUTFIT = re.compile(r"\b(?:back to the (?:outfit|look)|(?:the )?(?:whole
 VERDICT = re.compile(r"\b(?:(?:is|are|would|will|does|do) (?:this|it|that|these|they|those)\b.{0,20}?"
                      r"\b(?:right|ok|okay|good|fine|appropriate|suitable|work|works|enough|go|do)\b|"
                      r"(?:can|could|should|may) i wear (?:this|it|these|them)\b)")
-
-@dataclass
-class Edit:
-    """What one message did to the wish, for the reply."""
-
-    said: list[str] = field(default_factory=list)  # the changes, in a shopper's words
-    problems: list[str] = field(default_factory=list)  # what could not be done, and what can instead
-    restarted: bool = False
-    undone: bool = False  # the wish went one step back ("undo that")
-    verdict: str | None = None  # the occasion to check the shopper's outfit against ("" for the wish's own)
-    pinned: dict[str, str] = field(default_factory=dict)  # this turn only: slots kept while one is swapped
-    unsold: list[str] = field(default_factory=list)
-    understood_anything: bool = False
-    zero_budget: bool = False
-
 
 def apply_message(wish: Wish, text: str, reader: QueryReader) -> tuple[Wish, Edit]:
     """The wish edited by one message (the shopper's words, already cleaned); the returned wish may be a new one.

@@ -7,14 +7,10 @@ item instead of refusing the colour red.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
-from fashion_ai.conversation.wish import OUTFIT, Shown, Wish
+from fashion_ai.conversation.wish import OUTFIT, Edit, Shown, Wish
 from fashion_ai.retrieval.outfits import group_of
 from fashion_ai.schema import colour_names, normalize_value, shopper_vocabulary
-
-if TYPE_CHECKING:
-    from fashion_ai.conversation.edits import Edit
 
 DROP = re.compile(r"\b(?:remove|drop|lose|ditch|skip|get rid of|leave out|no need for|don'?t need)\b")
 NUMBER_WORDS = {w: i for i, w in enumerate("one two three four five six seven eight nine ten".split(), start=1)}

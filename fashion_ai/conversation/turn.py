@@ -25,7 +25,7 @@ from fashion_ai.retrieval.search import (
     SearchFilters,
     SearchHit,
     find_items,
-    hard_where,
+    hard_filter,
     kind_notes,
     named_fields,
     named_notes,
@@ -159,7 +159,7 @@ def _zero_budget(ctx: SearchContext, wish: Wish) -> str:
     """A budget of $0 or less: say what the cheapest piece costs, and keep the budget the wish had."""
     rest = ShopperQuery(text="", wanted={k: v for k, v in wish.wanted.items() if k == "category"},
                         refused=wish.refused, gender=wish.gender)
-    prices = [item.price for item in ctx.store.get_where(hard_where(rest), limit=10000) if item.price is not None]
+    prices = [item.price for item in ctx.store.get_where(hard_filter(rest), limit=10000) if item.price is not None]
     cheapest = f"; the cheapest piece that fits the rest of your wish is ${min(prices):,.2f}" if prices else ""
     kept = (f"under ${wish.max_price:,.0f} each" if wish.max_price is not None else
             f"${wish.total_budget:,.0f} in all" if wish.total_budget is not None else "no price limit")

@@ -278,3 +278,17 @@ class Wish:
         """Remove every part whose key is not in keys (the chips the shopper left ticked)."""
         return self.remove([key for key, _ in self.chips() if key not in set(keys)])
 
+
+@dataclass
+class Edit:
+    """What one message did to the wish, for the reply."""
+
+    said: list[str] = field(default_factory=list)  # the changes, in a shopper's words
+    problems: list[str] = field(default_factory=list)  # what could not be done, and what can instead
+    restarted: bool = False
+    undone: bool = False  # the wish went one step back ("undo that")
+    verdict: str | None = None  # the occasion to check the shopper's outfit against ("" for the wish's own)
+    pinned: dict[str, str] = field(default_factory=dict)  # this turn only: slots kept while one is swapped
+    unsold: list[str] = field(default_factory=list)
+    understood_anything: bool = False
+    zero_budget: bool = False

@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING
 from fashion_ai.catalog import CatalogItem
 from fashion_ai.catalog.filters import CatalogFilter
 from fashion_ai.catalog.store import CatalogStore
+from fashion_ai.config import DEFAULT_MAX_QUERY_CHARS
 from fashion_ai.retrieval.harmony import colour_harmony
 from fashion_ai.retrieval.kinds import called, live_kinds
-from fashion_ai.retrieval.query import DEFAULT_MAX_CHARS, ShopperQuery, clean_query
+from fashion_ai.retrieval.query import ShopperQuery, clean_query
 from fashion_ai.retrieval.rules import (
     OCCASION_SLOTS_OUT,
     climate,
@@ -242,7 +243,7 @@ def _within_budget(choices: dict[str, list[SearchHit]], budget: float, notes: li
 
 
 def complete_outfit(query: str, embedder: Embedder, store: CatalogStore, filters: SearchFilters | None = None,
-                    exclude_category: str | None = None, max_chars: int = DEFAULT_MAX_CHARS) -> list[SearchHit]:
+                    exclude_category: str | None = None, max_chars: int = DEFAULT_MAX_QUERY_CHARS) -> list[SearchHit]:
     """One best piece per slot for the words (CLIP and the lexicon only; the service passes its text model too)."""
     from fashion_ai.retrieval.reading import lexicon_reader
 

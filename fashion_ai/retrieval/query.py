@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from fashion_ai.errors import BadQueryError, TextTooLongError
 from fashion_ai.schema import Garment
 
-DEFAULT_MAX_CHARS = 300
 # Raw text beyond max(4 x the cap, 20,000 characters) is refused before cleaning: cleaning costs about 0.3 s per
 # million characters of the search queue; 20,000 (about 6 ms) lets a page pasted by mistake be measured exactly.
 RAW_FACTOR = 4

@@ -34,10 +34,10 @@ import numpy as np
 from fashion_ai.catalog import CatalogItem
 from fashion_ai.catalog.filters import CatalogFilter
 from fashion_ai.catalog.store import CatalogStore
-from fashion_ai.config import DEFAULT_RESULTS
+from fashion_ai.config import DEFAULT_MAX_QUERY_CHARS, DEFAULT_RESULTS
 from fashion_ai.errors import IndexMissingError
 from fashion_ai.retrieval.kinds import called, category_of, fits_kinds
-from fashion_ai.retrieval.query import DEFAULT_MAX_CHARS, ShopperQuery, clean_query
+from fashion_ai.retrieval.query import ShopperQuery, clean_query
 from fashion_ai.retrieval.steer import W_STEER, Steer
 from fashion_ai.schema import SEARCH_FIELDS, plural
 
@@ -159,7 +159,6 @@ def hard_filter(query: ShopperQuery, filters: SearchFilters | None = None) -> Ca
     return found
 
 
-hard_where = hard_filter  # the name retrieval/outfits.py and conversation/turn.py still import
 
 
 def named_filter(name: str, values: list[str]) -> CatalogFilter:
@@ -359,7 +358,7 @@ def nothing_found_note(store: CatalogStore, query: ShopperQuery, filters: Search
 
 
 def search_catalog(query: str, embedder: Embedder, store: CatalogStore, filters: SearchFilters | None = None,
-                   n: int = DEFAULT_RESULTS, max_chars: int = DEFAULT_MAX_CHARS, reader: QueryReader | None = None,
+                   n: int = DEFAULT_RESULTS, max_chars: int = DEFAULT_MAX_QUERY_CHARS, reader: QueryReader | None = None,
                    ) -> list[SearchHit]:
     """The n catalog items that best fit a shopper's words (CLIP and the lexicon only: no text model)."""
     from fashion_ai.retrieval.reading import lexicon_reader

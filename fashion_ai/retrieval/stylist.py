@@ -11,8 +11,9 @@ import logging
 from typing import TYPE_CHECKING
 
 from fashion_ai.catalog.store import CatalogStore
+from fashion_ai.config import DEFAULT_MAX_QUERY_CHARS
 from fashion_ai.retrieval.outfits import plan_outfit
-from fashion_ai.retrieval.query import DEFAULT_MAX_CHARS, clean_query, clean_text
+from fashion_ai.retrieval.query import clean_query, clean_text
 from fashion_ai.retrieval.search import SearchContext, SearchHit, SearchResult
 from fashion_ai.schema import Garment, normalize_value
 
@@ -27,7 +28,7 @@ StylistPick = SearchHit  # a piece for the shopper's garment: item, score, one-l
 
 
 def style_outfit(garment: Garment, prompt: str, ctx: SearchContext, n: int = DEFAULT_PICKS,
-                 max_chars: int = DEFAULT_MAX_CHARS) -> SearchResult:
+                 max_chars: int = DEFAULT_MAX_QUERY_CHARS) -> SearchResult:
     """Up to n pieces, one per slot, that go with the garment for the wish; what was understood, and notes.
     TextTooLongError for a prompt over max_chars (refused on its raw length before it is walked)."""
     prompt = clean_text(prompt, max_chars, "request")
@@ -39,7 +40,7 @@ def style_outfit(garment: Garment, prompt: str, ctx: SearchContext, n: int = DEF
 
 
 def style_item(garment: Garment, prompt: str, embedder: Embedder, store: CatalogStore, n: int = DEFAULT_PICKS,
-               max_chars: int = DEFAULT_MAX_CHARS) -> list[StylistPick]:
+               max_chars: int = DEFAULT_MAX_QUERY_CHARS) -> list[StylistPick]:
     """Pieces that go with the garment (CLIP and the lexicon only; the service passes its text model too).
 
     An empty prompt means "an outfit"; a prompt longer than max_chars raises BadQueryError."""
