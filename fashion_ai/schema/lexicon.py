@@ -44,6 +44,12 @@ SEARCH_FIELDS: dict[str, tuple[str, ...]] = {"category": CATEGORIES, "colors": C
                                               "season": SEASONS}
 
 
+# inflect's answers for every noun the vocabulary names, written by `python -m fashion_ai.schema --build-noun-forms`:
+# importing inflect costs about 1.7 s (typeguard), which the app's import and first page must not pay; words
+# outside the table ask inflect itself, loaded on first need. A test checks the file against inflect.
+NOUN_FORMS_FILE = Path(__file__).with_name("noun_forms.json")
+
+
 @lru_cache(maxsize=1)
 def _inflect():
     import inflect
@@ -51,22 +57,69 @@ def _inflect():
     return inflect.engine()
 
 
+@lru_cache(maxsize=1)
+def _noun_forms() -> dict[str, dict[str, str]]:
+    """The shipped table: {"plural": {noun: plural}, "singular": {word: singular}}; empty when absent."""
+    if not NOUN_FORMS_FILE.is_file():
+        return {"plural": {}, "singular": {}}
+    return json.loads(NOUN_FORMS_FILE.read_text(encoding="utf-8"))
+
+
+def _inflect_plural(noun: str) -> str:
+    engine = _inflect()
+    return noun if engine.singular_noun(noun) else engine.plural_noun(noun)
+
+
+def _inflect_singular(noun: str) -> str:
+    return noun if len(noun) < 3 else (_inflect().singular_noun(noun) or noun)
+
+
 @lru_cache(maxsize=4096)
 def plural(noun: str) -> str:
     """The plural shoppers type for a noun ("dress" -> "dresses", "scarf" -> "scarves"), by inflect; nouns that are
     plural already ("jeans", "shorts", "leggings") stay."""
-    engine = _inflect()
-    if engine.singular_noun(noun):
-        return noun
-    return engine.plural_noun(noun)
+    known = _noun_forms()["plural"].get(noun)
+    return known if known is not None else _inflect_plural(noun)
 
 
 @lru_cache(maxsize=8192)
 def singular(noun: str) -> str:
     """The singular of a plural noun ("boots" -> "boot", "scarves" -> "scarf"), by inflect; a singular stays."""
-    if len(noun) < 3:
-        return noun
-    return _inflect().singular_noun(noun) or noun
+    known = _noun_forms()["singular"].get(noun)
+    return known if known is not None else _inflect_singular(noun)
+
+
+def _vocabulary_words() -> set[str]:
+    """Every word and phrase of the vocabulary and the schema's values, lower case."""
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                walk(key)
+                walk(value)
+        elif isinstance(node, list | tuple):
+            for value in node:
+                walk(value)
+        elif isinstance(node, str) and node and not node.isspace():
+            found.add(node.lower())
+            found.update(re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", node.lower()))
+
+    walk(vocabulary())
+    walk([CATEGORIES, COLORS, MATERIALS, OCCASIONS, PATTERNS, SEASONS, STYLES])
+    return found
+
+
+def build_noun_forms() -> dict[str, dict[str, str]]:
+    """inflect's plural and singular of every vocabulary word, and of the forms those lead to (as kinds' stems go
+    singular -> plural -> singular)."""
+    words, plurals, singulars = _vocabulary_words(), {}, {}
+    for _ in range(3):
+        for word in sorted(words):
+            plurals.setdefault(word, _inflect_plural(word))
+            singulars.setdefault(word, _inflect_singular(word))
+        words = (set(plurals.values()) | set(singulars.values())) - set(plurals)
+    return {"plural": dict(sorted(plurals.items())), "singular": dict(sorted(singulars.items()))}
 
 
 def shopper_vocabulary() -> dict[str, dict[str, str]]:
@@ -93,3 +146,4 @@ def noun_pattern(nouns: list[str] | tuple[str, ...]) -> re.Pattern:
     """A pattern matching any of the nouns, singular or plural, as whole words ("sneaker" finds "Sneakers")."""
     forms = sorted({form for noun in nouns for form in noun_forms(noun.lower())}, key=len, reverse=True)
     return re.compile(r"\b(?:" + "|".join(forms) + r")\b")
+

@@ -47,3 +47,31 @@ def test_search_chat_and_stylist_read_one_vocabulary():
         assert list(levels) == row["levels"]
     assert "about" not in table["synonyms"] and all("about" not in t for t in table["dress_code"].values()
                                                     if isinstance(t, dict))
+
+
+def test_the_shipped_noun_forms_are_inflects_for_every_vocabulary_word():
+    """noun_forms.json is a cache of inflect's answers (so the app's import skips inflect): it must say what inflect
+    says now, for every word of the vocabulary (rebuild: python -m fashion_ai.schema --build-noun-forms)."""
+    import json
+
+    from fashion_ai.schema.lexicon import NOUN_FORMS_FILE, _inflect_plural, _inflect_singular, build_noun_forms
+
+    shipped = json.loads(NOUN_FORMS_FILE.read_text(encoding="utf-8"))
+    assert shipped == build_noun_forms(), "stale: python -m fashion_ai.schema --build-noun-forms"
+    assert len(shipped["plural"]) > 300
+    for word in ("dress", "jeans", "scarves", "hoodie", "trainers", "blazer"):
+        assert plural(word) == _inflect_plural(word) and singular(word) == _inflect_singular(word)
+    assert plural("gazebo") == _inflect_plural("gazebo")  # a word outside the table asks inflect itself
+
+
+def test_importing_the_app_does_not_import_inflect():
+    """inflect takes ~1.7 s to import; the page must not wait for it (issue 36 point 4: page <= 3 s)."""
+    import subprocess
+    import sys
+
+    from fashion_ai.config import PROJECT_ROOT
+
+    code = "import sys, app, fashion_ai.conversation, fashion_ai.retrieval.kinds; print('inflect' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "False"
