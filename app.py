@@ -36,6 +36,9 @@ MODEL_CONCURRENCY = 1
 # so a crowd's searches never wait behind photo work (the store's queries run concurrently).
 SEARCH_QUEUE = "search"
 SEARCH_CONCURRENCY = 4
+# Gradio keeps every upload (one file per distinct photo) until the server restarts: sweep those an hour old every
+# 15 minutes, so a Space that serves for weeks does not fill its disk (issue 36, bad input).
+UPLOAD_CACHE = (15 * 60, 60 * 60)
 EXAMPLE_CATEGORIES = ("dress", "shirt", "pants", "shoe", "bag", "jacket")  # one example photo each, when in stock
 
 
@@ -69,7 +72,7 @@ def build_demo(config: AppConfig | None = None) -> gr.Blocks:
 
     queue = {"concurrency_id": MODEL_QUEUE, "concurrency_limit": MODEL_CONCURRENCY}  # all photo work in one queue
     light = {"concurrency_id": SEARCH_QUEUE, "concurrency_limit": SEARCH_CONCURRENCY}
-    with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
+    with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=UPLOAD_CACHE) as demo:
         gr.Markdown(f"# {TITLE}\n{INTRO}")
         # Saying what serves means loading it (or asking the Hub): the page load does it, not the import.
         banner = gr.Markdown("Checking which models serve …", elem_classes="fa-banner", elem_id="banner")

@@ -186,6 +186,7 @@ class ModelRegistry:
         return self._load("extractor", alternatives, lambda source: loader(self.config, source))
 
     def _paligemma_loader(self, config: AppConfig, source: str) -> Extractor:
+        from fashion_ai.models.threads import apply_threads, thread_budget
         from fashion_ai.models.worker import ExtractorProcess, use_worker
 
         available = self.profiles.available if config.profile == "auto" else (lambda ref: True)
@@ -193,7 +194,11 @@ class ModelRegistry:
             # The child cannot ask the Hub again: it is told what was found here, as a set's membership test
             # (a lambda would not pickle).
             found = {ref for refs in paligemma_alternatives(config) for ref in refs if available(ref)}
-            return ExtractorProcess(partial(load_paligemma_extractor, config, source, found.__contains__))
+            budget = thread_budget()
+            # The model has a process of its own: this one keeps its share of the cores for requests (a thread per
+            # core in both oversubscribes a small box, and OpenMP spins on descheduled threads: issue 36).
+            apply_threads(budget.app_threads)
+            return ExtractorProcess(partial(load_paligemma_extractor, config, source, found.__contains__), budget)
         return load_paligemma_extractor(config, source, available)
 
     def _demo_paligemma(self) -> Extractor:

@@ -66,3 +66,23 @@ def test_the_worker_runs_by_the_budget_not_the_apps_threads(monkeypatch):
         assert worker.pid() != os.getpid()
     finally:
         worker.close()
+
+
+def test_with_the_model_in_its_worker_the_apps_process_keeps_one_thread(monkeypatch):
+    """The registry's worker gets cores - 1 threads and the app's own process 1 (issue 36: a thread per core in both
+    oversubscribed the box and photo p95 reached 27-76 s in the burst)."""
+    import torch
+
+    from fashion_ai.config import AppConfig
+    from fashion_ai.models.registry import ModelRegistry
+
+    monkeypatch.setenv("CPU_CORES", "3")
+    before = torch.get_num_threads()
+    torch.set_num_threads(3)
+    registry = ModelRegistry(AppConfig(profile="demo", model_worker="process"))
+    try:
+        worker = registry.extractor()
+        assert torch.get_num_threads() == 1 and worker.settings()[0] == 2
+    finally:
+        registry.close()
+        torch.set_num_threads(before)
