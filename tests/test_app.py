@@ -195,6 +195,27 @@ def test_attributes_of_real_product_photos_name_their_category(client):
     assert len(right) >= 8, f"only {right} read as their category"
 
 
+def test_attributes_of_shop_style_photos_are_answered_plainly(client):
+    """The Attributes tab's shop-style examples (test-split photos coloured and framed as shops take them, issue 33)
+    through the API: each gets garment cards that match the JSON, or the plain "no garment" note, never an error."""
+    from fashion_ai.examples import SHOP_EXAMPLES_MANIFEST, load_example_photos
+
+    photos = load_example_photos(manifest=SHOP_EXAMPLES_MANIFEST)
+    assert len(photos) == 6 and len({photo.category for photo in photos}) == 6 and all(photo.colour for photo in photos)
+    right = []
+    for photo in photos:
+        cards, garments, note, raw = client.predict(handle_file(str(photo.path)), api_name="/attributes")
+        if garments:
+            assert f"<h4>{garments[0]['category']}<" in cards, (photo.name, raw)
+            right += [photo.name] if garments[0]["category"] == photo.category else []
+        else:
+            assert "No garment." in note and "plain background" in note, (photo.name, note)
+    # Measured 2 of 6 (2026-12-07: the shipped extractor of 2026-11-24 through the upload's crop: the purple ankle
+    # boot and the black trousers; the other four read as no garment). The models retrained on shop-style photos
+    # (train_space.py --shop_share) are what issue 33 still waits for; raise this when they ship.
+    assert len(right) >= 2, f"only {right} read as their category"
+
+
 class ScriptedExtractor:
     """Stands in for the model with a fixed raw answer, so the parser's repair path is reached on purpose."""
 
