@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 import torch
@@ -20,12 +20,19 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from fashion_ai.training.config import CHECKPOINT_DIR, EVAL_RESERVE_S, TrainConfig
-from fashion_ai.training.tracking import StepMeter
-
-if TYPE_CHECKING:
-    from fashion_ai.training.run import TrainingRun
+from fashion_ai.training.tracking import StepMeter, Tracker
 
 logger = logging.getLogger(__name__)
+
+
+class RunState(Protocol):
+    """What the loop reads from and records on the run it serves (training.run.TrainingRun is one): the loop does
+    not import the run, which imports the loop."""
+
+    budget: Budget
+    tracker: Tracker
+    stage: str
+    checkpoint_step: int | None
 
 
 WARMUP_STEPS = 50  # linear learning-rate warm-up of every phase
@@ -224,7 +231,7 @@ def train_loop(model: nn.Module, batch_fn: Callable[[torch.Tensor], dict], n_exa
                output_dir: Path, loss_fn: Callable[[nn.Module, dict], torch.Tensor], desc: str,
                evaluate: Callable[[], dict] | None = None, budget: Budget | None = None,
                sample: Callable[[int, torch.Generator], torch.Tensor] | None = None,
-               run: TrainingRun | None = None) -> dict:
+               run: RunState | None = None) -> dict:
     """The shared optimizer loop: cosine schedule, gradient accumulation, bf16 autocast where supported,
     progress bar with loss and ETA, periodic evaluation, checkpoints, Ctrl-C save.
 
