@@ -136,10 +136,15 @@ def test_the_pages_own_example_photos_are_read(base):
     config = httpx.get(f"{base}/config").json()
     samples = [row[0] for c in config["components"] if c["type"] == "dataset"
                for row in c["props"]["samples"][:2] if isinstance(row[0], dict) and "path" in row[0]]
-    assert len(samples) >= 4  # catalog examples on two tabs, the real product photos
+    assert len(samples) >= 6  # catalog examples on two tabs, the real product photos, the shop-style ones
+    read = 0
     for sample in samples:
         event, answer = raw_call(base, "attributes", [sample])
-        assert event == "complete" and answer[1], (sample["orig_name"], answer)
+        # Read, not refused: garments, or the model's plain "no garment" (a shop-style photo the shipped extractor
+        # cannot make out: issue 33) — never the refusal of a file the app did not receive.
+        assert event == "complete" and (answer[1] or "No garment." in answer[2]), (sample["orig_name"], answer)
+        read += bool(answer[1])
+    assert read >= len(samples) - 2, f"only {read} of {len(samples)} example photos read as a garment"
 
 
 # --------------------------------------------------------------------------------------------- 2. bounded input
