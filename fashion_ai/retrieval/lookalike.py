@@ -37,9 +37,8 @@ def nearest_photo_first(result: SearchResult, store: CatalogStore, vector: np.nd
     item, cosine = found[0]
     said = SAME_PHOTO if cosine >= SAME_PHOTO_COSINE else CLOSEST_PHOTO
     ranked = next((hit for hit in result.hits if hit.item.id == item.id), None)
-    top = max((hit.score for hit in result.hits), default=0.0)
     reason = f"{said} · {ranked.reason}" if ranked else said
-    first = SearchHit(item, max(top, ranked.score if ranked else 0.0), reason)
+    first = SearchHit(item, max((hit.score for hit in result.hits), default=0.0), reason)  # ranked's score among them
     rest = [hit for hit in result.hits if hit.item.id != item.id]
     logger.info("photo search: nearest photo %s (cosine %.3f) first; the hybrid ranking had it at %s", item.id,
                 cosine, result.hits.index(ranked) + 1 if ranked else "none")

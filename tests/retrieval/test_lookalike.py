@@ -1,12 +1,12 @@
 """A photo searched alone finds its own item first, whatever the extractor read (issue 33 point 4)."""
 
-import io
 import random
 
 import numpy as np
 import pytest
 from PIL import Image
 
+from bench.bench_photo_search import shopper_copy  # the bench's own copy: the test judges what it measures
 from fashion_ai.catalog.store import CatalogStore
 from fashion_ai.config import AppConfig
 from fashion_ai.retrieval.lookalike import CLOSEST_PHOTO, SAME_PHOTO, nearest_photo_first
@@ -55,16 +55,6 @@ def test_the_shoppers_own_filters_still_hold(shop):
     assert nothing.hits == []
 
 
-def shopper_copy(path: str, rng: random.Random) -> Image.Image:
-    """A catalog photo as a shopper re-saves it: cropped to 90% of each side, JPEG quality 60."""
-    image = Image.open(path).convert("RGB")
-    w, h = round(image.width * 0.9), round(image.height * 0.9)
-    left, top = rng.randint(0, image.width - w), rng.randint(0, image.height - h)
-    buffer = io.BytesIO()
-    image.crop((left, top, left + w, top + h)).save(buffer, "JPEG", quality=60)
-    return Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
-
-
 @pytest.mark.slow  # the shipped demo models
 def test_a_catalog_photo_and_a_shoppers_copy_find_their_own_item_first(tmp_path):
     service = FashionService(AppConfig(profile="demo", data_dir=str(tmp_path)))
@@ -73,7 +63,7 @@ def test_a_catalog_photo_and_a_shoppers_copy_find_their_own_item_first(tmp_path)
     rng = random.Random(33)
     exact = [service.search_photo(service.read_photo(item.image_path)).result.hits[0].item.id for item in picked]
     assert exact == [item.id for item in picked]
-    copies = [service.search_photo(shopper_copy(item.image_path, rng)).result.hits[0].item.id for item in picked]
+    copies = [service.search_photo(shopper_copy(Image.open(item.image_path), rng)).result.hits[0].item.id for item in picked]
     assert sum(a == item.id for a, item in zip(copies, picked)) >= 11, copies
     # Words change the photo's garment ("like this but in blue"): the words rank, nothing is forced first.
     red = next(item for item in items if "red" in item.colors and item.category == "dress")
