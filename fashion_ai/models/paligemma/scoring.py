@@ -1,46 +1,215 @@
 """Scoring answers instead of generating them: the log-probability a PaliGemma gives each candidate continuation.
 
-Candidates go through PaliGemmaProcessor(suffix=...) exactly as training targets do (image tokens, the prompt, then
-the answer with token_type_ids 1), right-padded so that PaliGemma's positions ignore the padding; a candidate's
-score is the summed log-probability of its own tokens, which for a complete answer equals minus the model's loss
-times its token count. The photo is encoded once per scorer and handed to every batch as the model's precomputed
-image features (``mm_encoder_outputs``), so scoring 27 categories does not run the vision tower 27 times. With
-``mirror``, the photo and its mirror image are both encoded and every candidate's score is the mean of its two
-(test-time flip: training flips half its photos, so both views are ones the model knows; the two go in one batch).
+Candidates are laid out exactly as PaliGemmaProcessor(suffix=...) lays out training targets (image tokens, the
+prompt, then the answer with token_type_ids 1), right-padded so that PaliGemma's positions ignore the padding; a
+candidate's score is the summed log-probability of its own tokens, which for a complete answer equals minus the
+model's loss times its token count. Photos are encoded once per scorer, all in one pass through the vision tower,
+and every row of a forward pass carries its own photo's features (``mm_encoder_outputs``), so scoring 27
+categories does not run the vision tower 27 times, and one forward pass scores the requests of many photos
+(``PhotoScorer.score``, what the batched decoders use). With ``mirror``, each photo and its mirror image are both
+encoded and every candidate's score is the mean of its two (test-time flip: training flips half its photos, so
+both views are ones the model knows).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import torch
 from PIL import Image, ImageOps
 from transformers.modeling_outputs import BaseModelOutputWithPooling
 
+# Rows (candidates x views) per forward pass, and float32 logits per pass (rows x kept positions x vocabulary):
+# a round of 64 photos' 27 categories and their mirrors is split rather than held at once (at the 3B's 257k
+# vocabulary, 2**27 logits are 512 MiB).
+DEFAULT_MAX_ROWS = 512
+DEFAULT_MAX_LOGITS = 2**27
+# Image-and-prompt tokens whose keys and values are held per forward pass (one copy per row): at the 3B's 256 image
+# tokens, 2**15 is ~120 rows and ~3.5 GB of cache in bfloat16.
+DEFAULT_MAX_CACHED_TOKENS = 2**15
+# Photos through the vision tower per call.
+ENCODE_BATCH = 64
 
-def _input_size(image_processor: Any) -> tuple[int, int]:
-    size = getattr(image_processor, "size", None) or {}
-    side = size.get("shortest_edge")
-    return (int(size.get("width") or side or 224), int(size.get("height") or side or 224))
+
+@dataclass(frozen=True)
+class ScoreRequest:
+    """Score each candidate as the continuation of `written` after `prompt`, on photo number `photo`; a complete
+    candidate ends the answer (its end-of-text token counts too)."""
+
+    photo: int
+    prompt: str
+    written: str
+    candidates: Sequence[str]
+    complete: Sequence[bool]
 
 
-class ContinuationScorer:
+def encode_photos(processor: Any, model: Any, images: Sequence[Image.Image], mirror: bool = False) -> torch.Tensor:
+    """Each photo's image features (and its mirror image's after it, with `mirror`), on the model's device."""
+    device = next(model.parameters()).device
+    dtype = next(p for p in model.parameters() if p.is_floating_point()).dtype
+    views: list[Image.Image] = []
+    for image in images:
+        rgb = image.convert("RGB")
+        views.extend([rgb, ImageOps.mirror(rgb)] if mirror else [rgb])
+    parts = []
+    for start in range(0, len(views), ENCODE_BATCH):
+        pixels = processor.image_processor(images=views[start:start + ENCODE_BATCH], return_tensors="pt")["pixel_values"]
+        with torch.inference_mode():
+            parts.append(model.get_image_features(pixels.to(device, dtype)).pooler_output)
+    return torch.cat(parts)
+
+
+class PhotoScorer:
+    """Scores continuations for a batch of photos, each encoded once (with its mirror image, averaged, when
+    ``mirror``). With ``cache_prompt`` (the batch's way) the image and prompt tokens go through the model once per
+    photo view and each candidate row runs only its answer after their cached keys and values: two forward passes
+    per call, where each row would otherwise recompute its photo's 16 (demo) to 256 (3B) image tokens. Without it,
+    one pass over whole rows (the one-photo scorer's way, the reference the cached way is tested against). More
+    passes only when the rows exceed ``max_rows``, ``max_logits`` or ``max_cached_tokens``."""
+
+    def __init__(self, processor: Any, model: Any, images: Sequence[Image.Image], mirror: bool = False,
+                 max_rows: int = DEFAULT_MAX_ROWS, max_logits: int = DEFAULT_MAX_LOGITS,
+                 max_cached_tokens: int = DEFAULT_MAX_CACHED_TOKENS, cache_prompt: bool = True):
+        self.processor = processor
+        self.model = model
+        self.device = next(model.parameters()).device
+        self.views = 2 if mirror else 1
+        self.max_rows = max_rows
+        self.max_logits = max_logits
+        self.max_cached_tokens = max_cached_tokens
+        self.cache_prompt = cache_prompt
+        self.features = encode_photos(processor, model, images, mirror)
+        tokenizer = processor.tokenizer
+        self._image_text = processor.image_token * processor.image_seq_length + tokenizer.bos_token
+        self._skips: dict[str, int] = {}
+
+    def _skip(self, written: str) -> int:
+        """Tokens of the answer written so far: context shared by the candidates, not part of their scores."""
+        if written not in self._skips:
+            tokens = self.processor.tokenizer(written, add_special_tokens=False)["input_ids"] if written else []
+            self._skips[written] = len(tokens)
+        return self._skips[written]
+
+    def score(self, requests: Sequence[ScoreRequest]) -> list[list[float]]:
+        """Summed log-probability of each request's candidates, one list per request."""
+        rows = [(request, candidate, end) for request in requests
+                for candidate, end in zip(request.candidates, request.complete, strict=True)]
+        if not rows:
+            return [[] for _ in requests]
+        tokenizer = self.processor.tokenizer
+        side = tokenizer.padding_side
+        tokenizer.padding_side = "right"  # PaliGemma's positions count from the left: padding must come last
+        try:
+            # The processor's own layout (prepare_inputs_layout): image tokens, BOS, the prompt, a newline; the
+            # answer as the text pair, ending in EOS, with token_type_ids 1.
+            batch = tokenizer([f"{self._image_text}{request.prompt}\n" for request, _, _ in rows],
+                              text_pair=[request.written + candidate + tokenizer.eos_token for request, candidate, _ in rows],
+                              return_token_type_ids=True, padding="longest", return_tensors="pt")
+        finally:
+            tokenizer.padding_side = side
+        labels = batch["input_ids"].masked_fill(batch["token_type_ids"] == 0, -100)
+        # The shared start is context, not part of the candidate; an unfinished step does not end the answer.
+        answer = labels != -100
+        seen = answer.cumsum(dim=1)
+        skips = torch.tensor([self._skip(request.written) for request, _, _ in rows]).unsqueeze(1)
+        unfinished = torch.tensor([not end for _, _, end in rows]).unsqueeze(1)
+        drop = answer & ((seen <= skips) | (unfinished & (seen == seen[:, -1:])))
+        labels = labels.masked_fill(drop, -100)
+        photos = torch.tensor([request.photo for request, _, _ in rows])
+        totals = torch.zeros(len(rows), self.views)
+        by_prompt: dict[str, list[int]] = {}
+        for index, (request, _, _) in enumerate(rows):
+            by_prompt.setdefault(request.prompt, []).append(index)
+        for indices in by_prompt.values():
+            group = torch.tensor(indices)
+            prefix = int((batch["token_type_ids"][indices[0]] == 1).nonzero().flatten()[0])  # the answer's start
+            if not (batch["token_type_ids"][group, prefix] == 1).all():
+                raise ValueError("rows of one prompt must share the prompt's tokens")
+            for chunk in self._chunks(labels[group], prefix):
+                rows_here = group[chunk]
+                totals[rows_here] = self._forward(batch, labels, photos, rows_here, prefix)
+        flat = totals.mean(dim=1).tolist()
+        out, start = [], 0
+        for request in requests:
+            out.append(flat[start:start + len(request.candidates)])
+            start += len(request.candidates)
+        return out
+
+    def _chunks(self, labels: torch.Tensor, prefix: int) -> list[slice]:
+        """Consecutive rows per forward pass, within the row, logit and cached-prompt budgets (each row counts once
+        per view)."""
+        scored = labels != -100
+        positions = torch.arange(labels.shape[1])
+        first = torch.where(scored, positions, labels.shape[1]).min(dim=1).values.tolist()
+        last = torch.where(scored, positions, -1).max(dim=1).values.tolist()
+        vocab = self.model.get_output_embeddings().out_features
+        most_rows = max(1, min(self.max_rows, self.max_cached_tokens // prefix))
+        chunks, start, low, high = [], 0, labels.shape[1], 0
+        for row in range(len(first)):
+            new_low, new_high = min(low, first[row]), max(high, last[row])
+            size = (row - start + 1) * self.views
+            if row > start and (size > most_rows or size * (new_high - new_low + 2) * vocab > self.max_logits):
+                chunks.append(slice(start, row))
+                start, new_low, new_high = row, first[row], last[row]
+            low, high = new_low, new_high
+        chunks.append(slice(start, len(first)))
+        return chunks
+
+    def _forward(self, batch: Any, labels: torch.Tensor, photos: torch.Tensor, rows: torch.Tensor,
+                 prefix: int) -> torch.Tensor:
+        """Each row's summed log-probability per view, [rows, views]."""
+        views = (photos[rows].unsqueeze(1) * self.views + torch.arange(self.views)).flatten().to(self.device)
+        length = int(batch["attention_mask"][rows].sum(dim=1).max())  # right padding: shorter rows end in pads
+        inputs = {k: batch[k][rows, :length].repeat_interleave(self.views, dim=0).to(self.device)
+                  for k in ("input_ids", "attention_mask", "token_type_ids")}
+        row_labels = labels[rows, :length].repeat_interleave(self.views, dim=0)
+        # Logits only from the position before the first scored token: the image and the prompt need none, and at a
+        # 257k vocabulary the whole sequence's float32 logits would be ~15 GB for 27 categories and their mirrors.
+        scored = (row_labels != -100).any(dim=0).nonzero().flatten()
+        start = max(int(scored[0]) - 1, 0) if len(scored) else length - 1
+        with torch.inference_mode():
+            if self.cache_prompt:
+                logits = self._after_cached_prompt(inputs, views, prefix, length - start)
+            else:
+                image = BaseModelOutputWithPooling(pooler_output=self.features.index_select(0, views))
+                logits = self.model(**inputs, mm_encoder_outputs={"image": image}, logits_to_keep=length - start).logits
+        # The logit at position t predicts the token at t + 1.
+        logits = logits.float()[:, :-1]
+        targets = row_labels[:, start + 1:].to(self.device)
+        mask = targets != -100
+        picked = logits.gather(-1, targets.clamp(min=0).unsqueeze(-1)).squeeze(-1) - torch.logsumexp(logits, dim=-1)
+        return (picked * mask).sum(dim=1).cpu().view(len(rows), self.views)
+
+    def _after_cached_prompt(self, inputs: dict[str, torch.Tensor], views: torch.Tensor, prefix: int,
+                             keep: int) -> torch.Tensor:
+        """The last `keep` positions' logits, the image and the prompt run once per photo view: their keys and values
+        are cached and shared by the view's rows (the prompt attends only to itself, never to the answer, so they are
+        the same as in one pass). The prompt's last position, which predicts the answer's first token, comes from the
+        prompt's pass."""
+        distinct, which = torch.unique(views, return_inverse=True)
+        prompt_ids = inputs["input_ids"][:1, :prefix].expand(len(distinct), -1)
+        image = BaseModelOutputWithPooling(pooler_output=self.features.index_select(0, distinct))
+        prompt = self.model(input_ids=prompt_ids, attention_mask=torch.ones_like(prompt_ids),
+                            token_type_ids=torch.zeros_like(prompt_ids), mm_encoder_outputs={"image": image},
+                            use_cache=True, logits_to_keep=1)
+        cache = prompt.past_key_values
+        cache.reorder_cache(which)
+        answer_length = inputs["input_ids"].shape[1] - prefix
+        logits = self.model(input_ids=inputs["input_ids"][:, prefix:], attention_mask=inputs["attention_mask"],
+                            past_key_values=cache, use_cache=False, logits_to_keep=min(keep, answer_length)).logits
+        if keep > answer_length:
+            logits = torch.cat([prompt.logits.index_select(0, which), logits], dim=1)
+        return logits
+
+
+class ContinuationScorer(PhotoScorer):
     """Scores continuations of a prompt for one photo (encoded once, on the model's device), or for the photo and its
     mirror image, averaged (``mirror``)."""
 
     def __init__(self, processor: Any, model: Any, image: Image.Image, mirror: bool = False):
-        self.processor = processor
-        self.model = model
-        self.device = next(model.parameters()).device
-        self.dtype = next(p for p in model.parameters() if p.is_floating_point()).dtype
-        # The batch's own pixels are never used: a photo already at the model's input size keeps the processor cheap.
-        rgb = image.convert("RGB")
-        self.small = rgb.resize(_input_size(processor.image_processor), Image.Resampling.BICUBIC)
-        views = [rgb, ImageOps.mirror(rgb)] if mirror else [rgb]
-        pixels = processor.image_processor(images=views, return_tensors="pt")["pixel_values"]
-        with torch.inference_mode():
-            self.features = model.get_image_features(pixels.to(self.device, self.dtype)).pooler_output
+        super().__init__(processor, model, [image], mirror, cache_prompt=False)
 
     def __call__(self, prompt: str, candidates: Sequence[str], written: str = "",
                  complete: Sequence[bool] | bool = True) -> list[float]:
@@ -49,41 +218,5 @@ class ContinuationScorer:
         A complete candidate ends the answer, so the end-of-text token counts too; an incomplete one is a step in
         the middle of the answer. One batch, one forward pass for all candidates.
         """
-        if not candidates:
-            return []
-        n = len(candidates)
-        ends = [complete] * n if isinstance(complete, bool) else list(complete)
-        tokenizer = self.processor.tokenizer
-        side = tokenizer.padding_side
-        tokenizer.padding_side = "right"  # PaliGemma's positions count from the left: padding must come last
-        try:
-            batch = self.processor(text=["<image>" + prompt] * n, images=[self.small] * n,
-                                   suffix=[written + c for c in candidates], return_tensors="pt", padding="longest")
-        finally:
-            tokenizer.padding_side = side
-        labels = torch.as_tensor(batch["labels"]).clone()
-        skip = len(tokenizer(written, add_special_tokens=False)["input_ids"]) if written else 0
-        for row in range(n):
-            answer = (labels[row] != -100).nonzero().flatten()
-            # The shared start is context, not part of the candidate; an unfinished step does not end the answer.
-            labels[row, answer[:skip]] = -100
-            if not ends[row]:
-                labels[row, answer[-1]] = -100
-        n_views = len(self.features)
-        inputs = {k: batch[k].repeat(n_views, 1).to(self.device)
-                  for k in ("input_ids", "attention_mask", "token_type_ids")}
-        labels = labels.repeat(n_views, 1)
-        image = BaseModelOutputWithPooling(pooler_output=self.features.repeat_interleave(n, dim=0))
-        # Logits only from the position before the first scored token: the image and the prompt need none, and at a
-        # 257k vocabulary the whole sequence's float32 logits would be ~15 GB for 27 categories and their mirrors.
-        scored = (labels != -100).any(dim=0).nonzero().flatten()
-        start = max(int(scored[0]) - 1, 0) if len(scored) else labels.shape[1] - 1
-        with torch.inference_mode():
-            logits = self.model(**inputs, mm_encoder_outputs={"image": image},
-                                logits_to_keep=labels.shape[1] - start).logits.float()
-        # The logit at position t predicts the token at t + 1.
-        logprobs = torch.log_softmax(logits[:, :-1], dim=-1)
-        targets = labels[:, start + 1:].to(self.device)
-        mask = targets != -100
-        picked = logprobs.gather(-1, targets.clamp(min=0).unsqueeze(-1)).squeeze(-1)
-        return (picked * mask).sum(dim=1).view(n_views, n).mean(dim=0).tolist()
+        ends = [complete] * len(candidates) if isinstance(complete, bool) else list(complete)
+        return self.score([ScoreRequest(0, prompt, written, list(candidates), ends)])[0]
