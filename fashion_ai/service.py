@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fashion_ai.catalog import CATALOG_FILE, CatalogItem, load_catalog
+from fashion_ai.catalog import CATALOG_FILE, CatalogItem
 from fashion_ai.catalog.store import CatalogStore
+from fashion_ai.catalog.tags import load_tagged_catalog
 from fashion_ai.config import DEMO_BANNER, AppConfig
 from fashion_ai.conversation import OPENERS, TurnResult, Wish, take_turn
 from fashion_ai.conversation.state import MAX_STATE_CHARS
@@ -205,7 +206,7 @@ class FashionService:
 
     def _read_facets(self) -> CatalogFacets:
         try:
-            return read_facets(load_catalog(self._planned_catalog_folder()))
+            return read_facets(load_tagged_catalog(self._planned_catalog_folder()))
         except (FileNotFoundError, ValueError) as exc:  # e.g. a shared Chroma server and no local catalog
             logger.info("no local catalog for the filters (%s); offering the whole schema", exc)
             return schema_facets()
@@ -220,7 +221,7 @@ class FashionService:
             return {}
         with self._items_lock:
             if key != self._items_key:
-                self._items = {item.id: item for item in load_catalog(folder)}
+                self._items = {item.id: item for item in load_tagged_catalog(folder)}
                 self._items_key = key
             return self._items
 

@@ -19,12 +19,14 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 
-from fashion_ai.catalog import CATALOG_FILE, ITEM_TEXT_VERSION, CatalogItem, item_text, load_catalog
+from fashion_ai.catalog import CATALOG_FILE, ITEM_TEXT_VERSION, CatalogItem, item_text
 from fashion_ai.catalog.failures import without_paths
 from fashion_ai.catalog.hnsw import IndexSettings
 from fashion_ai.catalog.store import DEFAULT_COLLECTION, CatalogStore
+from fashion_ai.catalog.tags import load_tagged_catalog
 from fashion_ai.config import AppConfig, load_config
 from fashion_ai.errors import FashionAIError, IndexMissingError
 from fashion_ai.models.clip.embeddings import Embedder
@@ -76,6 +78,16 @@ def _missing(items: Sequence[CatalogItem], target: CatalogStore, rebuild: bool
     return unique, present, [item for item_id, item in unique.items() if item_id not in present]
 
 
+def _retagged(unique: dict[str, CatalogItem], present: set[str], target: CatalogStore) -> list[CatalogItem]:
+    """The stored items whose tags changed since they were stored (a tagging run since): the index follows the
+    tags, so a search never reads an item as it was before its photo was read."""
+    tagged = [item_id for item_id in present if unique[item_id].tagged]
+    stored: dict[str, CatalogItem] = {}
+    for start in range(0, len(tagged), 1000):
+        stored |= {item.id: item for item in target.get_items(tagged[start:start + 1000])}
+    return [unique[item_id] for item_id in tagged if stored.get(item_id) != unique[item_id]]
+
+
 def _open_or_rebuild(open_fn: Callable[..., CatalogStore], rebuild_if_stale: bool) -> CatalogStore:
     """open_fn(); when its index cannot serve (another model's, another layout), open_fn(reset=True) if allowed."""
     try:
@@ -110,10 +122,14 @@ def build_text_index(items: Sequence[CatalogItem], text_embedder: TextEmbedder, 
     Resumable like the photo index: added batch by batch, items already there skipped; rebuild=True embeds all
     into a new collection swapped in at the end, as build_index does."""
     with _writing(text_store, rebuild) as target:
-        _, present, todo = _missing(items, target, rebuild)
+        unique, present, todo = _missing(items, target, rebuild)
         for start in range(0, len(todo), batch_size):
             batch = todo[start:start + batch_size]
             target.add(batch, text_embedder.embed([item_text(item) for item in batch]))
+        retagged = _retagged(unique, present, target)
+        for start in range(0, len(retagged), batch_size):  # their texts now say the tags: embedded again
+            batch = retagged[start:start + batch_size]
+            target.upsert(batch, text_embedder.embed([item_text(item) for item in batch]))
     if todo:
         logger.info("embedded the texts of %d items; the text index holds %d", len(todo), text_store.count())
     return len(todo)
@@ -162,6 +178,15 @@ def build_index(items: Sequence[CatalogItem], embedder: Embedder, store: Catalog
         if progress:
             progress(done, total)
         added, failed = _add_photos(todo, embedder, target, batch_size, progress, done, total)
+        retagged = _retagged(unique, present, target)
+        for start in range(0, len(retagged), batch_size):  # the same photos: their stored vectors, new facets
+            batch = retagged[start:start + batch_size]
+            vectors = target.embeddings([item.id for item in batch])
+            kept = [item for item in batch if item.id in vectors]
+            if kept:
+                target.upsert(kept, np.stack([vectors[item.id] for item in kept]))
+        if retagged:
+            logger.info("%d indexed items have new tags: their records follow", len(retagged))
     report = IndexReport(added=added, skipped=len(present) + duplicates + failed, total=store.count(), failed=failed)
     logger.info("indexed %d new items (%d already there, %d unreadable); the store holds %d",
                 added, len(present), failed, report.total)
@@ -199,7 +224,7 @@ def ensure_text_index(config: AppConfig, profile: str, text_embedder: TextEmbedd
                              rebuild_if_stale)
     folder = catalog_folder(config, profile, shipped)
     try:
-        items = load_catalog(folder)
+        items = load_tagged_catalog(folder)
     except (FileNotFoundError, ValueError) as exc:  # a shared server's index without a local catalog
         logger.warning("%s; serving the %d item texts already indexed", exc, store.count())
         return store
@@ -240,7 +265,7 @@ def ensure_index(config: AppConfig, profile: str, embedder: Embedder, progress: 
     store = _open_or_rebuild(functools.partial(open_store, config, profile, embedder, shipped=shipped),
                              rebuild_if_stale)
     try:
-        items = load_catalog(prepare_catalog(config, profile, shipped=shipped))
+        items = load_tagged_catalog(prepare_catalog(config, profile, shipped=shipped))
     except FileNotFoundError as exc:
         count = store.count()
         if count:
@@ -304,10 +329,10 @@ def main(argv: list[str] | None = None) -> int:
 
         models = ModelRegistry(config)
         if args.catalog and not args.source:
-            items = load_catalog(Path(args.catalog))
+            items = load_tagged_catalog(Path(args.catalog))
         else:  # the profile's catalog follows the embedder that serves
             folder = Path(args.catalog) if args.catalog else None
-            items = load_catalog(prepare_catalog(config, models.embedder_source, folder))
+            items = load_tagged_catalog(prepare_catalog(config, models.embedder_source, folder))
         if args.limit is not None:
             items = items[:args.limit]
         # 3. Embedder and store (one collection per embedder source).

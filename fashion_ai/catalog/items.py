@@ -36,6 +36,9 @@ class CatalogItem:
     sleeve: str | None = None
     length: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    # Fields the catalog left empty and a model filled (catalog.tags): field -> {"from": "photo" | "title",
+    # "model": ..., "p": probability or None}. Empty for a catalog's own values.
+    tagged: dict[str, dict] = field(default_factory=dict)
 
     def garment(self) -> Garment:
         """The item as the garment the attribute model should see in its photo."""

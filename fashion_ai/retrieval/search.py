@@ -129,13 +129,24 @@ def match_terms(item: CatalogItem, terms: Mapping[str, list[str]], weights: Mapp
             # The main colour counts fully, an accent half; of several colours asked ("black or white"), the best.
             credit = [1.0 if item.colors[:1] == [c] else 0.5 if c in item.colors else 0.0 for c in wanted]
             bonus += weight * max(credit)
-            parts.extend(c if got == 1.0 else f"{c} accents" for c, got in zip(wanted, credit, strict=True) if got)
+            parts.extend(c + said_by(item, name) if got == 1.0 else f"{c} accents{said_by(item, name)}"
+                         for c, got in zip(wanted, credit, strict=True) if got)
             continue
         value = getattr(item, name, None)
         if value in wanted:
             bonus += weight
-            parts.append(f"for {value}" if name == "occasion" else str(value))
+            parts.append((f"for {value}" if name == "occasion" else str(value)) + said_by(item, name))
     return bonus, parts
+
+
+def said_by(item: CatalogItem, name: str) -> str:
+    """Where a tagged value came from, for a reason ("floral, read from the photo, 0.93"); "" for the catalog's
+    own values."""
+    tag = item.tagged.get(name)
+    if not tag:
+        return ""
+    sure = f", {tag['p']:.2f}" if tag.get("p") is not None else ""
+    return f", read from the {tag.get('from', 'photo')}{sure}"
 
 
 def require_items(store: CatalogStore) -> None:
