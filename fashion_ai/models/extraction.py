@@ -114,9 +114,12 @@ def garment_from_guesses(guesses: dict[str, FieldGuess]) -> Garment:
 
 
 class Extractor(Protocol):
-    """A loaded attribute extractor: photo in, garments out."""
+    """A loaded attribute extractor: photo in, garments out; a batch of photos in, each photo's garments out (the
+    same as ``extract`` photo by photo, with fewer model calls)."""
 
     name: str
     model: Any
 
     def extract(self, image) -> Extraction: ...
+
+    def extract_batch(self, images: Sequence) -> list[Extraction]: ...

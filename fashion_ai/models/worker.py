@@ -18,7 +18,7 @@ import os
 import sys
 import threading
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
@@ -114,6 +114,10 @@ class ExtractorProcess:
         """The garments in a photo, read in the child process."""
         return self._call(_extract, image)
 
+    def extract_batch(self, images: Sequence) -> list[Extraction]:
+        """Each photo's garments, the whole batch sent to the child in one call and read there together."""
+        return self._call(_extract_batch, list(images))
+
     def pid(self) -> int:
         """The child's process id (a new child starts if none runs)."""
         return self._call(os.getpid)
@@ -193,3 +197,7 @@ def _settings() -> tuple[int, int]:
 
 def _extract(image) -> Extraction:
     return _model().extract(image)
+
+
+def _extract_batch(images: list) -> list[Extraction]:
+    return _model().extract_batch(images)

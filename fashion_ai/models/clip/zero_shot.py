@@ -10,6 +10,7 @@ prompts of what else a photo may show; no garment when the latter wins (CLIP_NO_
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -112,7 +113,18 @@ class ClipAttributeExtractor:
         return presence_guess(self.scale * garment, self.scale * none)
 
     def extract(self, image: Any) -> Extraction:
-        vector = self.embedder.embed_images([image])[0]
+        """The garment in one photo (or none), by zero-shot prompts."""
+        return self.read(self.embedder.embed_images([image])[0])
+
+    def extract_batch(self, images: Sequence[Any]) -> list[Extraction]:
+        """Each photo read as ``extract`` reads it, the photos embedded together (the prompts are embedded once per
+        field and category and kept)."""
+        if not images:
+            return []
+        return [self.read(vector) for vector in self.embedder.embed_images(list(images))]
+
+    def read(self, vector: np.ndarray) -> Extraction:
+        """The garment (or none) a photo's embedding matches best."""
         presence = self.presence(vector)
         said = {"garment": {"yes": round(presence.probability_of("yes"), 3), "no": round(presence.probability_of("no"), 3)}}
         if says_no_garment(presence, CLIP_NO_GARMENT_THRESHOLD):
