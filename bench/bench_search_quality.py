@@ -75,9 +75,9 @@ def run_after(catalog: Path, dev: dict, threads: int) -> dict:
     """This checkout: the service's context (CLIP, the text model, both indexes, the query reader)."""
     import torch
 
-    from fashion_ai.catalog import load_catalog
     from fashion_ai.catalog.index import build_index, build_text_index
     from fashion_ai.catalog.store import CatalogStore
+    from fashion_ai.catalog.tags import load_tagged_catalog
     from fashion_ai.config import AppConfig
     from fashion_ai.models.registry import load_embedder
     from fashion_ai.models.text import load_text_model
@@ -92,7 +92,7 @@ def run_after(catalog: Path, dev: dict, threads: int) -> dict:
     folder = Path(tempfile.mkdtemp()) / "chroma"
     store = CatalogStore(folder, embedder_name=embedder.name)
     text_store = CatalogStore(folder, collection="catalog-text", embedder_name=text_model.name)
-    items = load_catalog(catalog)
+    items = load_tagged_catalog(catalog)  # a tagged feed (bench_tagging.py) as the app serves it
     build_index(items, embedder, store)
     build_text_index(items, text_model, text_store)
     ctx = SearchContext(embedder, store, QueryReader(text_model), text_model, text_store)

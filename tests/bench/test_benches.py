@@ -63,6 +63,24 @@ def test_bench_search_quality_sets_before_and_after_side_by_side(tmp_path, capsy
     assert "stylist picks accepted" in capsys.readouterr().out
 
 
+def test_bench_tagging_makes_a_feed_without_attributes_searchable(tmp_path, capsys):
+    import bench_tagging
+
+    out = tmp_path / "tagging.json"
+    assert bench_tagging.main(["--items", "30", "--seed", "98", "--speed-photos", "4", "--batch", "4", "--threads",
+                               "1", "--out", str(out)]) == 0
+    report = json.loads(out.read_text())
+    assert set(report["photos_per_second"]) == {"one at a time", "batches of 4"}
+    assert report["tagging_run"]["items"] == 30
+    # What a shop owner sees: the feed's photos read right, and search on it close to the labelled catalog's,
+    # where the untagged feed finds almost nothing (measured here: tagged 0.96 of labelled, untagged 0.03).
+    for name in ("category", "colors", "pattern"):
+        assert report["tags"][name]["accuracy"] >= 0.85 and report["tags"][name]["unknown"] <= 0.15, name
+    search = report["search"]
+    assert search["untagged feed"]["p@6_all"] < 0.3 <= 0.85 <= report["tagged_over_labelled_precision"]
+    assert "tagged feed / labelled catalog" in capsys.readouterr().out
+
+
 def test_bench_conversation_plays_scripts_against_the_one_shot_baseline(tmp_path, capsys):
     import bench_conversation
 
