@@ -26,6 +26,21 @@ def pytest_configure(config):
     # Also declared in pyproject.toml; repeated so these files run on their own.
     config.addinivalue_line("markers", "slow: trains or serves real models at reduced size (still runs in CI)")
     config.addinivalue_line("markers", "browser: drives the app in headless Chromium (still runs in CI)")
+    _share_the_cores_between_workers()
+
+
+def _share_the_cores_between_workers() -> None:
+    """Under pytest-xdist (`-n`), each worker process gets its share of the cores for torch, so two workers on two
+    cores do not each start two OpenMP threads that spin waiting for a descheduled sibling."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0") or 0)
+    if workers < 2:
+        return
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    threads = max(1, cores // workers)
+    os.environ.setdefault("OMP_NUM_THREADS", str(threads))  # child processes (the model worker, CLIs) too
+    import torch
+
+    torch.set_num_threads(threads)
 
 
 def in_ci() -> bool:

@@ -105,8 +105,9 @@ def test_rows_with_repeated_texts_encode_exactly_as_the_processor_does():
 FASHION_MNIST = "fashion-mnist:/usr/share/datasets/fashion-mnist"
 MIXED = ["--tiny", "--threads", "1", "--train_items", "1000", "--mix_dataset", FASHION_MNIST, "--mix_items", "3000",
          "--mix_eval_items", "200", "--eval_items", "40", "--warmup_batch_size", "32", "--checkpoint_every", "0"]
-HELD_OUT = ["--eval_items", "20", "--eval_seeds", "424242", "--limit", "300",  # the test split's first 300 photos
-            "--shift_items", "0"]
+# The test split's first 300 photos; the garment-or-not report is test_recipes' to check (here it took 45 s).
+HELD_OUT = ["--eval_items", "20", "--eval_seeds", "424242", "--limit", "300", "--shift_items", "0",
+            "--presence_items", "0"]
 
 
 def _train_and_evaluate(tmp_path, target: str, *flags: str) -> dict:
@@ -124,7 +125,7 @@ def _train_and_evaluate(tmp_path, target: str, *flags: str) -> dict:
 
 @pytest.mark.slow
 def test_the_tiny_extractor_learns_fashion_mnist_categories_from_its_train_split(tmp_path):
-    report = _train_and_evaluate(tmp_path, "paligemma", "--batch_size", "16", "--warmup_steps", "800", "--steps", "500")
+    report = _train_and_evaluate(tmp_path, "paligemma", "--batch_size", "16", "--warmup_steps", "500", "--steps", "300")
     assert report["vision_warmup_accuracy"]["held_out mix"]["category"] > 0.5
     # The phases' seconds fit inside the run's (eval.json tells a slower machine by them)
     warmup, main = report["vision_warmup_accuracy"], report["training"]
@@ -132,9 +133,9 @@ def test_the_tiny_extractor_learns_fashion_mnist_categories_from_its_train_split
     assert report["eval"]["mix"]["images"] == 200 and report["eval"]["json_valid_rate"] == 1.0
     test = report["fashion_mnist"]
     assert test["json_valid_rate"] == 1.0
-    # Eight categories; always answering "shoe" would score 0.3. Measured at this size (3,000 training photos,
-    # ~65 s on one thread): 0.747 (seed 1) and 0.757 (seed 2) on these 300 test photos (2026-11-24, bfloat16
-    # autocast; float32: 0.737 and 0.740; with SDPA 0.737 and 0.763; without the class head 0.733 and 0.707).
+    # Eight categories; always answering "shoe" would score 0.3. Measured at this size (3,000 training photos, 500
+    # warm-up and 300 main steps): 0.650 (seed 1) and 0.687 (seed 2) on these 300 test photos (2026-12-07; 400 and
+    # 200 steps: 0.48, too few; 800 and 500, 30 s more: 0.747 and 0.757, 2026-11-24).
     assert test["category"]["accuracy"] >= 0.5, test["category"]
 
 
