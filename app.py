@@ -20,7 +20,7 @@ import gradio as gr
 # the library here (tests/test_imports.py keeps it so).
 from fashion_ai.config import AppConfig, listen_address, load_config
 from fashion_ai.service import FashionService
-from ui import attributes_tab, chat_tab, search_tab, stylist_tab
+from ui import attributes_tab, catalog_tab, chat_tab, search_tab, stylist_tab
 from ui.inputs import example_paths, hide_server_paths, on_gpu, shopper_errors  # imports `spaces` before torch loads
 from ui.render import CSS, md
 from ui.server import CatalogPhotos, app_kwargs
@@ -28,6 +28,7 @@ from ui.server import CatalogPhotos, app_kwargs
 logger = logging.getLogger("fashion_ai.app")
 
 TITLE = "Fashion AI"
+TAGGING_REFRESH_S = 3.0  # how often the banner says how far tagging the catalog has got
 INTRO = ("Upload a garment to read its attributes, describe what you are looking for to search the catalog, "
          "let the stylist pick what goes with a piece you own, or talk it through with the stylist chat.")
 MODEL_QUEUE = "model"  # every call that runs a model shares one queue: one CPU/GPU, no oversubscription
@@ -70,6 +71,16 @@ def build_demo(config: AppConfig | None = None) -> gr.Blocks:
             service.store(report)  # first: which catalog serves is known once the index is open
             return f"{banner_text()} · {service.indexed} catalog items"
 
+    def tagging_status() -> tuple[Any, gr.Timer]:
+        """The banner again while the catalog is being tagged in the background (how far it has got), and once
+        more when it is done; the timer stops then, or at once when there is nothing to tag."""
+        state = service.tagger.state
+        if not service.indexed:  # the index is still being built (status): nothing to say yet
+            return gr.update(), gr.Timer(active=True)
+        if state.running or state.done:
+            return f"{banner_text()} · {service.indexed} catalog items", gr.Timer(active=state.running)
+        return gr.update(), gr.Timer(active=False)
+
     queue = {"concurrency_id": MODEL_QUEUE, "concurrency_limit": MODEL_CONCURRENCY}  # all photo work in one queue
     light = {"concurrency_id": SEARCH_QUEUE, "concurrency_limit": SEARCH_CONCURRENCY}
     with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=UPLOAD_CACHE) as demo:
@@ -80,7 +91,12 @@ def build_demo(config: AppConfig | None = None) -> gr.Blocks:
         search_tab.build(service, facets, caps, queue, light)
         stylist_tab.build(service, catalog_photos, caps, queue)
         chat_tab.build(service, catalog_photos, caps, queue)
+        catalog_tab.build(service, light)
+        # While the catalog is being tagged in the background, the banner says how far it has got.
+        tagging = gr.Timer(TAGGING_REFRESH_S)
         demo.load(status, outputs=[banner], api_name="status", **queue)
+        tagging.tick(tagging_status, outputs=[banner, tagging], api_name="tagging_status", api_visibility="private",
+                     **light)
     demo.service = service  # for warm-up and tests: the one place this demo's models live
     demo.catalog_photos = CatalogPhotos(service)  # what /catalog-photo/<id> serves
     return demo

@@ -28,6 +28,7 @@ DECODINGS = ("constrained", "free")
 # Test-time flip of the constrained decoder: on the demo extractor's tuning data (Fashion-MNIST's 5,000 held-out train
 # photos) it reads 14 more categories right for ~1.4x the scoring time of an upload (README, "Training").
 DEFAULT_MIRROR = True
+DEFAULT_TAG_CATALOG = True
 DEFAULT_MODEL_WORKER = "auto"
 MODEL_WORKERS = ("auto", "process", "inline")
 DEFAULT_DEMO_EXTRACTOR_DIR = str(ASSETS_DIR / "models" / "extractor")
@@ -83,6 +84,9 @@ class AppConfig:
         "help": "where the PaliGemma extractor runs: process (a child process at a lower CPU priority, so searches "
                 "never wait behind a photo), inline (the app's process), or auto (process, except on ZeroGPU, whose "
                 "GPU is attached to the app's own calls)"})
+    tag_catalog: bool = field(default=DEFAULT_TAG_CATALOG, metadata={
+        "help": "once the index serves, the attribute extractor tags the catalog's items that lack a category, "
+                "colour or pattern, in the background (python -m fashion_ai.tagging does it ahead of time)"})
     clip_id: str = field(default=DEFAULT_CLIP_ID, metadata={"help": "hub CLIP checkpoint (hub profile)"})
     text_model_id: str = field(default=DEFAULT_TEXT_MODEL_ID, metadata={
         "help": "sentence-transformers model that reads shoppers' words and item texts (hub profile; the demo "

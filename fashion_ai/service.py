@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fashion_ai.catalog import CATALOG_FILE, CatalogItem
+from fashion_ai.catalog import CATALOG_FILE, CatalogItem, load_catalog
 from fashion_ai.catalog.store import CatalogStore
-from fashion_ai.catalog.tags import load_tagged_catalog
+from fashion_ai.catalog.tags import TAGS_FILE, TagsFile, load_tagged_catalog
 from fashion_ai.config import DEMO_BANNER, AppConfig
 from fashion_ai.conversation import OPENERS, TurnResult, Wish, take_turn
 from fashion_ai.conversation.state import MAX_STATE_CHARS
@@ -41,6 +41,8 @@ from fashion_ai.retrieval.search import W_IMAGE, W_PHOTO, SearchContext, SearchF
 from fashion_ai.retrieval.stylist import DEFAULT_PICKS, DEFAULT_STYLIST_PROMPT, StylistPick, style_outfit
 from fashion_ai.schema import FIELDS, LIST_FIELDS, Garment
 from fashion_ai.schema.colours import COLOR_RGB
+from fashion_ai.tagging.background import CatalogTagger
+from fashion_ai.tagging.coverage import coverage_json
 
 if TYPE_CHECKING:  # torch loads with the first model, not with the service
     from fashion_ai.models.extraction import Extraction, FieldGuess
@@ -100,10 +102,11 @@ class FashionService:
         self._reader: QueryReader | None = None
         self._shipped = False  # the hub's catalog could not be imported: the shipped one serves
         self._items_lock = threading.Lock()
-        self._items_key: tuple[str, int] | None = None
+        self._items_key: tuple[str, int, int] | None = None
         self._items: dict[str, CatalogItem] = {}
         self.catalog_note = ""
         self.indexed = 0
+        self.tagger = CatalogTagger()  # the catalog's items lacking attributes, tagged in the background
 
     # ------------------------------------------------------------------------------------------- what serves
     @property
@@ -121,11 +124,12 @@ class FashionService:
     def describe(self) -> list[str]:
         """The banner's lines: which model serves which tab, and why a hub model did not."""
         serving = self.serving()
+        tagging = [self.tagger.state.line()] if self.tagger.state.running else []
         if all(s.source == DEMO and not s.why_not_hub for s in serving):
-            return [f"{DEMO_BANNER} · " + " · ".join(s.line() for s in serving)]
+            return [f"{DEMO_BANNER} · " + " · ".join(s.line() for s in serving), *tagging]
         return [" · ".join(f"{ROLES[s.role]}: {s.name}" for s in serving)] + [
             f"{ROLES[s.role]} fell back to the {DEMO_NAME}: {s.why_not_hub}" for s in serving if s.why_not_hub] + (
-            [self.catalog_note] if self.catalog_note else [])
+            [self.catalog_note] if self.catalog_note else []) + tagging
 
     def catalog_folder(self) -> Path:
         """The catalog that serves: the embedder's profile's (loads the embedder to know which)."""
@@ -171,7 +175,19 @@ class FashionService:
                 for each in (store, self._text_store):  # filters against the query wait for it: start now
                     each.fill_mirror(timeout=0)
                 self._store, self.indexed = store, report.total
+                self._tag_in_background(store)
             return self._store
+
+    def _tag_in_background(self, store: CatalogStore) -> None:
+        """Tag the catalog's items lacking attributes while the index serves (config.tag_catalog)."""
+        if self.config.tag_catalog:
+            self.tagger.start(self.catalog_folder(), self.models.extractor, self.reader, self.models.text(), store,
+                              self._text_store, on_change=lambda: setattr(self, "_facets", None))
+
+    def noted(self, result: SearchResult) -> SearchResult:
+        """The result, with a note while the catalog is still being tagged (items not yet read may be missing)."""
+        result.notes += [note for note in (self.tagger.state.note(),) if note]
+        return result
 
     def warm_up(self, log: Callable[[str], None] = logger.info) -> None:
         """Load everything before serving, saying what happens; failures are logged and requests report them."""
@@ -216,7 +232,8 @@ class FashionService:
         ValueError for a catalog file that cannot be read."""
         folder = self.catalog_folder()
         try:
-            key = (str(folder), (folder / CATALOG_FILE).stat().st_mtime_ns)
+            tags = folder / TAGS_FILE
+            key = (str(folder), (folder / CATALOG_FILE).stat().st_mtime_ns, tags.stat().st_mtime_ns if tags.is_file() else 0)
         except OSError:
             return {}
         with self._items_lock:
@@ -224,6 +241,12 @@ class FashionService:
                 self._items = {item.id: item for item in load_tagged_catalog(folder)}
                 self._items_key = key
             return self._items
+
+    def catalog_coverage(self) -> dict:
+        """Per field, the serving catalog's items with a given value, a tagged one or none, and the tagger's
+        agreement with the given values it also read (the Catalog tab; python -m fashion_ai.tagging --coverage)."""
+        folder = self.catalog_folder()
+        return coverage_json(load_catalog(folder), TagsFile(folder).read())
 
     @staticmethod
     def real_example_photos() -> list[str]:
@@ -286,7 +309,7 @@ class FashionService:
         """The catalog items that best fit the words, with what was understood (the words are cleaned here, once,
         and refused before anything loads)."""
         text = self.query(query)
-        return find_items(text, self.context(), filters, n=self.config.results)
+        return self.noted(find_items(text, self.context(), filters, n=self.config.results))
 
     def search_photo(self, image, words: str | None = None, filters: SearchFilters | None = None) -> PhotoSearch:
         """Items like the photo; with words, the photo's garment as the words change it ("like this but in blue")."""
@@ -305,7 +328,7 @@ class FashionService:
                             w_image=W_IMAGE if text else W_PHOTO)
         if not text:  # the photo alone: its nearest catalog photo first, whatever the extractor read
             result = nearest_photo_first(result, ctx.store, vector, filters, self.config.results)
-        return PhotoSearch(result, garment)
+        return PhotoSearch(self.noted(result), garment)
 
     def search_garment(self, garment: Garment, filters: SearchFilters | None = None) -> SearchResult:
         """Items like a garment the shopper described or edited attribute by attribute."""
@@ -316,7 +339,7 @@ class FashionService:
     def complete_outfit(self, query: str | None, filters: SearchFilters | None = None) -> SearchResult:
         """One piece per part of an outfit for the words, head to toe (refused, like search's, before any work)."""
         text = self.query(query)
-        return plan_outfit(text, self.context(), filters)
+        return self.noted(plan_outfit(text, self.context(), filters))
 
     def edited_garment(self, values: dict[str, str | list[str] | None]) -> Garment:
         """A garment from values a shopper picked field by field (empty ones left out); BadQueryError when one is

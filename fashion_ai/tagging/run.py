@@ -41,6 +41,13 @@ DEFAULT_TAG_BATCH = 32
 PHOTO_FIELDS: tuple[str, ...] = ("category", "colors", "pattern", "sleeve", "length", "material", "style", "occasion")
 TITLE_FIELDS: tuple[str, ...] = ("material", "style", "occasion", "season", "gender")
 Progress = Callable[[int, int], None]
+# An item lacking any of these is one the app tags by itself (the fields search and filters lean on most).
+CORE_FIELDS: tuple[str, ...] = ("category", "colors", "pattern")
+
+
+def lacks_attributes(item: CatalogItem) -> bool:
+    """Whether the catalog leaves one of the core fields of this item empty."""
+    return any(is_empty(getattr(item, name)) for name in CORE_FIELDS)
 
 
 @dataclass
@@ -120,11 +127,14 @@ def _record(item: CatalogItem, photo: dict[str, Tag], title: dict[str, Tag], mod
 
 def tag_catalog(items: Sequence[CatalogItem], folder: Path, extractor: Extractor, reader: QueryReader,
                 retag: bool = False, batch_size: int = DEFAULT_TAG_BATCH, progress: Progress | None = None,
-                reader_name: str = "query reader") -> TagReport:
+                reader_name: str = "query reader", only_lacking: bool = False,
+                on_batch: Callable[[list[TagRecord]], None] | None = None) -> TagReport:
     """Read the photos and titles of the items not yet tagged and append their records to folder/tags.jsonl.
 
     retag=True reads every item again with this extractor (resuming a killed --retag run skips what it did) and
-    its values replace the catalog's own. progress(done, total) counts items, the skipped ones as done.
+    its values replace the catalog's own. only_lacking=True reads only items lacking a core field (the app's own
+    pass; the CLI reads every item, so that the tags can be compared with the values a catalog gives).
+    progress(done, total) counts items, the skipped ones as done; on_batch(records) follows each written batch.
     """
     if batch_size <= 0:
         raise ValueError(f"batch_size must be positive, not {batch_size}")
@@ -138,6 +148,8 @@ def tag_catalog(items: Sequence[CatalogItem], folder: Path, extractor: Extractor
     todo = [item for item in unique.values()
             if item.id not in done_before or (retag and not (done_before[item.id].override
                                                              and done_before[item.id].model == model))]
+    if only_lacking:
+        todo = [item for item in todo if lacks_attributes(item)]
     report.items, report.skipped = len(unique), len(unique) - len(todo)
     if progress:
         progress(report.skipped, report.items)
@@ -171,6 +183,8 @@ def tag_catalog(items: Sequence[CatalogItem], folder: Path, extractor: Extractor
             records.append(_record(item, photo, title, model, status, retag, report))
         tags_file.append(records)  # durable before the next batch: a kill loses at most this batch's reading
         report.tagged += len(batch)
+        if on_batch:
+            on_batch(records)
         if progress:
             progress(report.skipped + report.tagged, report.items)
     report.seconds = time.perf_counter() - started
