@@ -119,17 +119,18 @@ class PhotoScorer:
         labels = labels.masked_fill(drop, -100)
         photos = torch.tensor([request.photo for request, _, _ in rows])
         totals = torch.zeros(len(rows), self.views)
-        by_prompt: dict[str, list[int]] = {}
+        # Rows of one prompt and one length of answer written so far share a context length: they go together.
+        groups: dict[tuple[str, int], list[int]] = {}
         for index, (request, _, _) in enumerate(rows):
-            by_prompt.setdefault(request.prompt, []).append(index)
-        for indices in by_prompt.values():
+            groups.setdefault((request.prompt, int(skips[index])), []).append(index)
+        for (_, skip), indices in groups.items():
             group = torch.tensor(indices)
             prefix = int((batch["token_type_ids"][indices[0]] == 1).nonzero().flatten()[0])  # the answer's start
             if not (batch["token_type_ids"][group, prefix] == 1).all():
                 raise ValueError("rows of one prompt must share the prompt's tokens")
-            for chunk in self._chunks(labels[group], prefix):
+            for chunk in self._chunks(labels[group], prefix + skip):
                 rows_here = group[chunk]
-                totals[rows_here] = self._forward(batch, labels, photos, rows_here, prefix)
+                totals[rows_here] = self._forward(batch, labels, photos, rows_here, prefix + skip)
         flat = totals.mean(dim=1).tolist()
         out, start = [], 0
         for request in requests:
@@ -137,15 +138,15 @@ class PhotoScorer:
             start += len(request.candidates)
         return out
 
-    def _chunks(self, labels: torch.Tensor, prefix: int) -> list[slice]:
-        """Consecutive rows per forward pass, within the row, logit and cached-prompt budgets (each row counts once
+    def _chunks(self, labels: torch.Tensor, context: int) -> list[slice]:
+        """Consecutive rows per forward pass, within the row, logit and cached-context budgets (each row counts once
         per view)."""
         scored = labels != -100
         positions = torch.arange(labels.shape[1])
         first = torch.where(scored, positions, labels.shape[1]).min(dim=1).values.tolist()
         last = torch.where(scored, positions, -1).max(dim=1).values.tolist()
         vocab = self.model.get_output_embeddings().out_features
-        most_rows = max(1, min(self.max_rows, self.max_cached_tokens // prefix))
+        most_rows = max(1, min(self.max_rows, self.max_cached_tokens // context))
         chunks, start, low, high = [], 0, labels.shape[1], 0
         for row in range(len(first)):
             new_low, new_high = min(low, first[row]), max(high, last[row])
@@ -158,21 +159,25 @@ class PhotoScorer:
         return chunks
 
     def _forward(self, batch: Any, labels: torch.Tensor, photos: torch.Tensor, rows: torch.Tensor,
-                 prefix: int) -> torch.Tensor:
-        """Each row's summed log-probability per view, [rows, views]."""
+                 context: int) -> torch.Tensor:
+        """Each row's summed log-probability per view, [rows, views]; `context`: the rows' tokens before their
+        candidate (the image, the prompt and the answer written so far)."""
         views = (photos[rows].unsqueeze(1) * self.views + torch.arange(self.views)).flatten().to(self.device)
         length = int(batch["attention_mask"][rows].sum(dim=1).max())  # right padding: shorter rows end in pads
         inputs = {k: batch[k][rows, :length].repeat_interleave(self.views, dim=0).to(self.device)
                   for k in ("input_ids", "attention_mask", "token_type_ids")}
         row_labels = labels[rows, :length].repeat_interleave(self.views, dim=0)
-        # Logits only from the position before the first scored token: the image and the prompt need none, and at a
-        # 257k vocabulary the whole sequence's float32 logits would be ~15 GB for 27 categories and their mirrors.
-        scored = (row_labels != -100).any(dim=0).nonzero().flatten()
-        start = max(int(scored[0]) - 1, 0) if len(scored) else length - 1
         with torch.inference_mode():
             if self.cache_prompt:
-                logits = self._after_cached_prompt(inputs, views, prefix, length - start)
+                context = min(context, length - 1)
+                start = context - 1
+                logits = self._after_cached_context(inputs, views, context)
             else:
+                # Logits only from the position before the first scored token: the image and the prompt need none,
+                # and at a 257k vocabulary the whole sequence's float32 logits would be ~15 GB for 27 categories
+                # and their mirrors.
+                scored = (row_labels != -100).any(dim=0).nonzero().flatten()
+                start = max(int(scored[0]) - 1, 0) if len(scored) else length - 1
                 image = BaseModelOutputWithPooling(pooler_output=self.features.index_select(0, views))
                 logits = self.model(**inputs, mm_encoder_outputs={"image": image}, logits_to_keep=length - start).logits
         # The logit at position t predicts the token at t + 1.
@@ -182,26 +187,24 @@ class PhotoScorer:
         picked = logits.gather(-1, targets.clamp(min=0).unsqueeze(-1)).squeeze(-1) - torch.logsumexp(logits, dim=-1)
         return (picked * mask).sum(dim=1).cpu().view(len(rows), self.views)
 
-    def _after_cached_prompt(self, inputs: dict[str, torch.Tensor], views: torch.Tensor, prefix: int,
-                             keep: int) -> torch.Tensor:
-        """The last `keep` positions' logits, the image and the prompt run once per photo view: their keys and values
-        are cached and shared by the view's rows (the prompt attends only to itself, never to the answer, so they are
-        the same as in one pass). The prompt's last position, which predicts the answer's first token, comes from the
-        prompt's pass."""
-        distinct, which = torch.unique(views, return_inverse=True)
-        prompt_ids = inputs["input_ids"][:1, :prefix].expand(len(distinct), -1)
-        image = BaseModelOutputWithPooling(pooler_output=self.features.index_select(0, distinct))
-        prompt = self.model(input_ids=prompt_ids, attention_mask=torch.ones_like(prompt_ids),
-                            token_type_ids=torch.zeros_like(prompt_ids), mm_encoder_outputs={"image": image},
-                            use_cache=True, logits_to_keep=1)
-        cache = prompt.past_key_values
+    def _after_cached_context(self, inputs: dict[str, torch.Tensor], views: torch.Tensor, context: int) -> torch.Tensor:
+        """Logits from the context's last position to the end of each row. Each distinct context (a photo view, the
+        prompt, the answer written so far) goes through the model once, its keys and values cached and shared by the
+        rows that continue it; the rows then run only their candidates. Nothing before a token attends to it (the
+        prompt attends to itself, the answer causally), so these are the one pass's numbers."""
+        ids = inputs["input_ids"]
+        distinct, which = torch.unique(torch.cat([views.unsqueeze(1), ids[:, :context]], dim=1), dim=0,
+                                       return_inverse=True)
+        context_ids = distinct[:, 1:]
+        image = BaseModelOutputWithPooling(pooler_output=self.features.index_select(0, distinct[:, 0]))
+        before = self.model(input_ids=context_ids, attention_mask=torch.ones_like(context_ids),
+                            token_type_ids=inputs["token_type_ids"][:1, :context].expand(len(distinct), -1),
+                            mm_encoder_outputs={"image": image}, use_cache=True, logits_to_keep=1)
+        cache = before.past_key_values
         cache.reorder_cache(which)
-        answer_length = inputs["input_ids"].shape[1] - prefix
-        logits = self.model(input_ids=inputs["input_ids"][:, prefix:], attention_mask=inputs["attention_mask"],
-                            past_key_values=cache, use_cache=False, logits_to_keep=min(keep, answer_length)).logits
-        if keep > answer_length:
-            logits = torch.cat([prompt.logits.index_select(0, which), logits], dim=1)
-        return logits
+        after = self.model(input_ids=ids[:, context:], attention_mask=inputs["attention_mask"], past_key_values=cache,
+                           use_cache=False).logits
+        return torch.cat([before.logits.index_select(0, which), after], dim=1)
 
 
 class ContinuationScorer(PhotoScorer):
