@@ -5,6 +5,7 @@ a tiny CLIP, and through the worker process."""
 import json
 
 import pytest
+import torch
 from PIL import Image
 
 from fashion_ai.catalog import load_catalog
@@ -108,6 +109,30 @@ def test_rows_split_across_forward_passes_score_as_one_pass(tiny, photos):
         one = ContinuationScorer(processor, model, images[request.photo], mirror=True)
         assert scores == pytest.approx(one(request.prompt, request.candidates, request.written, request.complete),
                                        abs=1e-4)
+
+
+@pytest.mark.parametrize("model", ["tiny", "demo"])
+def test_rows_are_laid_out_as_the_processor_lays_out_training_targets(model, tiny, photos):
+    """The scorer tokenizes each prompt once and the answers alone; the rows must be the processor's own, token for
+    token (image tokens, BOS, prompt, newline, then the answer and EOS as the text pair), padding included."""
+    if model == "tiny":
+        processor, model = tiny
+    else:
+        demo = ModelRegistry(AppConfig(profile="demo", model_worker="inline")).extractor()
+        processor, model = demo.processor, demo.model
+    scorer = PhotoScorer(processor, model, photos[:1])
+    prompts = [PROMPT, PROMPT, "answer en what color is the dress?", PROMPT]
+    answers = ['[{"category":"dress"', "[]", "red", '[{"category":"fit and flare","colors":["red","navy"]}]']
+    ours = scorer.layout(prompts, answers)
+    side = processor.tokenizer.padding_side
+    processor.tokenizer.padding_side = "right"
+    try:
+        theirs = processor(text=["<image>" + p for p in prompts], images=[photos[0]] * len(prompts), suffix=answers,
+                           return_tensors="pt", padding="longest")
+    finally:
+        processor.tokenizer.padding_side = side
+    for key in ("input_ids", "attention_mask", "token_type_ids"):
+        assert torch.equal(ours[key], theirs[key]), key
 
 
 def test_the_batch_costs_the_rounds_of_its_longest_decode_not_their_sum(tiny, photos):

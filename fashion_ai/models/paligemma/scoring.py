@@ -63,11 +63,13 @@ def encode_photos(processor: Any, model: Any, images: Sequence[Image.Image], mir
 
 class PhotoScorer:
     """Scores continuations for a batch of photos, each encoded once (with its mirror image, averaged, when
-    ``mirror``). With ``cache_prompt`` (the batch's way) the image and prompt tokens go through the model once per
-    photo view and each candidate row runs only its answer after their cached keys and values: two forward passes
-    per call, where each row would otherwise recompute its photo's 16 (demo) to 256 (3B) image tokens. Without it,
-    one pass over whole rows (the one-photo scorer's way, the reference the cached way is tested against). More
-    passes only when the rows exceed ``max_rows``, ``max_logits`` or ``max_cached_tokens``."""
+    ``mirror``). With ``cache_prompt`` (the batch's way) each distinct context (a photo view, the prompt, the answer
+    written so far) goes through the model once and each candidate row runs only its own tokens after the context's
+    cached keys and values: two forward passes per prompt and written length (one or two of those per decoding
+    round), where each row would otherwise recompute its photo's 16 (demo) to 256 (3B) image tokens and the whole
+    answer so far. Without it, one pass over whole rows (the one-photo scorer's way, the reference the cached way is
+    tested against). More passes only when the rows exceed ``max_rows``, ``max_logits`` or
+    ``max_cached_tokens``."""
 
     def __init__(self, processor: Any, model: Any, images: Sequence[Image.Image], mirror: bool = False,
                  max_rows: int = DEFAULT_MAX_ROWS, max_logits: int = DEFAULT_MAX_LOGITS,
@@ -81,9 +83,9 @@ class PhotoScorer:
         self.max_cached_tokens = max_cached_tokens
         self.cache_prompt = cache_prompt
         self.features = encode_photos(processor, model, images, mirror)
-        tokenizer = processor.tokenizer
-        self._image_text = processor.image_token * processor.image_seq_length + tokenizer.bos_token
+        self._image_text = processor.image_token * processor.image_seq_length + processor.tokenizer.bos_token
         self._skips: dict[str, int] = {}
+        self._prompts: dict[str, list[int]] = {}
 
     def _skip(self, written: str) -> int:
         """Tokens of the answer written so far: context shared by the candidates, not part of their scores."""
@@ -92,23 +94,34 @@ class PhotoScorer:
             self._skips[written] = len(tokens)
         return self._skips[written]
 
+    def layout(self, prompts: Sequence[str], answers: Sequence[str]) -> dict[str, torch.Tensor]:
+        """Rows as PaliGemmaProcessor(text="<image>" + prompt, suffix=answer) lays them out (prepare_inputs_layout):
+        image tokens, BOS, the prompt and a newline with token_type_ids 0, then the answer and EOS with 1;
+        right-padded, since PaliGemma's positions count from the left. Each prompt is tokenized once."""
+        tokenizer = self.processor.tokenizer
+        for prompt in set(prompts) - self._prompts.keys():
+            self._prompts[prompt] = tokenizer(f"{self._image_text}{prompt}\n", add_special_tokens=False)["input_ids"]
+        answer_ids = tokenizer([answer + tokenizer.eos_token for answer in answers], add_special_tokens=False)["input_ids"]
+        starts = [len(self._prompts[prompt]) for prompt in prompts]
+        lengths = [start + len(ids) for start, ids in zip(starts, answer_ids)]
+        shape = (len(lengths), max(lengths))
+        input_ids = torch.full(shape, tokenizer.pad_token_id, dtype=torch.long)
+        positions = torch.arange(shape[1])
+        token_type_ids = ((positions >= torch.tensor(starts).unsqueeze(1))
+                          & (positions < torch.tensor(lengths).unsqueeze(1))).long()
+        attention_mask = (positions < torch.tensor(lengths).unsqueeze(1)).long()
+        for row, (prompt, ids) in enumerate(zip(prompts, answer_ids)):
+            input_ids[row, :lengths[row]] = torch.tensor(self._prompts[prompt] + ids)
+        return {"input_ids": input_ids, "attention_mask": attention_mask, "token_type_ids": token_type_ids}
+
     def score(self, requests: Sequence[ScoreRequest]) -> list[list[float]]:
         """Summed log-probability of each request's candidates, one list per request."""
         rows = [(request, candidate, end) for request in requests
                 for candidate, end in zip(request.candidates, request.complete, strict=True)]
         if not rows:
             return [[] for _ in requests]
-        tokenizer = self.processor.tokenizer
-        side = tokenizer.padding_side
-        tokenizer.padding_side = "right"  # PaliGemma's positions count from the left: padding must come last
-        try:
-            # The processor's own layout (prepare_inputs_layout): image tokens, BOS, the prompt, a newline; the
-            # answer as the text pair, ending in EOS, with token_type_ids 1.
-            batch = tokenizer([f"{self._image_text}{request.prompt}\n" for request, _, _ in rows],
-                              text_pair=[request.written + candidate + tokenizer.eos_token for request, candidate, _ in rows],
-                              return_token_type_ids=True, padding="longest", return_tensors="pt")
-        finally:
-            tokenizer.padding_side = side
+        batch = self.layout([request.prompt for request, _, _ in rows],
+                            [request.written + candidate for request, candidate, _ in rows])
         labels = batch["input_ids"].masked_fill(batch["token_type_ids"] == 0, -100)
         # The shared start is context, not part of the candidate; an unfinished step does not end the answer.
         answer = labels != -100
