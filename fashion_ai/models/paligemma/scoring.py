@@ -126,7 +126,8 @@ class PhotoScorer:
         # The shared start is context, not part of the candidate; an unfinished step does not end the answer.
         answer = labels != -100
         seen = answer.cumsum(dim=1)
-        skips = torch.tensor([self._skip(request.written) for request, _, _ in rows]).unsqueeze(1)
+        skip_list = [self._skip(request.written) for request, _, _ in rows]
+        skips = torch.tensor(skip_list).unsqueeze(1)
         unfinished = torch.tensor([not end for _, _, end in rows]).unsqueeze(1)
         drop = answer & ((seen <= skips) | (unfinished & (seen == seen[:, -1:])))
         labels = labels.masked_fill(drop, -100)
@@ -134,16 +135,14 @@ class PhotoScorer:
         totals = torch.zeros(len(rows), self.views)
         # Rows of one prompt and one length of answer written so far share a context length: they go together.
         groups: dict[tuple[str, int], list[int]] = {}
-        for index, (request, _, _) in enumerate(rows):
-            groups.setdefault((request.prompt, int(skips[index])), []).append(index)
-        for (_, skip), indices in groups.items():
+        for index, ((request, _, _), skip) in enumerate(zip(rows, skip_list)):
+            groups.setdefault((request.prompt, skip), []).append(index)
+        for (prompt, skip), indices in groups.items():
             group = torch.tensor(indices)
-            prefix = int((batch["token_type_ids"][indices[0]] == 1).nonzero().flatten()[0])  # the answer's start
-            if not (batch["token_type_ids"][group, prefix] == 1).all():
-                raise ValueError("rows of one prompt must share the prompt's tokens")
-            for chunk in self._chunks(labels[group], prefix + skip):
+            context = len(self._prompts[prompt]) + skip  # the image, the prompt, the answer written so far
+            for chunk in self._chunks(labels[group], context):
                 rows_here = group[chunk]
-                totals[rows_here] = self._forward(batch, labels, photos, rows_here, prefix + skip)
+                totals[rows_here] = self._forward(batch, labels, photos, rows_here, context)
         flat = totals.mean(dim=1).tolist()
         out, start = [], 0
         for request in requests:
