@@ -136,8 +136,9 @@ def test_rows_are_laid_out_as_the_processor_lays_out_training_targets(model, tin
 
 
 def test_the_batch_costs_the_rounds_of_its_longest_decode_not_their_sum(tiny, photos):
-    """8 photos: the vision tower runs once, and each round is two forward passes (the image and prompt, then every
-    photo's pending candidates), so no more than twice the passes of the longest photo's decode alone."""
+    """8 photos: the vision tower runs once, and a round where the photos have written answers of one length is two
+    forward passes (each photo's context: image, prompt, answer so far; then every pending candidate after it), so
+    no more than twice the passes of the longest photo's decode alone (one pass per step), and far from their sum."""
     processor, model = tiny
     extractor = AttributeExtractor(processor, model, mirror=True)
     calls = {"forward": 0, "vision": 0}
