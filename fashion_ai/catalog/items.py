@@ -91,10 +91,19 @@ def load_catalog(directory: Path) -> list[CatalogItem]:
     return items
 
 
+def _as_line(item: CatalogItem) -> dict:
+    """The item as its catalog.jsonl line: a catalog's own values carry no provenance, so none is written (and the
+    line reads as it did before tags existed)."""
+    values = asdict(item)
+    if not values["tagged"]:
+        del values["tagged"]
+    return values
+
+
 def save_catalog(directory: Path, items: list[CatalogItem]) -> Path:
     """Write items as the folder's catalog.jsonl, atomically: a killed write leaves the previous file whole."""
     path = Path(directory) / CATALOG_FILE
     tmp = path.with_name(CATALOG_FILE + ".tmp")
-    tmp.write_text("".join(json.dumps(asdict(item)) + "\n" for item in items))
+    tmp.write_text("".join(json.dumps(_as_line(item)) + "\n" for item in items))
     tmp.replace(path)
     return path
