@@ -92,6 +92,14 @@ def test_a_tiny_paligemma_reads_a_batch_as_it_reads_each_photo(tiny, photos, mir
     assert_same_reading(extractor.extract_batch(photos), alone)
 
 
+def test_free_generation_reads_a_batch_as_it_reads_each_photo(tiny, photos):
+    extractor = AttributeExtractor(*tiny, decoding="free")
+    alone = [extractor.extract(photo) for photo in photos[:4]]
+    batch = extractor.extract_batch(photos[:4])
+    assert [e.raw for e in batch] == [e.raw for e in alone] and all(e.raw for e in alone)
+    assert [e.result.garments for e in batch] == [e.result.garments for e in alone]
+
+
 def test_rows_split_across_forward_passes_score_as_one_pass(tiny, photos):
     """A round wider than the row or logit budget goes in several passes; the scores do not change, and a row's
     answer after the cached image and prompt scores as the whole row in one pass."""
