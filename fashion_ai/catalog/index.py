@@ -280,7 +280,7 @@ def ensure_index(config: AppConfig, profile: str, embedder: Embedder, progress: 
     return store, build_index(items, embedder, store, progress=progress)
 
 
-class _ArgumentParser(argparse.ArgumentParser):
+class OneLineArgumentParser(argparse.ArgumentParser):
     """argparse that raises instead of printing usage and exiting 2: the CLI answers bad flags in one line."""
 
     def error(self, message: str):
@@ -288,7 +288,7 @@ class _ArgumentParser(argparse.ArgumentParser):
 
 
 def _arg_parser() -> argparse.ArgumentParser:
-    parser = _ArgumentParser(prog="python -m fashion_ai.catalog.index",
+    parser = OneLineArgumentParser(prog="python -m fashion_ai.catalog.index",
                              description="Embed the catalog's photos into the search index (resumable).")
     parser.add_argument("--catalog", help="catalog folder with catalog.jsonl and images (default: config catalog_dir); "
                                           "with --source, the folder the import writes")

@@ -15,8 +15,8 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
+from fashion_ai.catalog.index import OneLineArgumentParser, prepare_catalog
 from fashion_ai.catalog.index import main as index_main
-from fashion_ai.catalog.index import prepare_catalog
 from fashion_ai.catalog.items import load_catalog
 from fashion_ai.catalog.tags import TagsFile
 from fashion_ai.config import load_config
@@ -25,13 +25,8 @@ from fashion_ai.tagging.coverage import coverage_json
 from fashion_ai.tagging.run import DEFAULT_TAG_BATCH, TagReport, tag_catalog
 
 
-class _ArgumentParser(argparse.ArgumentParser):
-    def error(self, message: str):
-        raise ValueError(message)
-
-
 def _arg_parser() -> argparse.ArgumentParser:
-    parser = _ArgumentParser(prog="python -m fashion_ai.tagging",
+    parser = OneLineArgumentParser(prog="python -m fashion_ai.tagging",
                              description="Tag what a catalog lacks with the attribute extractor, then index it.")
     parser.add_argument("--catalog", help="catalog folder with catalog.jsonl and images (default: the profile's)")
     parser.add_argument("--profile", help="demo, hub or auto (default: FASHION_AI_PROFILE or auto)")
