@@ -92,6 +92,16 @@ def test_a_tiny_paligemma_reads_a_batch_as_it_reads_each_photo(tiny, photos, mir
     assert_same_reading(extractor.extract_batch(photos), alone)
 
 
+def test_a_base_with_an_adapter_reads_a_batch_as_it_reads_each_photo(photos):
+    """The hub profile's way: a LoRA adapter on the base (a PeftModel forwards the cache and the features)."""
+    from fashion_ai.models.paligemma.loading import apply_lora
+
+    processor, model = build_tiny_paligemma(image_size=32, patch_size=8, seed=5)
+    adapted = apply_lora(model, r=4, alpha=8, targets=["q_proj", "v_proj"]).eval()
+    extractor = AttributeExtractor(processor, adapted, mirror=True, no_garment_threshold=1.1)
+    assert_same_reading(extractor.extract_batch(photos[:4]), [extractor.extract(photo) for photo in photos[:4]])
+
+
 def test_free_generation_reads_a_batch_as_it_reads_each_photo(tiny, photos):
     extractor = AttributeExtractor(*tiny, decoding="free")
     alone = [extractor.extract(photo) for photo in photos[:4]]
