@@ -15,7 +15,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,19 +32,20 @@ from fashion_ai.facets import CatalogFacets, read_facets, schema_facets
 from fashion_ai.images import load_image
 from fashion_ai.models.registry import DEMO_NAME, ROLES, ModelRegistry, Serving
 from fashion_ai.profiles import DEMO, HUB, catalog_folder, catalog_source
+from fashion_ai.results import NO_GARMENT, NoGarmentError, PhotoSearch, StyleResult
 from fashion_ai.retrieval.lookalike import nearest_photo_first
 from fashion_ai.retrieval.outfits import plan_outfit
 from fashion_ai.retrieval.query import ShopperQuery, clean_query, clean_text, edited, garment_query, plain_words
 from fashion_ai.retrieval.reading import QueryReader
 from fashion_ai.retrieval.search import W_IMAGE, W_PHOTO, SearchContext, SearchFilters, SearchResult, find_items
-from fashion_ai.retrieval.stylist import DEFAULT_PICKS, DEFAULT_STYLIST_PROMPT, StylistPick, style_outfit
+from fashion_ai.retrieval.stylist import DEFAULT_PICKS, DEFAULT_STYLIST_PROMPT, style_outfit
 from fashion_ai.schema import FIELDS, LIST_FIELDS, Garment
 from fashion_ai.schema.colours import COLOR_RGB
 from fashion_ai.tagging.background import CatalogTagger
 from fashion_ai.tagging.coverage import coverage_json
 
 if TYPE_CHECKING:  # torch loads with the first model, not with the service
-    from fashion_ai.models.extraction import Extraction, FieldGuess
+    from fashion_ai.models.extraction import Extraction
 
 logger = logging.getLogger(__name__)
 
@@ -54,38 +54,12 @@ logger = logging.getLogger(__name__)
 __all__ = ["COLOR_RGB", "FIELDS", "MAX_STATE_CHARS", "OPENERS", "CatalogFacets", "CatalogItem", "FashionAIError",
            "FashionService", "Garment", "NoGarmentError", "PhotoSearch", "StyleResult", "TurnResult"]
 
-NO_GARMENT = ("The model could not make out a garment in this photo. Try a clear photo of one garment on a plain "
-              "background.")
 NOT_IN_SCHEMA = "Some of those values are not in the schema; pick them from the lists."
 PHOTO_CATEGORY_SURE = 0.9  # the extractor's probability above which a photo search keeps to the category read
 # Chips a shopper can keep in one call, and a chip key's length: a wish at every cap of conversation.state shows
 # under 700 chips, each key under 150 characters.
 MAX_CHIP_KEYS = 1_000
 MAX_CHIP_KEY_CHARS = 200
-
-
-class NoGarmentError(FashionAIError):
-    """The photo was read, but the model found no garment in it."""
-
-
-@dataclass
-class StyleResult:
-    """The stylist's answer: the garment read from the photo, the wish as understood, and the picks."""
-
-    garment: Garment
-    prompt: str  # the shopper's words as searched, without markup
-    picks: list[StylistPick]
-    guesses: dict[str, FieldGuess] = field(default_factory=dict)  # how sure the extractor was of each value
-    understood: str = ""
-    notes: list[str] = field(default_factory=list)
-
-
-@dataclass
-class PhotoSearch:
-    """Items like a photo: the search's result and the garment read from the photo (None when none was)."""
-
-    result: SearchResult
-    garment: Garment | None
 
 
 class FashionService:
