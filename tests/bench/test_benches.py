@@ -72,12 +72,15 @@ def test_bench_tagging_makes_a_feed_without_attributes_searchable(tmp_path, caps
     report = json.loads(out.read_text())
     assert set(report["photos_per_second"]) == {"one at a time", "batches of 4"}
     assert report["tagging_run"]["items"] == 30
-    # What a shop owner sees: the feed's photos read right, and search on it close to the labelled catalog's,
-    # where the untagged feed finds almost nothing (measured here: tagged 0.96 of labelled, untagged 0.03).
+    # What a shop owner sees: the feed's photos read right, its titles' materials too, and search on it much closer
+    # to the labelled catalog's than the untagged feed, which finds almost nothing (measured here, 30 items, seed
+    # 98: tagged 0.917 and with titles 0.911 against labelled 0.989, untagged 0.056).
     for name in ("category", "colors", "pattern"):
         assert report["tags"][name]["accuracy"] >= 0.85 and report["tags"][name]["unknown"] <= 0.15, name
+    assert report["tags_with_titles"]["material"]["accuracy"] >= 0.9 and report["tags"]["material"]["tagged"] == 0
     search = report["search"]
-    assert search["untagged feed"]["p@6_all"] < 0.3 <= 0.85 <= report["tagged_over_labelled_precision"]
+    assert search["untagged feed"]["p@6_all"] < 0.3 and report["tagged_over_labelled_precision"] >= 0.7
+    assert report["tagged_with_titles_over_labelled_precision"] >= 0.7
     assert "tagged feed / labelled catalog" in capsys.readouterr().out
 
 
