@@ -40,13 +40,6 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=order)
 
 
-def pytest_xdist_auto_num_workers(config) -> int:
-    """`-n auto` (pyproject's addopts): two workers per core, at most 8. Much of the suite waits rather than
-    computes (a server starting, a model's worker process, a browser), and a second worker per core runs then."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return min(8, 2 * cores)
-
-
 def _share_the_cores_between_workers() -> None:
     """Under pytest-xdist (`-n`), each worker process gets its share of the cores for torch, so two workers on two
     cores do not each start two OpenMP threads that spin waiting for a descheduled sibling."""
