@@ -31,6 +31,7 @@ from fashion_ai.examples import SHOP_EXAMPLES_MANIFEST, load_example_photos
 from fashion_ai.facets import CatalogFacets, read_facets, schema_facets
 from fashion_ai.images import load_image
 from fashion_ai.models.registry import DEMO_NAME, ROLES, ModelRegistry, Serving
+from fashion_ai.models.worker import on_zero_gpu
 from fashion_ai.profiles import DEMO, HUB, catalog_folder, catalog_source
 from fashion_ai.results import NO_GARMENT, NoGarmentError, PhotoSearch, StyleResult
 from fashion_ai.retrieval.lookalike import nearest_photo_first
@@ -153,8 +154,9 @@ class FashionService:
             return self._store
 
     def _tag_in_background(self, store: CatalogStore) -> None:
-        """Tag the catalog's items lacking attributes while the index serves (config.tag_catalog)."""
-        if self.config.tag_catalog:
+        """Tag the catalog's items lacking attributes while the index serves (config.tag_catalog); not on ZeroGPU,
+        whose GPU is lent only to a shopper's own call (tag ahead there: python -m fashion_ai.tagging)."""
+        if self.config.tag_catalog and not on_zero_gpu():
             self.tagger.start(self.catalog_folder(), self.models.extractor, self.reader, self.models.text(), store,
                               self._text_store, on_change=lambda: setattr(self, "_facets", None))
 

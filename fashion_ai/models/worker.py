@@ -43,12 +43,17 @@ _loader: Callable[[], Extractor] | None = None
 _extractor: Extractor | None = None
 
 
+def on_zero_gpu(environ: dict[str, str] | None = None) -> bool:
+    """Whether this is a ZeroGPU Space: a GPU is lent only inside the app's own @spaces.GPU calls."""
+    environ = os.environ if environ is None else environ
+    return environ.get("SPACES_ZERO_GPU", "").strip().lower() in ("1", "true", "yes")
+
+
 def use_worker(config: AppConfig, environ: dict[str, str] | None = None) -> bool:
     """Whether the PaliGemma extractor runs in a child process: as configured; auto is yes except on ZeroGPU."""
     if config.model_worker != "auto":
         return config.model_worker == "process"
-    environ = os.environ if environ is None else environ
-    return environ.get("SPACES_ZERO_GPU", "").strip().lower() not in ("1", "true", "yes")
+    return not on_zero_gpu(environ)
 
 
 @dataclass

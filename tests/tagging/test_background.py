@@ -66,6 +66,17 @@ def test_a_catalog_with_its_attributes_is_not_tagged(tmp_path):
     assert not service.tagger.state.running and not (folder / "tags.jsonl").exists()
 
 
+def test_on_zerogpu_the_app_leaves_tagging_to_the_cli(tmp_path, monkeypatch):
+    # A GPU there is lent only to a shopper's own call: a background pass could not use it.
+    monkeypatch.setenv("SPACES_ZERO_GPU", "true")
+    folder = tmp_path / "shop"
+    save_catalog(folder, shop_feed(write_catalog(folder, 4, seed=6163)))
+    service = FashionService(AppConfig(profile="demo", catalog_dir=str(folder), data_dir=str(tmp_path / "data"),
+                                       model_worker="inline"))
+    service.store()
+    assert not service.tagger.state.running and not (folder / "tags.jsonl").exists()
+
+
 def test_the_banner_line_and_the_note_only_while_tagging():
     state = TaggingState(340, 2000, running=True)
     assert state.line().startswith("Tagging the catalog: 340 of 2,000") and "340 of 2,000" in state.note()
