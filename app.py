@@ -57,9 +57,9 @@ def build_demo(config: AppConfig | None = None) -> gr.Blocks:
     caps = {"max_bytes": max_bytes, "max_chars": config.max_query_chars, "examples": examples}
 
     def banner_text() -> str:
-        """Which model serves which tab (bold), then why any hub model fell back, a line each."""
+        """Which model serves which tab (bold), then why any hub model fell back, a line each; the catalog's size."""
         first, *reasons = (hide_server_paths(line) for line in service.describe())  # a fallback's reason may name one
-        return "  \n".join([f"**{md(first)}**", *(md(line) for line in reasons)])
+        return "  \n".join([f"**{md(first)}**", *(md(line) for line in reasons)]) + f" · {service.indexed} catalog items"
 
     @on_gpu
     def status(progress=gr.Progress()) -> str:
@@ -69,7 +69,7 @@ def build_demo(config: AppConfig | None = None) -> gr.Blocks:
                 progress((done, total), desc="Indexing the catalog photos", unit="items")
 
             service.store(report)  # first: which catalog serves is known once the index is open
-            return f"{banner_text()} · {service.indexed} catalog items"
+            return banner_text()
 
     def tagging_status() -> tuple[Any, gr.Timer]:
         """The banner again while the catalog is being tagged in the background (how far it has got), and once
@@ -78,7 +78,7 @@ def build_demo(config: AppConfig | None = None) -> gr.Blocks:
         if not service.indexed:  # the index is still being built (status): nothing to say yet
             return gr.update(), gr.Timer(active=True)
         if state.running or state.done:
-            return f"{banner_text()} · {service.indexed} catalog items", gr.Timer(active=state.running)
+            return banner_text(), gr.Timer(active=state.running)
         return gr.update(), gr.Timer(active=False)
 
     queue = {"concurrency_id": MODEL_QUEUE, "concurrency_limit": MODEL_CONCURRENCY}  # all photo work in one queue

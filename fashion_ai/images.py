@@ -37,6 +37,18 @@ CORRUPT = "That image file is damaged or incomplete. Please upload it again, or 
 Source = str | Path | bytes | Image.Image | None
 
 
+def open_catalog_photo(path: str | Path) -> Image.Image | None:
+    """A catalog item's photo as RGB, or None (logged) when it is missing, truncated, not an image or a
+    decompression bomb: indexing and tagging skip that item and go on."""
+    try:
+        with Image.open(path) as image:
+            image.load()
+            return image.convert("RGB")
+    except Exception as exc:
+        logger.warning("cannot read the photo %s (%s: %s); skipping it", path, exc.__class__.__name__, exc)
+        return None
+
+
 def _looks_like_image(head: bytes) -> bool:
     """True when the first bytes carry an allowed format's signature (so a failed parse means damaged)."""
     return (head.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"BM"))

@@ -162,7 +162,9 @@ class FashionService:
 
     def noted(self, result: SearchResult) -> SearchResult:
         """The result, with a note while the catalog is still being tagged (items not yet read may be missing)."""
-        result.notes += [note for note in (self.tagger.state.note(),) if note]
+        note = self.tagger.state.note()
+        if note:
+            result.notes.append(note)
         return result
 
     def warm_up(self, log: Callable[[str], None] = logger.info) -> None:

@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 from PIL import Image
 
 from fashion_ai.catalog import CATALOG_FILE, ITEM_TEXT_VERSION, CatalogItem, item_text
@@ -29,6 +28,7 @@ from fashion_ai.catalog.store import DEFAULT_COLLECTION, CatalogStore
 from fashion_ai.catalog.tags import load_tagged_catalog
 from fashion_ai.config import AppConfig, load_config
 from fashion_ai.errors import FashionAIError, IndexMissingError
+from fashion_ai.images import open_catalog_photo
 from fashion_ai.models.clip.embeddings import Embedder
 from fashion_ai.models.text import TextEmbedder
 from fashion_ai.profiles import catalog_folder, catalog_source
@@ -47,16 +47,6 @@ class IndexReport:
     skipped: int  # already in the store, duplicate ids in the catalog, or an unreadable image (see failed)
     total: int
     failed: int = 0  # of the skipped: items whose image was missing or unreadable
-
-
-def _open_image(path: str) -> Image.Image | None:
-    try:
-        with Image.open(path) as image:
-            image.load()
-            return image.convert("RGB")
-    except Exception as exc:  # missing, truncated, not an image, decompression bomb: skip the item, never stop
-        logger.warning("skipping %s: cannot read the image (%s: %s)", path, exc.__class__.__name__, exc)
-        return None
 
 
 def _unique(items: Sequence[CatalogItem]) -> dict[str, CatalogItem]:
@@ -144,7 +134,7 @@ def _add_photos(todo: list[CatalogItem], embedder: Embedder, target: CatalogStor
         readable: list[CatalogItem] = []
         images: list[Image.Image] = []
         for item in batch:
-            image = _open_image(item.image_path)
+            image = open_catalog_photo(item.image_path)
             if image is None:
                 failed += 1
             else:
@@ -179,12 +169,8 @@ def build_index(items: Sequence[CatalogItem], embedder: Embedder, store: Catalog
             progress(done, total)
         added, failed = _add_photos(todo, embedder, target, batch_size, progress, done, total)
         retagged = _retagged(unique, present, target)
-        for start in range(0, len(retagged), batch_size):  # the same photos: their stored vectors, new facets
-            batch = retagged[start:start + batch_size]
-            vectors = target.embeddings([item.id for item in batch])
-            kept = [item for item in batch if item.id in vectors]
-            if kept:
-                target.upsert(kept, np.stack([vectors[item.id] for item in kept]))
+        for start in range(0, len(retagged), batch_size):
+            target.restore(retagged[start:start + batch_size])
         if retagged:
             logger.info("%d indexed items have new tags: their records follow", len(retagged))
     report = IndexReport(added=added, skipped=len(present) + duplicates + failed, total=store.count(), failed=failed)

@@ -289,6 +289,15 @@ class CatalogStore:
                 finally:  # searches read the new metadata from now on, even of a batch half written
                     self.cache.forget(item.id for item in chunk)
 
+    def restore(self, items: Sequence[CatalogItem]) -> int:
+        """Store these items again with the vectors already stored for them: new facets and metadata (their tags),
+        the same photos, nothing embedded again. Items not in the store are left out; returns how many were."""
+        vectors = self.embeddings([item.id for item in items])
+        kept = [item for item in items if item.id in vectors]
+        if kept:
+            self.upsert(kept, np.stack([vectors[item.id] for item in kept]))
+        return len(kept)
+
     def reset(self) -> None:
         """Drop every item: delete the collection serving (and the pointer naming it) and create it again, empty."""
         with self.collection.lock:

@@ -100,10 +100,10 @@ def main(argv: list[str] | None = None) -> int:
             models.close()
     if args.no_index:
         return 0
-    index_args = ["--catalog", str(folder)] + [flag for name, flag in (("profile", "--profile"),
-                                                                        ("data_dir", "--data-dir"),
-                                                                        ("chroma_url", "--chroma-url"))
-                                               for flag in ((flag, getattr(args, name)) if getattr(args, name) else ())]
+    index_args = ["--catalog", str(folder)]
+    for flag, value in (("--profile", args.profile), ("--data-dir", args.data_dir), ("--chroma-url", args.chroma_url)):
+        if value:
+            index_args += [flag, value]
     return index_main(index_args)
 
 

@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from fashion_ai.catalog.items import CatalogItem, item_text, load_catalog
 from fashion_ai.catalog.store import CatalogStore
 from fashion_ai.catalog.tags import TagRecord, apply_tags
@@ -92,10 +90,7 @@ class CatalogTagger:
 
         def follow(records: list[TagRecord]) -> None:
             fresh = apply_tags([by_id[record.item_id] for record in records], {r.item_id: r for r in records})
-            vectors = store.embeddings([item.id for item in fresh])
-            kept = [item for item in fresh if item.id in vectors]  # an unreadable photo was never indexed
-            if kept:
-                store.upsert(kept, np.stack([vectors[item.id] for item in kept]))
+            store.restore(fresh)  # an unreadable photo was never indexed: left out
             if text_store is not None:
                 text_store.upsert(fresh, text_model.embed([item_text(item) for item in fresh]))
             on_change()

@@ -30,6 +30,7 @@ from fashion_ai.catalog.tags import (
     TagsFile,
     is_empty,
 )
+from fashion_ai.images import open_catalog_photo
 from fashion_ai.models.extraction import Extraction, Extractor
 from fashion_ai.retrieval.reading import QueryReader
 
@@ -72,16 +73,6 @@ class TagReport:
         return self.tagged / self.seconds if self.seconds else 0.0
 
 
-def _open(path: str) -> Image.Image | None:
-    try:
-        with Image.open(path) as image:
-            image.load()
-            return image.convert("RGB")
-    except Exception as exc:  # missing, truncated, not an image, decompression bomb: reported, never fatal
-        logger.warning("cannot read the photo %s (%s: %s)", Path(path).name, exc.__class__.__name__, exc)
-        return None
-
-
 def _extract_all(extractor: Extractor, images: Sequence[Image.Image]) -> list[Extraction]:
     batch = getattr(extractor, "extract_batch", None)
     return batch(list(images)) if batch is not None else [extractor.extract(image) for image in images]
@@ -94,9 +85,8 @@ def photo_tags(extraction: Extraction, model: str) -> dict[str, Tag]:
     tags = {}
     for name, guess in extraction.guesses[0].items():
         if name in PHOTO_FIELDS and guess.sure:
-            value: Any = [guess.value] if name == "colors" else guess.value
-            if name == "colors":  # the further colours the decoder wrote after a sure first one
-                value = list(extraction.result.garments[0].colors) or value
+            # Colours: the first one and the further ones the decoder wrote after it.
+            value: Any = list(extraction.result.garments[0].colors or [guess.value]) if name == "colors" else guess.value
             tags[name] = Tag(value, FROM_PHOTO, model, guess.probability)
     return tags
 
@@ -117,7 +107,7 @@ def _record(item: CatalogItem, photo: dict[str, Tag], title: dict[str, Tag], mod
             report: TagReport) -> TagRecord:
     """Every value read is kept (those of fields the catalog gives too: the Catalog view's agreement with them);
     loading applies only those of empty fields (catalog.tags.apply_tags). The report counts the empty fields."""
-    tags = {**{name: tag for name, tag in title.items() if name not in photo}, **photo}
+    tags = title | photo  # a field both read: the photo's
     for name in dict.fromkeys(PHOTO_FIELDS + TITLE_FIELDS):
         if retag or is_empty(getattr(item, name)):
             counts = report.filled if name in tags else report.unknown
@@ -157,13 +147,14 @@ def tag_catalog(items: Sequence[CatalogItem], folder: Path, extractor: Extractor
     started = time.perf_counter()
     for start in range(0, len(todo), batch_size):
         batch = todo[start:start + batch_size]
+        keys = {item.id: str(Path(item.image_path).resolve()) for item in batch}
         to_read: dict[str, Image.Image | None] = {}
         for item in batch:
-            key = str(Path(item.image_path).resolve())
+            key = keys[item.id]
             if key in seen_photos or key in to_read:
                 report.shared_photo.append(item.id)
             else:
-                to_read[key] = _open(item.image_path)
+                to_read[key] = open_catalog_photo(item.image_path)
         readable = {key: image for key, image in to_read.items() if image is not None}
         for key, extraction in zip(readable, _extract_all(extractor, list(readable.values())), strict=True):
             tags = photo_tags(extraction, model)
@@ -172,7 +163,7 @@ def tag_catalog(items: Sequence[CatalogItem], folder: Path, extractor: Extractor
             seen_photos[key] = ({}, UNREADABLE)
         records = []
         for item in batch:
-            photo, status = seen_photos.get(str(Path(item.image_path).resolve()), ({}, TAGGED))
+            photo, status = seen_photos[keys[item.id]]
             if status == NO_GARMENT:
                 report.no_garment.append(item.id)
             elif status == UNREADABLE:

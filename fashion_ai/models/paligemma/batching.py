@@ -12,6 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable, Generator, Sequence
 from typing import TypeVar
 
+# Photos decoded together by an extractor's extract_batch: more photos, fewer forward passes, but wider ones (and
+# every photo's features held at once); a longer list is read in slices of this many.
+DEFAULT_BATCH_SIZE = 32
 Request = TypeVar("Request")
 Answer = TypeVar("Answer")
 Steps = Generator[Request, list[float], Answer]

@@ -10,7 +10,7 @@ import torch
 
 from fashion_ai.images import crop_to_garment
 from fashion_ai.models.extraction import Extraction
-from fashion_ai.models.paligemma.batching import run_in_lockstep
+from fashion_ai.models.paligemma.batching import DEFAULT_BATCH_SIZE, run_in_lockstep
 from fashion_ai.models.paligemma.constrained import NO_GARMENT_THRESHOLD, Decoded, StepRequest, decode_garments, garment_steps
 from fashion_ai.models.paligemma.prompts import DEFAULT_MAX_NEW_TOKENS, DEFAULT_PROMPT
 from fashion_ai.models.paligemma.scoring import ContinuationScorer, PhotoScorer, ScoreRequest
@@ -21,9 +21,6 @@ logger = logging.getLogger(__name__)
 # The upload's pre-step (issue 33 point 5): crop to the garment by its difference from a plain backdrop, pad to a
 # square. Training's shop-style photos go through it too (training.augment), so the model sees what it learned.
 DEFAULT_CROP = True
-# Photos decoded together by extract_batch: more photos, fewer forward passes, but wider ones (and every photo's
-# features held at once); a longer list is read in slices of this many.
-DEFAULT_BATCH_SIZE = 32
 
 
 def generate_answers(processor: Any, model: Any, images: Sequence, prompt: str = DEFAULT_PROMPT,
@@ -76,11 +73,7 @@ class AttributeExtractor:
         image = self.prepare(image)
         if self.decoding == "constrained":
             return self._constrained(image)
-        raw = generate_answers(self.processor, self.model, [image], self.prompt)[0]
-        result = parse_garments(raw)
-        if not result.ok:
-            logger.info("model output needed repair: %s", "; ".join(result.dropped) or "not strict JSON")
-        return Extraction(raw, result)
+        return _parsed(generate_answers(self.processor, self.model, [image], self.prompt)[0])
 
     def extract_batch(self, images: Sequence) -> list[Extraction]:
         """The garments in each photo, as ``extract`` reads them one by one, but decoded together: constrained
@@ -93,11 +86,7 @@ class AttributeExtractor:
             if self.decoding == "constrained":
                 out.extend(self._constrained_batch(chunk))
                 continue
-            for raw in generate_answers(self.processor, self.model, chunk, self.prompt):
-                result = parse_garments(raw)
-                if not result.ok:
-                    logger.info("model output needed repair: %s", "; ".join(result.dropped) or "not strict JSON")
-                out.append(Extraction(raw, result))
+            out.extend(_parsed(raw) for raw in generate_answers(self.processor, self.model, chunk, self.prompt))
         return out
 
     def _constrained_batch(self, images: Sequence) -> list[Extraction]:
@@ -117,6 +106,14 @@ class AttributeExtractor:
             return scorer(self.prompt, candidates, written, complete)
 
         return _extraction(decode_garments(score, threshold=self.no_garment_threshold))
+
+
+def _parsed(raw: str) -> Extraction:
+    """Free generation's answer, parsed (repaired where the parser can, the repair logged)."""
+    result = parse_garments(raw)
+    if not result.ok:
+        logger.info("model output needed repair: %s", "; ".join(result.dropped) or "not strict JSON")
+    return Extraction(raw, result)
 
 
 def _extraction(decoded: Decoded) -> Extraction:

@@ -21,7 +21,7 @@ from fashion_ai.models.extraction import (
     says_no_garment,
     spoken,
 )
-from fashion_ai.models.paligemma.batching import run_in_lockstep, run_steps
+from fashion_ai.models.paligemma.batching import DEFAULT_BATCH_SIZE, run_in_lockstep, run_steps
 from fashion_ai.models.paligemma.scoring import ContinuationScorer, PhotoScorer, ScoreRequest
 from fashion_ai.schema import FIELDS, ParseResult
 
@@ -41,8 +41,6 @@ PRESENCE_QUESTION = "is there a piece of clothing in this photo?"
 # no mix checkpoint can be run offline here to tune it (the demo profile serves a trained extractor, not this one),
 # and a VQA yes/no answer needs no bias of ours to be read.
 MIX_NO_GARMENT_THRESHOLD = 0.5
-# Photos asked together by extract_batch; a longer list is read in slices of this many.
-DEFAULT_BATCH_SIZE = 32
 # A question to score: (the prompt, the allowed answers as said).
 Question = tuple[str, list[str]]
 QuestionSteps = Generator[Question, list[float], Extraction]
