@@ -5,7 +5,7 @@ import subprocess
 import sys
 
 from fashion_ai.catalog import save_catalog
-from fashion_ai.catalog.tags import load_tagged_catalog
+from fashion_ai.catalog.tags import TagsFile, load_tagged_catalog
 from fashion_ai.config import PROJECT_ROOT
 from fashion_ai.demo_world import write_catalog
 from fashion_ai.demo_world.feed import shop_feed
@@ -39,7 +39,10 @@ def test_the_cli_tags_a_feed_indexes_it_and_reports_coverage(tmp_path, capsys):
     cover = json.loads(capsys.readouterr().out)
     category = cover["fields"]["category"]
     assert (category["given"], category["tagged"] + category["unknown"]) == (1, ITEMS - 1)
-    assert category["compared"] == 1 and category["agreement"] in (0.0, 1.0)
+    # The given category against what the photo said of it: the pair counted, the agreement what that pair says.
+    read = TagsFile(folder).read()[truth[0].id].tags["category"].value
+    assert category["compared"] == 1 and category["confusion"] == {truth[0].category: {read: 1}}
+    assert category["agreement"] == (1.0 if read == truth[0].category else 0.0)
     assert cover["fields"]["season"]["tagged"] == 0  # "Item N" says nothing of a season, and nothing is guessed
     # A second run finds everything tagged: nothing is read again.
     assert main(["--catalog", str(folder), "--profile", "demo", "--no-index"]) == 0
