@@ -60,7 +60,7 @@ class EvalConfig:
     shift_seed: int = field(default=3301, metadata={"help": "seed of the shift report's looks"})
     shift_decoding: str = field(default="free", metadata={
         "help": "how the extractor answers the shift report's photos (after the app's crop to the garment): free "
-                "(batched greedy generation) or constrained (the app's decoder, one photo at a time, ~10x slower)"})
+                "(batched greedy generation) or constrained (the app's decoder, a batch at a time, ~4x slower)"})
     crop: bool = field(default=True, metadata={
         "help": "the extractor's photos are cropped to the garment first, as the app does "
                 "(fashion_ai.images.crop_to_garment); false: read whole"})

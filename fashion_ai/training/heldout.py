@@ -65,12 +65,13 @@ def _test_photos(folder: str | Path, limit: int | None) -> tuple[int, Iterator[t
 
 
 def _answers(processor, model, photos: list, decoding: str, mirror: bool, crop: bool = DEFAULT_CROP) -> list[str]:
-    """The extractor's JSON for each photo: the app's AttributeExtractor for constrained decoding (one photo at a
-    time, as an upload; ``mirror``: with the test-time flip), batched greedy generation for free."""
+    """The extractor's JSON for each photo: the app's AttributeExtractor for constrained decoding (each photo read
+    as an upload is, decoded a batch at a time; ``mirror``: with the test-time flip), batched greedy generation for
+    free."""
     extractor = AttributeExtractor(processor, model, decoding=decoding, mirror=mirror, crop=crop)
     if decoding == "free":  # the app's pre-step (cropping to the garment) all the same
         return generate_answers(processor, model, [extractor.prepare(photo) for photo in photos])
-    return [extractor.extract(photo).raw for photo in photos]
+    return [extraction.raw for extraction in extractor.extract_batch(photos)]
 
 
 def extractor_on_fashion_mnist(processor, model, folder: str | Path, limit: int | None = None,

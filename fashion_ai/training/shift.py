@@ -97,7 +97,7 @@ def extractor_shift(processor, model, folder: str | Path, items: int = DEFAULT_S
             prepared = [extractor.prepare(photo) for photo in photos]
             results = [parse_garments(raw) for raw in generate_answers(processor, model, prepared)]
         else:
-            results = [extractor.extract(photo).result for photo in photos]
+            results = [extraction.result for extraction in extractor.extract_batch(photos)]
         return [(r.garments[0].category, (r.garments[0].colors or [None])[0]) if r.garments else (None, None)
                 for r in results]
 

@@ -104,7 +104,10 @@ def test_on_cpu_auto_reads_attributes_with_the_demo_paligemma_when_search_fell_b
 @pytest.mark.parametrize("bad", ["typo", "wrong class", "adapter of another base"])
 def test_a_hub_model_that_cannot_load_falls_back_to_its_demo_model_and_says_why(bad, tiny_paligemma_dir, tiny_clip_dir,
                                                                                  tmp_path):
-    settings = {"clip_id": str(tiny_clip_dir), "extractor": "paligemma", "mix_id": str(tmp_path / "no-mix")}
+    # The embedder's fallbacks are decided in this process: the extractor needs no worker of its own there (test_worker
+    # covers the child). The adapter's fails in the worker, and crosses back to say why.
+    settings = {"clip_id": str(tiny_clip_dir), "extractor": "paligemma", "mix_id": str(tmp_path / "no-mix"),
+                "model_worker": "process" if bad == "adapter of another base" else "inline"}
     if bad == "typo":
         settings["clip_id"] = str(tmp_path / "fashion-clpi")
     elif bad == "wrong class":
