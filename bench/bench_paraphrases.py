@@ -10,7 +10,8 @@ polarity flip is counted where a refusal was read as its opposite. Stylist reque
 the shopper's garment) or "complete the outfit" (without), and each pick is accepted when its own catalog season,
 material, style and kind fit the request's weather and dress code (rules written in the set, as metadata checks).
 
-Tune on dev only. The test split is read once, at the end, by the lead: it runs only with --final.
+Tune on dev only. The test split is read once, at the end, by the lead: it runs only with --final; so does the
+fresh split (bench/paraphrases/fresh.json), a held-out set written after test's first read, read once at the end.
 Prints a table per intent and writes bench/results/paraphrases-<split>.json; the catalog is cached under
 bench/results/ (git-ignored).
 """
@@ -34,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 DEFAULT_SEED = 3434  # a demo-catalog seed used by nothing else in the project (git grep 3434)
 DEFAULT_ITEMS = 600
+HELD_OUT = ("test", "fresh")  # splits read once, at the end, only with --final
 
 
 def demo_catalog(seed: int, items: int, cache: bool = True) -> Path:
@@ -219,8 +221,8 @@ def print_report(report: dict) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--split", default="dev", help="dev, test (with --final), or a set file's path")
-    parser.add_argument("--final", action="store_true", help="read the test split (once, at the end)")
+    parser.add_argument("--split", default="dev", help="dev, test or fresh (with --final), or a set file's path")
+    parser.add_argument("--final", action="store_true", help="read the test or fresh split (once, at the end)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="the demo catalog's seed (used nowhere else)")
     parser.add_argument("--items", type=int, default=DEFAULT_ITEMS)
     parser.add_argument("--threads", type=int, default=2)
@@ -228,8 +230,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-cache", action="store_true", help="generate the catalog in a temp dir")
     parser.add_argument("--out", type=Path, default=None, help="default: bench/results/paraphrases-<split>.json")
     args = parser.parse_args(argv)
-    if args.split == "test" and not args.final:
-        parser.error("the test split is read once, at the end: pass --final to read it")
+    if args.split in HELD_OUT and not args.final:
+        parser.error(f"the {args.split} split is read once, at the end: pass --final to read it")
     sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
     os.environ.update(HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
     import torch

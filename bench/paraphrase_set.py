@@ -1,6 +1,6 @@
-"""The paraphrase set's files (bench/paraphrases/dev.json and test.json): their schema, checked on loading, and the
-seeded, stratified split that made them from one authored list (bench/paraphrases/README.md says what each part
-means; bench/paraphrase_judge.py how each expectation is judged)."""
+"""The paraphrase set's files (bench/paraphrases/dev.json, test.json and the held-out fresh.json): their schema,
+checked on loading, and the seeded, stratified split that made dev and test from one authored list
+(bench/paraphrases/README.md says what each part means; bench/paraphrase_judge.py how each expectation is judged)."""
 
 from __future__ import annotations
 
@@ -135,8 +135,8 @@ def split_set(entries: list[dict], stratum: str, seed: int = SPLIT_SEED) -> tupl
 
 
 def load_set(split: str) -> dict:
-    """One split of the paraphrase set ("dev" or "test"), or a set file's path; ValidationError if malformed."""
-    path = Path(split) if split not in ("dev", "test") else SETS / f"{split}.json"
+    """One split of the paraphrase set ("dev", "test" or "fresh"), or a set file's path; ValidationError if malformed."""
+    path = Path(split) if split not in ("dev", "test", "fresh") else SETS / f"{split}.json"
     data = json.loads(path.read_text())
     ParaphraseSet.model_validate(data)  # a misspelt key would otherwise be judged as nothing asked
     return data

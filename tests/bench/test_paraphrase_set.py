@@ -4,6 +4,7 @@ of bench/bench_paraphrases.py."""
 import json
 import re
 import sys
+from collections import Counter
 from types import SimpleNamespace
 
 import pytest
@@ -16,6 +17,7 @@ from fashion_ai.conversation.wish import Wish
 sys.path.insert(0, str(PROJECT_ROOT / "bench"))
 
 import bench_paraphrases  # noqa: E402
+import paraphrase_set  # noqa: E402
 from paraphrase_judge import Meant, judge_turn, next_meant, wish_state  # noqa: E402
 from paraphrase_set import STRATA, Expect, ParaphraseSet, load_set, split_set  # noqa: E402
 
@@ -80,10 +82,37 @@ def test_a_misspelt_expectation_is_refused(expect):
         Expect.model_validate(expect)
 
 
-def test_the_test_split_is_not_read_without_final(capsys):
-    with pytest.raises(SystemExit):
-        bench_paraphrases.main(["--split", "test"])
-    assert "--final" in capsys.readouterr().err
+@pytest.mark.parametrize("split", ["test", "fresh"])
+def test_a_held_out_split_is_not_read_without_final(split, monkeypatch, capsys):
+    def read_past_the_guard(name):  # were the guard gone, the set would be played here: fail before that
+        raise AssertionError(f"{name} was loaded without --final")
+
+    monkeypatch.setattr(paraphrase_set, "load_set", read_past_the_guard)
+    with pytest.raises(SystemExit) as stopped:
+        bench_paraphrases.main(["--split", split])
+    assert stopped.value.code != 0 and "--final" in capsys.readouterr().err
+
+
+def _utterances(data: dict) -> set[str]:
+    """Every message and stylist request of a set, context openings included, normalised."""
+    turns = _judged(data) + [turn for opening in data["contexts"].values() for turn in opening]
+    return {_norm(t["say"]) for t in turns} | {_norm(r["prompt"]) for r in data["stylist"]}
+
+
+def test_the_fresh_set_is_held_out_and_has_the_size_asked(halves):
+    fresh = load_set("fresh")  # schema-checked by ParaphraseSet on loading
+    assert fresh["split"]["name"] == "fresh" and "READ ONCE" in fresh["about"]
+    assert len(fresh["singles"]) >= 150
+    intents = Counter(t["intent"] for t in fresh["singles"])
+    assert min(intents[intent] for intent in ISSUE_INTENTS) >= 6, intents
+    assert len(fresh["conversations"]) >= 20
+    assert all(3 <= len(c["turns"]) <= 6 and c["turns"][0]["intent"] == "open" for c in fresh["conversations"])
+    assert len(fresh["stylist"]) >= 24
+    for part, stratum in STRATA.items():  # every kind and need dev and test have, and no other
+        assert {e[stratum] for e in fresh[part]} == {e[stratum] for h in halves.values() for e in h[part]}, part
+    said = [_norm(t["say"]) for t in _judged(fresh)]
+    assert len(said) == len(set(said))
+    assert not _utterances(fresh) & (_utterances(halves["dev"]) | _utterances(halves["test"]))
 
 
 def _item(item_id: str, category: str, colors: list[str], price: float, pattern: str = "solid") -> CatalogItem:
