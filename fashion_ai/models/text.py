@@ -36,6 +36,13 @@ class TextEmbedder:
         self.model = model
         self.name = name
 
+    def known_words(self) -> list[str]:
+        """The words the model's tokenizer reads whole (its word pieces' vocabulary, continuations left out)."""
+        tokenizer = getattr(self.model, "tokenizer", None)
+        if tokenizer is None:
+            return []
+        return [word for word in tokenizer.get_vocab() if word.isalpha()]
+
     @property
     def dim(self) -> int:
         return int(self.model.get_embedding_dimension())

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from fashion_ai.language.intents import IntentClassifier
+from fashion_ai.language.spelling import Speller
 from fashion_ai.retrieval.kinds import is_kind, live_kinds
 from fashion_ai.retrieval.query import ShopperQuery, negation_scopes, normalise, read_gender, read_price, spell_numbers
 from fashion_ai.schema import SEARCH_FIELDS, colour_names, shopper_vocabulary
@@ -82,13 +83,16 @@ class QueryReader:
         self._compiled = {name: [(_pattern(word), value) for word, value in sorted(table.items(), key=lambda kv: -len(kv[0]))]
                           for name, table in words.items()}
         self._near_index: dict[str, np.ndarray] | None = None
+        self._speller: Speller | None = None
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_lock = threading.Lock()
 
     def read(self, text: str) -> ShopperQuery:
         """The structured wish of a shopper's words."""
-        lowered = spell_numbers(normalise(text))
+        lowered, fixed = self.spell(spell_numbers(normalise(text)))
         query = ShopperQuery(text=text)
+        for typo, meant in fixed.items():
+            query.near[typo] = f"spelling:{meant}"
         said = read_price(lowered, query) + read_gender(lowered, query)
         scopes = negation_scopes(lowered)
         hits: list[tuple[int, str, str, bool, str]] = []  # (position, field, value, refused, the words said)
@@ -132,16 +136,32 @@ class QueryReader:
         self._reconcile(query)
         return query
 
+    def spell(self, lowered: str) -> tuple[str, dict[str, str]]:
+        """Lower-case words with each misspelt schema word read as the word meant (language.spelling), and the
+        words so read; as it is without a text model, whose vocabulary tells a real word from a typo."""
+        if self._speller is None:
+            known = self.text_model.known_words() if hasattr(self.text_model, "known_words") else []
+            if not known:
+                return lowered, {}
+            self._speller = Speller(known)
+        return self._speller.correct(lowered)
+
     def embed(self, texts: list[str]) -> np.ndarray:
         """The text model's vectors of ``texts``: recent ones from a small cache, the others embedded in one batch."""
+        # The cached vectors are taken while the lock is held: a full cache (or another thread) may evict them before
+        # this batch is done (a long chat once lost a phrase that way: KeyError).
         with self._cache_lock:
-            missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
-        fresh = dict(zip(missing, self.text_model.embed(missing), strict=True)) if missing else {}
-        with self._cache_lock:
-            self._cache.update(fresh)
-            while len(self._cache) > PHRASE_CACHE:
-                self._cache.popitem(last=False)
-            vectors = [fresh[t] if t in fresh else self._cache[t] for t in texts]
+            found = {t: self._cache[t] for t in texts if t in self._cache}
+            for t in found:
+                self._cache.move_to_end(t)  # recently used: kept longest
+        missing = list(dict.fromkeys(t for t in texts if t not in found))
+        if missing:
+            found.update(zip(missing, self.text_model.embed(missing), strict=True))
+            with self._cache_lock:
+                self._cache.update((t, found[t]) for t in missing)
+                while len(self._cache) > PHRASE_CACHE:
+                    self._cache.popitem(last=False)
+        vectors = [found[t] for t in texts]
         return np.stack(vectors) if vectors else np.zeros((0, self.text_model.dim), dtype=np.float32)
 
     def near_phrases(self, text: str) -> list[str]:
@@ -149,7 +169,7 @@ class QueryReader:
         phrase), for a caller to embed in one batch with its own texts before reading."""
         if self.text_model is None:
             return []
-        lowered = spell_numbers(normalise(text))
+        lowered = self.spell(spell_numbers(normalise(text)))[0]
         probe = ShopperQuery(text=text)
         covered = read_price(lowered, probe) + read_gender(lowered, probe)
         covered += [m.span() for patterns in self._compiled.values() for pattern, _ in patterns

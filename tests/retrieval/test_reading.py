@@ -7,6 +7,7 @@ the packaged all-MiniLM-L6-v2 (the same text model the app serves offline).
 import unicodedata
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 
 from fashion_ai.errors import BadQueryError, TextTooLongError
@@ -226,3 +227,31 @@ def test_caps_in_shoppers_forms(text, max_price, total):
 
     query = lexicon_reader().read(text)
     assert (query.max_price, query.total_budget, query.min_price) == (max_price, total, None)
+
+
+class _CountingModel:
+    """A text model that embeds each text as a vector of its own (its length and first letter), counting calls."""
+
+    dim = 2
+
+    def __init__(self):
+        self.embedded: list[str] = []
+
+    def embed(self, texts):
+        self.embedded += list(texts)
+        return np.array([[len(t), ord(t[0])] for t in texts], dtype=np.float32)
+
+
+def test_a_full_phrase_cache_never_loses_a_phrase_the_batch_still_needs(monkeypatch):
+    # A long chat filled the cache; a message then held a cached phrase and more new ones than the cache had room
+    # for: the trimming evicted the cached one before the batch was read (KeyError: 'stuffy').
+    import fashion_ai.retrieval.reading as reading
+
+    monkeypatch.setattr(reading, "PHRASE_CACHE", 3)
+    model = _CountingModel()
+    reader = QueryReader(None)
+    reader.text_model = model
+    reader.embed(["stuffy", "a", "b"])
+    vectors = reader.embed(["stuffy", "cc", "ddd", "eeee"])
+    assert vectors.tolist() == [[6, ord("s")], [2, ord("c")], [3, ord("d")], [4, ord("e")]]
+    assert model.embedded == ["stuffy", "a", "b", "cc", "ddd", "eeee"]  # the cached one was not embedded again
