@@ -16,9 +16,11 @@ way. Prints the share of turns honoured and the median turn latency; writes benc
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
 import platform
+import shutil
 import statistics
 import sys
 import tempfile
@@ -204,6 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.conversations:
         scripts["conversations"] = scripts["conversations"][:args.conversations]
     work = Path(tempfile.mkdtemp(prefix=f"chat-{args.seed}-"))
+    atexit.register(shutil.rmtree, work, True)  # the catalog and its index: gone when the bench ends
     write_catalog(work / "catalog", args.items, args.seed)
     service = FashionService(AppConfig(profile="demo", catalog_dir=str(work / "catalog"), data_dir=str(work / "data")))
     service.store()

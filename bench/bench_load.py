@@ -18,9 +18,11 @@ else's.
 from __future__ import annotations
 
 import argparse
+import atexit
 import itertools
 import json
 import os
+import shutil
 import ssl
 import statistics
 import sys
@@ -210,6 +212,7 @@ def serve_and_measure(args, photos: list[str], env: dict[str, str] | None, scrip
             from bench_app import start_app, stop
 
             data = Path(tempfile.mkdtemp(prefix="bench-load-"))
+            atexit.register(shutil.rmtree, data, True)  # the app's index and uploads: gone when the bench ends
             env = dict(env or os.environ)
             if args.abuse:  # its own upload folder, to count what the bad clients leave there
                 env["GRADIO_TEMP_DIR"] = str(data / "uploads")

@@ -17,8 +17,10 @@ Prints a table and writes bench/results/search_quality.json.
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -115,6 +117,7 @@ def run_after(catalog: Path, dev: dict, threads: int) -> dict:
 def run_baseline(ref: str, catalog: Path, threads: int) -> dict:
     """The baseline commit in a git worktree, in its own process."""
     worktree = Path(tempfile.mkdtemp(prefix="baseline-")) / "tree"
+    atexit.register(shutil.rmtree, worktree.parent, True)  # what `git worktree remove` leaves: its parent folder
     subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(worktree), ref], check=True)
     try:
         out = worktree / "baseline.json"
@@ -204,6 +207,7 @@ def main(argv: list[str] | None = None) -> int:
 
     dev = json.loads(DEV_SET.read_text())
     catalog = Path(tempfile.mkdtemp(prefix=f"catalog-{args.seed}-"))
+    atexit.register(shutil.rmtree, catalog, True)  # the demo catalog: gone when the bench ends
     write_catalog(catalog, args.items, args.seed)
     items = {item.id: item for item in load_catalog(catalog)}
     report = {"seed": args.seed, "items": args.items, "machine": platform.platform(), "threads": args.threads,

@@ -120,6 +120,7 @@ def live_app() -> Iterator[LiveApp]:
         finally:
             demo.close()
             demo.service.models.close()  # the model's worker process
+            shutil.rmtree(root, ignore_errors=True)  # its index: a run leaves nothing in the temp folder
 
 
 @pytest.fixture(scope="session")
