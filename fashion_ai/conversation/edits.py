@@ -15,7 +15,7 @@ from fashion_ai.conversation.pointers import EDIT_WORDS, resolve_pointers
 from fashion_ai.conversation.polarity import place_price, settle_polarity
 from fashion_ai.conversation.undo import UNDO, undo
 from fashion_ai.conversation.wish import ITEMS, OUTFIT, SINGLE, WISH_FIELDS, Edit, Wish
-from fashion_ai.language.clauses import correction_number, spell_emoji, split_clauses
+from fashion_ai.language.clauses import correction_number, refusals_take_values, spell_emoji, split_clauses
 from fashion_ai.language.intents import IntentGuess, masked
 from fashion_ai.retrieval.kinds import names_kind
 from fashion_ai.retrieval.query import normalise, plain_words
@@ -60,7 +60,8 @@ def apply_message(wish: Wish, text: str, reader: QueryReader) -> tuple[Wish, Edi
         # One batch for the message: its clauses (masked, for their intents) and the words the reader may look up.
         vectors = reader.embed([masked(c) for c in clauses] + [p for c in clauses for p in reader.near_phrases(c)])
         price_field: str | None = None
-        for clause, guess in zip(clauses, classifier.guesses(classifier.scores_of(vectors[:len(clauses)])), strict=True):
+        guesses = classifier.guesses(classifier.scores_of(vectors[:len(clauses)]))
+        for clause, guess in refusals_take_values(clauses, guesses):
             number = correction_number(clause)
             if number is not None and price_field:  # "under 50. no, make that 80"
                 setattr(wish, price_field, number)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from fashion_ai.language.intents import MASKED, masked
+from fashion_ai.language.intents import MASKED, IntentGuess, masked
 from fashion_ai.schema.lexicon import EMOJI_WORDS
 
 # Clause ends: punctuation (not the dot of "no. 2"), a dash between words, and the conjunctions that start a new edit.
@@ -54,6 +54,24 @@ def only_values(clause: str) -> bool:
     words = re.findall(r"[a-z$0-9][a-z0-9'.,$-]*", masked(clause))
     return bool(words) and any(w in _PLACEHOLDERS for w in words) and all(w in _PLACEHOLDERS or w in _FILLER
                                                                           for w in words)
+
+
+def names_values(clause: str) -> bool:
+    """Whether a clause names any value (a colour, pattern, fabric or kind of piece)."""
+    return any(w in _PLACEHOLDERS for w in re.findall(r"[a-z]+", masked(clause)))
+
+
+def refusals_take_values(clauses: list[str], guesses: list[IntentGuess]) -> list[tuple[str, IntentGuess]]:
+    """The clauses with their intents, where a refusal naming nothing of its own refuses what the clause just before
+    it only named ("grey? nah", "florals... hard pass", "pink. lose it"): the two are read as one refusing clause,
+    so the values are not first added and then left standing."""
+    out: list[tuple[str, IntentGuess]] = []
+    for clause, guess in zip(clauses, guesses, strict=True):
+        if (out and guess.intent == "refuse" and guess.sure and not names_values(clause)
+                and only_values(out[-1][0])):
+            clause = f"{clause} {out.pop()[0]}"
+        out.append((clause, guess))
+    return out
 
 
 def correction_number(clause: str) -> float | None:

@@ -63,25 +63,27 @@ def test_the_bad_clients_photo_is_10_mb_and_under_the_upload_cap(tmp_path):
 
 
 def test_usage_counts_threads_children_and_upload_files(tmp_path):
-    import os
     import subprocess
-    import threading
+    import sys
 
     import load_abuse
 
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "photo.png").write_bytes(b"x" * 2**20)
-    before = load_abuse.usage(os.getpid(), tmp_path)
-    assert before["upload_files"] == 1 and before["upload_mib"] == 1.0
-    stop = threading.Event()
-    extra = threading.Thread(target=stop.wait)
-    child = subprocess.Popen(["sleep", "30"])
-    extra.start()
+    # Two processes of our own, alike but for one thread and one child: this test's own process runs other tests'
+    # threads beside it, which start and stop while it counts.
+    plain = subprocess.Popen([sys.executable, "-c", "import time; print('ready', flush=True); time.sleep(60)"],
+                             stdout=subprocess.PIPE, text=True)
+    busy = subprocess.Popen([sys.executable, "-c", "import subprocess, threading, time\n"
+                             "threading.Thread(target=time.sleep, args=(60,), daemon=True).start()\n"
+                             "child = subprocess.Popen(['sleep', '60'])\nprint('ready', flush=True)\ntime.sleep(60)"],
+                            stdout=subprocess.PIPE, text=True)
     try:
-        during = load_abuse.usage(os.getpid(), tmp_path)
+        assert plain.stdout.readline().strip() == busy.stdout.readline().strip() == "ready"
+        before, during = load_abuse.usage(plain.pid, tmp_path), load_abuse.usage(busy.pid, tmp_path)
+        assert before["upload_files"] == 1 and before["upload_mib"] == 1.0
         assert during["threads"] == before["threads"] + 1 and during["child_processes"] == before["child_processes"] + 1
     finally:
-        stop.set()
-        extra.join()
-        child.kill()
-        child.wait()
+        for proc in (plain, busy):
+            proc.kill()
+            proc.wait()

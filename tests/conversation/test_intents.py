@@ -120,6 +120,17 @@ def test_a_refusal_in_words_the_reader_has_no_negation_for_is_never_wanted(reade
     assert value in wish.refused.get(field, []) or any(p.startswith("Should I leave out") for p in edit.problems)
 
 
+@pytest.mark.parametrize("text, field, value", [
+    ("grey? nah", "colors", "grey"), ("florals... hard pass", "pattern", "floral"), ("leather. lose it", "material", "leather"),
+])
+def test_a_refusal_said_after_the_value_refuses_it(reader, text, field, value):
+    # The value alone was read as wanted and the bare refusal after it refused nothing: the shopper got more grey.
+    wish, _ = apply_message(wedding(), text, reader)
+    assert value not in wish.wanted.get(field, []) and value in wish.refused.get(field, [])
+    wish, _ = apply_message(wedding(), f"{text.split()[0]} yes please", reader)  # and a yes still wants it
+    assert value in wish.wanted.get(field, []) and value not in wish.refused.get(field, [])
+
+
 def test_two_edits_a_contradiction_and_a_correction_in_one_message(reader):
     wish, _ = apply_message(wedding(), "skip pink and purple", reader)
     assert wish.refused["colors"] == ["pink", "purple"] and "colors" not in wish.wanted
