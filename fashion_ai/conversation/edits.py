@@ -49,9 +49,8 @@ def apply_message(wish: Wish, text: str, reader: QueryReader) -> tuple[Wish, Edi
     With the reader's intent classifier (a text model), the message is read clause by clause, each by its intent;
     without one, the message is read whole by the rules alone."""
     edit = Edit()
-    lowered = normalise(spell_emoji(text))
-    if hasattr(reader, "spell"):  # the clauses' intents read the words meant ("no pnk" refuses a colour)
-        lowered = reader.spell(lowered)[0]
+    # The clauses' intents read the words meant ("no pnk" refuses a colour).
+    lowered = reader.spell(normalise(spell_emoji(text)))[0]
     classifier = getattr(reader, "intents", None)
     if classifier is None:
         wish = _apply(wish, lowered, reader, edit, None)

@@ -3,21 +3,17 @@
 A word is left as it is when the text model reads it whole (its tokenizer's vocabulary: "gray", "nah", "jeans") or the
 lexicon has it. Otherwise, in order: a plural or -y form of a lexicon word ("florals" -> floral, "wooly" -> wool); a
 form of a word the text model knows is a real word, not a typo ("dressier", "classy", "sweeter"); else the one lexicon
-word within
-edit distance (transpositions count one: "brwon") of 1, or 2 for words of 7 letters or more, that begins with the
-same letter. Ties are left alone ("skrit": skirt or skort). One general rule, not a list of typos: the vocabulary
-it corrects to is the shopper vocabulary (schema/vocabulary.json) the reader already reads.
+word within edit distance (transpositions count one: "brwon") of 1, or 2 for words of 7 letters or more, that begins
+with the same letter. Ties are left alone ("skrit": skirt or skort). One general rule, not a list of typos: the
+vocabulary it corrects to is the one the query reader reads (schema/vocabulary.json and the colour names), handed over by it.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from functools import lru_cache
 
 from rapidfuzz.distance import OSA
-
-from fashion_ai.schema import colour_names, shopper_vocabulary
 
 MIN_LENGTH = 3
 LONG_WORD = 7  # from this length a word may be two edits off ("trousres", "sneekers")
@@ -34,23 +30,15 @@ ADJECTIVE = ("ey", "y")
 WORD = re.compile(r"(?<![a-z0-9'#$£€-])[a-z]+(?![a-z0-9'-])")
 
 
-@lru_cache(maxsize=1)
-def lexicon_meanings() -> dict[str, frozenset[str]]:
-    """Every one-word phrase the shopper vocabulary and the colour names read (3 letters or more), and what it means
+def lexicon_meanings(vocabulary: dict[str, dict[str, str]]) -> dict[str, frozenset[str]]:
+    """Every one-word phrase of a reader's vocabulary (field -> {word: value}; 3 letters or more), and what it means
     ("field:value", one or more)."""
     meanings: dict[str, set[str]] = {}
-    tables = {**shopper_vocabulary()}
-    tables["colors"] = {**colour_names(), **tables.get("colors", {})}
-    for name, table in tables.items():
+    for name, table in vocabulary.items():
         for word, value in table.items():
             if word.isalpha() and len(word) >= MIN_LENGTH:
                 meanings.setdefault(word, set()).add(f"{name}:{value}")
-    return {word: frozenset(meaning) for word, meaning in sorted(meanings.items())}
-
-
-def lexicon_words() -> tuple[str, ...]:
-    """The lexicon's one-word phrases (see lexicon_meanings)."""
-    return tuple(lexicon_meanings())
+    return {word: frozenset(meaning) for word, meaning in meanings.items()}
 
 
 def _stems(word: str, suffixes: tuple[str, ...] = SUFFIXES) -> Iterable[str]:
@@ -65,24 +53,22 @@ def _stems(word: str, suffixes: tuple[str, ...] = SUFFIXES) -> Iterable[str]:
 
 
 class Speller:
-    """Corrects misspelt schema words against the words a text model reads whole."""
+    """Corrects misspelt words of a reader's vocabulary against the words a text model reads whole."""
 
-    def __init__(self, known_words: Iterable[str]):
+    def __init__(self, known_words: Iterable[str], vocabulary: dict[str, dict[str, str]]):
         self.known = frozenset(known_words)
-        self.meanings = lexicon_meanings()
-        self.lexicon = tuple(self.meanings)
-        self._lexicon_set = frozenset(self.lexicon)
-        self.targets = tuple(sorted(set(self.lexicon) | set(GRAMMAR_WORDS)))
+        self.meanings = lexicon_meanings(vocabulary)
+        self.targets = tuple(sorted(set(self.meanings) | set(GRAMMAR_WORDS)))
 
     def meant(self, word: str) -> str | None:
         """The lexicon word a misspelt ``word`` means, or None (a word to leave as it is)."""
-        if len(word) < MIN_LENGTH or word in self.known or word in self._lexicon_set:
+        if len(word) < MIN_LENGTH or word in self.known or word in self.meanings:
             return None
         for stem in _stems(word, PLURAL):
-            if stem in self._lexicon_set:
+            if stem in self.meanings:
                 return stem
         for stem in _stems(word, ADJECTIVE):
-            if stem in self._lexicon_set and not any(m.startswith("category:") for m in self.meanings[stem]):
+            if stem in self.meanings and not any(m.startswith("category:") for m in self.meanings[stem]):
                 return stem
         if any(stem in self.known for stem in _stems(word)):
             return None

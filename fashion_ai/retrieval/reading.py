@@ -78,6 +78,7 @@ class QueryReader:
         words = shopper_vocabulary()
         for word, colour in colour_names().items():
             words["colors"].setdefault(word, colour)
+        self.vocabulary = words  # field -> {word or phrase: value}: what this reader reads (and its speller corrects to)
         # Per field, longest phrase first, so "navy blue" wins over "navy" and "t-shirt" over "shirt"; fields
         # read independently, so "knit scarf" is a scarf and knit.
         self._compiled = {name: [(_pattern(word), value) for word, value in sorted(table.items(), key=lambda kv: -len(kv[0]))]
@@ -143,7 +144,7 @@ class QueryReader:
             known = self.text_model.known_words() if hasattr(self.text_model, "known_words") else []
             if not known:
                 return lowered, {}
-            self._speller = Speller(known)
+            self._speller = Speller(known, self.vocabulary)
         return self._speller.correct(lowered)
 
     def embed(self, texts: list[str]) -> np.ndarray:

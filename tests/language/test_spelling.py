@@ -18,7 +18,7 @@ def text_model():
 
 @pytest.fixture(scope="module")
 def speller(text_model) -> Speller:
-    return Speller(text_model.known_words())
+    return Speller(text_model.known_words(), QueryReader(text_model).vocabulary)
 
 
 @pytest.mark.parametrize("typo, meant", [
