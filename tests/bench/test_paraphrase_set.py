@@ -82,7 +82,7 @@ def test_a_misspelt_expectation_is_refused(expect):
         Expect.model_validate(expect)
 
 
-@pytest.mark.parametrize("split", ["test", "fresh"])
+@pytest.mark.parametrize("split", ["test", "fresh", "fresh2"])
 def test_a_held_out_split_is_not_read_without_final(split, monkeypatch, capsys):
     def read_past_the_guard(name):  # were the guard gone, the set would be played here: fail before that
         raise AssertionError(f"{name} was loaded without --final")
@@ -99,20 +99,42 @@ def _utterances(data: dict) -> set[str]:
     return {_norm(t["say"]) for t in turns} | {_norm(r["prompt"]) for r in data["stylist"]}
 
 
-def test_the_fresh_set_is_held_out_and_has_the_size_asked(halves):
-    fresh = load_set("fresh")  # schema-checked by ParaphraseSet on loading
-    assert fresh["split"]["name"] == "fresh" and "READ ONCE" in fresh["about"]
-    assert len(fresh["singles"]) >= 150
-    intents = Counter(t["intent"] for t in fresh["singles"])
-    assert min(intents[intent] for intent in ISSUE_INTENTS) >= 6, intents
-    assert len(fresh["conversations"]) >= 20
-    assert all(3 <= len(c["turns"]) <= 6 and c["turns"][0]["intent"] == "open" for c in fresh["conversations"])
-    assert len(fresh["stylist"]) >= 24
+def _held_out(name: str) -> dict:
+    """A held-out set by its file (load_set names dev, test and fresh), schema-checked by ParaphraseSet on loading."""
+    return load_set(name) if name == "fresh" else load_set(str(paraphrase_set.SETS / f"{name}.json"))
+
+
+# Each held-out set, its least size (singles, per issue intent, conversations, stylist requests), and the sets
+# written before it, none of whose utterances it may repeat.
+HELD_OUT_SETS = {"fresh": ((150, 6, 20, 24), ()), "fresh2": ((170, 6, 24, 27), ("fresh",))}
+
+
+@pytest.mark.parametrize("name", sorted(HELD_OUT_SETS))
+def test_a_held_out_set_is_held_out_and_has_the_size_asked(name, halves):
+    (singles, per_intent, conversations, requests), before = HELD_OUT_SETS[name]
+    held = _held_out(name)
+    assert held["split"]["name"] == name and "READ ONCE" in held["about"] and f"--split {name} --final" in held["about"]
+    assert len(held["singles"]) >= singles
+    intents = Counter(t["intent"] for t in held["singles"])
+    assert min(intents[intent] for intent in ISSUE_INTENTS) >= per_intent, intents
+    assert len(held["conversations"]) >= conversations
+    assert all(3 <= len(c["turns"]) <= 6 and c["turns"][0]["intent"] == "open" for c in held["conversations"])
+    assert len(held["stylist"]) >= requests
     for part, stratum in STRATA.items():  # every kind and need dev and test have, and no other
-        assert {e[stratum] for e in fresh[part]} == {e[stratum] for h in halves.values() for e in h[part]}, part
-    said = [_norm(t["say"]) for t in _judged(fresh)]
+        assert {e[stratum] for e in held[part]} == {e[stratum] for h in halves.values() for e in h[part]}, part
+    said = [_norm(t["say"]) for t in _judged(held)]
     assert len(said) == len(set(said))
-    assert not _utterances(fresh) & (_utterances(halves["dev"]) | _utterances(halves["test"]))
+    earlier = set().union(*(_utterances(h) for h in halves.values()), *(_utterances(_held_out(b)) for b in before))
+    assert not _utterances(held) & earlier
+
+
+def test_the_fresh2_set_has_eight_of_each_edit_and_says_its_counts():
+    fresh2 = _held_out("fresh2")
+    intents = Counter(t["intent"] for t in fresh2["singles"])
+    edits = ("want", "refuse", "max_price", "cheaper", "pricier", "swap", "like", "reject", "start_over", "undo",
+             "more_formal", "less_formal", "show_category", "compound")
+    assert min(intents[intent] for intent in edits) >= 8, intents
+    assert fresh2["split"]["counts"] == {part: len(fresh2[part]) for part in STRATA}
 
 
 def _item(item_id: str, category: str, colors: list[str], price: float, pattern: str = "solid") -> CatalogItem:
