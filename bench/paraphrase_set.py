@@ -135,8 +135,10 @@ def split_set(entries: list[dict], stratum: str, seed: int = SPLIT_SEED) -> tupl
 
 
 def load_set(split: str) -> dict:
-    """One split of the paraphrase set ("dev", "test" or "fresh"), or a set file's path; ValidationError if malformed."""
-    path = Path(split) if split not in ("dev", "test", "fresh") else SETS / f"{split}.json"
+    """One split of the paraphrase set by name (a file of bench/paraphrases/: "dev", "test", "fresh", "fresh2"), or a set
+    file's path; ValidationError if malformed."""
+    named = SETS / f"{split}.json"
+    path = named if "/" not in split and named.is_file() else Path(split)
     data = json.loads(path.read_text())
     ParaphraseSet.model_validate(data)  # a misspelt key would otherwise be judged as nothing asked
     return data

@@ -100,8 +100,8 @@ def _utterances(data: dict) -> set[str]:
 
 
 def _held_out(name: str) -> dict:
-    """A held-out set by its file (load_set names dev, test and fresh), schema-checked by ParaphraseSet on loading."""
-    return load_set(name) if name == "fresh" else load_set(str(paraphrase_set.SETS / f"{name}.json"))
+    """A held-out set by its name, schema-checked by ParaphraseSet on loading."""
+    return load_set(name)
 
 
 # Each held-out set, its least size (singles, per issue intent, conversations, stylist requests), and the sets
