@@ -102,8 +102,17 @@ def _apply(wish: Wish, lowered: str, reader: QueryReader, edit: Edit, guess: Int
     lowered = _formality(wish, lowered, edit, intent)
     lowered = _cheaper(wish, lowered, edit, intent)
     if PRICIER.search(lowered) or intent == "pricier":
-        wish.price_preference, wish.slot_caps = "high", {}
-        edit.said.append("pricier first")
+        # The mirror of "cheaper": each piece of an outfit shown beats its own price; a list ranks pricier first.
+        prices = [s.price for s in wish.shown if s.price is not None]
+        outfit = wish.mode == OUTFIT and any(s.slot and s.price is not None for s in wish.shown)
+        wish.price_preference = "high"
+        wish.slot_caps = {s.slot: s.price for s in wish.shown if s.slot and s.price is not None} if outfit else {}
+        if prices and not outfit:  # a list: over what most of it cost
+            floor = round((statistics.median(prices) if len(prices) > 2 else max(prices)) + 0.01, 2)
+            wish.min_price = max(floor, wish.min_price) if wish.min_price is not None else floor
+            if wish.max_price is not None and wish.max_price <= wish.min_price:
+                wish.max_price = None  # the older cap is below what pricier now means
+        edit.said.append("pricier than the last picks" if prices else "pricier first")
         lowered = PRICIER.sub(" ", lowered) if PRICIER.search(lowered) else ""
     lowered = _more_options(wish, lowered, edit, intent)
     for pattern, season, word in ((WARMER, "winter", "warmer, for the cold"), (COOLER, "summer", "lighter, for the heat")):
@@ -112,7 +121,7 @@ def _apply(wish: Wish, lowered: str, reader: QueryReader, edit: Edit, guess: Int
             edit.said.append(word)
             lowered = pattern.sub(" ", lowered)
     if ANY_PRICE.search(lowered) or intent == "any_price":
-        wish.max_price = wish.total_budget = wish.price_preference = None
+        wish.max_price = wish.min_price = wish.total_budget = wish.price_preference = None
         wish.slot_caps = {}
         edit.said.append("any price")
         lowered = ANY_PRICE.sub(" ", lowered) if ANY_PRICE.search(lowered) else ""
@@ -174,7 +183,7 @@ def _cheaper(wish: Wish, text: str, edit: Edit, intent: str | None = None) -> st
     elif prices:  # a list: under what most of it cost ("cheaper" than one item: under its price)
         cap = round((statistics.median(prices) if len(prices) > 2 else min(prices)) - 0.01, 2)
         wish.max_price = min(cap, wish.max_price) if wish.max_price is not None else cap
-    wish.price_preference = "low"
+    wish.price_preference, wish.min_price = "low", None  # a floor from "pricier" is meant no more
     edit.said.append("cheaper than the last picks" if prices else "cheaper first")
     return CHEAPER.sub(" ", text)
 

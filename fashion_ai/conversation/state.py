@@ -119,6 +119,7 @@ class WishState(BaseModel):
     kinds: Annotated[list[Kind], Field(max_length=MAX_KINDS)] = Field(default_factory=list)
     refused_kinds: Annotated[list[Kind], Field(max_length=MAX_KINDS)] = Field(default_factory=list)
     max_price: Price | None = None
+    min_price: Price | None = None
     total_budget: Price | None = None
     price_preference: Literal["low", "high"] | None = None
     gender: Literal[GENDERS] | None = None  # type: ignore[valid-type]
@@ -142,8 +143,8 @@ class WishState(BaseModel):
 # The wish before the last turn that changed it: the wish's own parts with their types and caps, less what only grows
 # (pieces set aside and swapped out: of those, the ids that turn added, at most one turn's picks), so the step back
 # adds at most about 25,000 characters to a state at every cap.
-_UNDONE = ("mode", "wanted", "refused", "kinds", "refused_kinds", "max_price", "total_budget", "price_preference",
-           "gender", "levels", "slot_caps", "garment", "liked", "skipped", "words", "unsold")
+_UNDONE = ("mode", "wanted", "refused", "kinds", "refused_kinds", "max_price", "min_price", "total_budget",
+           "price_preference", "gender", "levels", "slot_caps", "garment", "liked", "skipped", "words", "unsold")
 PreviousState = create_model(
     "PreviousState", __config__=_STRICT,
     **{name: (WishState.model_fields[name].annotation, WishState.model_fields[name]) for name in _UNDONE},
@@ -163,11 +164,12 @@ _NAMES: dict[str, tuple[str, str]] = {
     "kinds": ("a kind of garment you asked for", "the kinds of garment you asked for"),
     "refused_kinds": ("a kind of garment you ruled out", "the kinds of garment you ruled out"),
     "max_price": ("the price per piece you set",) * 2,
+    "min_price": ("the lowest price per piece you asked for",) * 2,
     "total_budget": ("the budget you set",) * 2,
     "price_preference": ("whether you wanted cheaper or pricier first",) * 2,
     "gender": ("who the clothes are for",) * 2,
     "levels": ("the dress code you set",) * 2,
-    "slot_caps": ("a price to beat from “cheaper”", "the prices to beat from “cheaper”"),
+    "slot_caps": ("a price to beat from “cheaper” or “pricier”", "the prices to beat from “cheaper” or “pricier”"),
     "garment": ("your own garment",) * 2,
     "liked": ("a piece you liked", "the pieces you liked"),
     "rejected": ("a piece you set aside", "the pieces you set aside"),

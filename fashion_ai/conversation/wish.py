@@ -63,11 +63,12 @@ class Wish:
     kinds: list[str] = field(default_factory=list)  # nouns narrowing the category asked ("boots"): retrieval.kinds
     refused_kinds: list[str] = field(default_factory=list)  # "not sneakers": those items, not the category
     max_price: float | None = None  # per item
+    min_price: float | None = None  # per item: "pricier" than a list shown
     total_budget: float | None = None  # the whole outfit
     price_preference: str | None = None  # "low": cheaper first
     gender: str | None = None
     levels: list[int] | None = None  # the dress-code range after "more casual" / "more formal"
-    slot_caps: dict[str, float] = field(default_factory=dict)  # "cheaper": outfit slot -> price to beat
+    slot_caps: dict[str, float] = field(default_factory=dict)  # "cheaper" / "pricier": outfit slot -> price to beat
     garment: dict[str, Any] | None = None  # the shopper's own garment, read from a photo
     liked: dict[str, str] = field(default_factory=dict)  # item id -> its outfit slot
     rejected: list[str] = field(default_factory=list)  # item ids: never again, and less like them
@@ -141,7 +142,8 @@ class Wish:
     def is_empty(self) -> bool:
         """Nothing asked yet (a fresh conversation, or after "start over")."""
         return not (self.wanted or self.refused or self.refused_kinds or self.garment or self.words or self.liked or self.gender
-                    or self.max_price is not None or self.total_budget is not None or self.unsold)
+                    or self.max_price is not None or self.min_price is not None or self.total_budget is not None
+                    or self.unsold)
 
     @property
     def occasion(self) -> str | None:
@@ -158,7 +160,7 @@ class Wish:
         """The wish as a search query (hard and soft constraints as the search reads them)."""
         return ShopperQuery(text=self.describe(), wanted={k: list(v) for k, v in self.wanted.items()},
                             refused={k: list(v) for k, v in self.refused.items()}, kinds=self.live_kinds(),
-                            refused_kinds=list(self.refused_kinds), max_price=self.max_price,
+                            refused_kinds=list(self.refused_kinds), max_price=self.max_price, min_price=self.min_price,
                             total_budget=self.total_budget, price_preference=self.price_preference, gender=self.gender)
 
     def live_kinds(self) -> list[str]:
@@ -173,6 +175,7 @@ class Wish:
                      pinned={**({slot: i for i, slot in self.liked.items() if slot} if self.mode == OUTFIT else {}),
                              **(pinned or {})},
                      levels=tuple(self.levels) if self.levels else None, slot_caps=dict(self.slot_caps),
+                     pricier=self.price_preference == "high",
                      skipped=set(self.skipped),
                      previous={slot: i for slot, i in previous.items() if slot in self.slot_caps})
 
@@ -220,10 +223,12 @@ class Wish:
             out.append(("levels", f"dress code {LEVELS[low]}" + (f" to {LEVELS[high]}" if high != low else "")))
         if self.max_price is not None:
             out.append(("max_price", f"under ${self.max_price:,.0f} each"))
+        if self.min_price is not None:
+            out.append(("min_price", f"over ${self.min_price:,.0f} each"))
         if self.total_budget is not None:
             out.append(("total_budget", f"${self.total_budget:,.0f} in all"))
         if self.slot_caps:
-            out.append(("slot_caps", "cheaper than the last picks"))
+            out.append(("slot_caps", f"{'pricier' if self.price_preference == 'high' else 'cheaper'} than the last picks"))
         if self.price_preference:
             out.append(("price_preference", "cheaper first" if self.price_preference == "low" else "pricier first"))
         if self.gender:
@@ -262,7 +267,7 @@ class Wish:
                 self.liked.pop(rest, None)
             elif kind == "rejected":
                 self.rejected = [i for i in self.rejected if i != rest]
-            elif kind in ("levels", "max_price", "total_budget", "price_preference", "gender", "garment"):
+            elif kind in ("levels", "max_price", "min_price", "total_budget", "price_preference", "gender", "garment"):
                 setattr(self, kind, None)
             elif kind == "slot_caps":
                 self.slot_caps = {}

@@ -163,7 +163,9 @@ def plan_outfit(text: str, ctx: SearchContext, filters: SearchFilters | None = N
             reference = reference or (pinned[group].garment() if pinned[group].colors else None)
             continue
         is_anchor = group == anchor_group
-        cap = CatalogFilter(price_below=steer.slot_caps.get(group))
+        beat = steer.slot_caps.get(group)
+        cap = CatalogFilter(min_price=round(beat + 0.01, 2)) if steer.pricier and beat is not None else CatalogFilter(
+            price_below=beat)
         colour = CatalogFilter.pinned(color=filters.color) if is_anchor else CatalogFilter()
         where = base & _slot_filter(group, anchor_category if is_anchor else None) & colour & cap
         if liked is not None or rejected is not None:
@@ -177,7 +179,7 @@ def plan_outfit(text: str, ctx: SearchContext, filters: SearchFilters | None = N
         if not is_anchor or levels is not None:  # a piece the shopper named is theirs; the rest suit the occasion
             pool = {k: v for k, v in pool.items()
                     if suits_occasion(v, occasion, levels) and suits_weather(v, wish_climate)}
-        if not pool and group in steer.previous:  # nothing cheaper suits: keep what was shown
+        if not pool and group in steer.previous:  # nothing cheaper (or pricier) suits: keep what was shown
             kept = ctx.store.get_items([steer.previous[group]])
             if kept:
                 notes.append(f"no cheaper {GROUP_NOUNS[group]} suits this; kept the one you saw")

@@ -29,8 +29,9 @@ class Steer:
     excluded: set[str] = field(default_factory=set)  # item ids never shown again (rejected, swapped out)
     pinned: dict[str, str] = field(default_factory=dict)  # outfit slot -> item id kept as it is
     levels: tuple[int, int] | None = None  # the dress-code range, when the shopper moved it
-    slot_caps: dict[str, float] = field(default_factory=dict)  # outfit slot -> the new piece costs less than this
-    previous: dict[str, str] = field(default_factory=dict)  # outfit slot -> the item shown last (kept if none is cheaper)
+    slot_caps: dict[str, float] = field(default_factory=dict)  # outfit slot -> the price the new piece must beat
+    pricier: bool = False  # beat slot_caps upward ("pricier") rather than downward ("cheaper")
+    previous: dict[str, str] = field(default_factory=dict)  # outfit slot -> the item shown last (kept if none beats it)
     skipped: set[str] = field(default_factory=set)  # outfit slots left out ("remove the hat")
 
     def examples(self, store: CatalogStore) -> tuple[np.ndarray | None, np.ndarray | None]:

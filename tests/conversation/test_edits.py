@@ -140,6 +140,18 @@ def test_warmer_or_cooler_moves_the_weather(text, season):
     assert wish.wanted["season"] == [season] and "category" not in wish.wanted  # not a leg warmer
 
 
-def test_pricier_prefers_the_dearer_pieces():
-    wish, edit = say("show me more expensive ones", shown_outfit(slot_caps={"top": 40.0}))
-    assert wish.price_preference == "high" and wish.slot_caps == {}
+def test_pricier_sets_each_slot_above_what_was_shown_as_cheaper_sets_it_below():
+    wish, edit = say("show me more expensive ones", shown_outfit(slot_caps={"top": 30.0}, price_preference="low"))
+    assert wish.price_preference == "high"
+    assert wish.slot_caps == {"top": 40.0, "bottom": 45.0, "shoes": 120.0, "bag": 80.0, "outerwear": 150.0}
+    assert "pricier than the last picks" in edit.said and wish.steer().pricier
+    assert ("slot_caps", "pricier than the last picks") in wish.chips()
+    wish, _ = say("cheaper", wish)  # and back: below what was shown again
+    assert wish.price_preference == "low" and not wish.steer().pricier and wish.slot_caps["top"] == 40.0
+    listed = Wish(mode=ITEMS, wanted={"category": ["dress"]},
+                  shown=[Shown(f"d{i}", "dress", "dress", ["red"], p, None) for i, p in enumerate([30, 60, 90])])
+    wish, edit = say("pricier", Wish(**{**vars(listed), "max_price": 50.0}))  # a list: over the middle of it
+    assert wish.min_price == 60.01 and wish.max_price is None and wish.slot_caps == {}  # the $50 cap is below it
+    assert ("min_price", "over $60 each") in wish.chips() and wish.query().min_price == 60.01
+    wish, _ = say("cheaper", wish)
+    assert wish.min_price is None and wish.max_price == 59.99

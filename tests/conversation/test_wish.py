@@ -88,7 +88,7 @@ def hat(**changes) -> dict:
     ({"max_price": "50"}, "the price per piece you set", None),  # a number, not text that reads as one
     ({"total_budget": float("inf")}, "the budget you set", None),
     ({"total_budget": float("-inf")}, "the budget you set", None),
-    ({"slot_caps": {"shoes": float("nan"), "bag": 40.0}}, "a price to beat from “cheaper”", {"bag": 40.0}),
+    ({"slot_caps": {"shoes": float("nan"), "bag": 40.0}}, "a price to beat from “cheaper” or “pricier”", {"bag": 40.0}),
     ({"refused": {"pattern": ["striped", "tartan-ish"]}}, "a pattern you ruled out", {"pattern": ["striped"]}),
     ({"refused": {"occasion": ["coronation"]}}, "an occasion you ruled out", {}),  # an emptied field goes
     ({"gender": "aliens"}, "who the clothes are for", None),

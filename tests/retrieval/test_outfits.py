@@ -131,6 +131,18 @@ def test_a_total_budget_is_split_across_the_pieces(embedder, wardrobe):
     assert any("fits the $200 budget" in note for note in tight.notes)  # a slot given up, and said
 
 
+def test_pricier_pieces_beat_the_shown_price_upward_and_cheaper_downward(embedder, wardrobe):
+    ctx = SearchContext(embedder, wardrobe, lexicon_reader())
+    shown = {"shoes": "shoe-party-black", "bag": "bag-work"}  # $70 and $60
+    caps = {"shoes": 70.0, "bag": 60.0}
+    pricier = {group_of(hit.item.category): hit.item for hit in plan_outfit("an outfit for a wedding", ctx, steer=Steer(
+        slot_caps=caps, pricier=True, previous=shown)).hits}
+    assert pricier["shoes"].price > 70 and pricier["bag"].price > 60
+    cheaper = {group_of(hit.item.category): hit.item for hit in plan_outfit("an outfit for a wedding", ctx, steer=Steer(
+        slot_caps=caps, previous=shown)).hits}
+    assert cheaper["shoes"].price < 70 and cheaper["bag"].price < 60
+
+
 def test_a_huge_list_of_set_aside_items_does_not_drive_the_fetch(embedder, wardrobe, monkeypatch):
     asked = []
     query = wardrobe.query
