@@ -11,8 +11,9 @@ the shopper's garment) or "complete the outfit" (without), and each pick is acce
 material, style and kind fit the request's weather and dress code (rules written in the set, as metadata checks).
 
 Tune on dev only. The test split is read once, at the end, by the lead: it runs only with --final; so does the
-fresh split (bench/paraphrases/fresh.json), a held-out set written after test's first read, and the fresh2 split
-(bench/paraphrases/fresh2.json), written after fresh was read: each read once at the end.
+fresh split (bench/paraphrases/fresh.json), a held-out set written after test's first read, the fresh2 split
+(bench/paraphrases/fresh2.json), written after fresh was read, and the fresh3 split (bench/paraphrases/fresh3.json),
+written after fresh2 was read: each read once at the end.
 Prints a table per intent and writes bench/results/paraphrases-<split>.json; the catalog is cached under
 bench/results/ (git-ignored).
 """
@@ -36,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 DEFAULT_SEED = 3434  # a demo-catalog seed used by nothing else in the project (git grep 3434)
 DEFAULT_ITEMS = 600
-HELD_OUT = ("test", "fresh", "fresh2")  # splits read once, at the end, only with --final
+HELD_OUT = ("test", "fresh", "fresh2", "fresh3")  # splits read once, at the end, only with --final
 
 
 def demo_catalog(seed: int, items: int, cache: bool = True) -> Path:
@@ -223,8 +224,8 @@ def print_report(report: dict) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", default="dev",
-                        help="dev, test, fresh or fresh2 (the last three with --final), or a set file's path")
-    parser.add_argument("--final", action="store_true", help="read the test, fresh or fresh2 split (once, at the end)")
+                        help="dev, test, fresh, fresh2 or fresh3 (the last four with --final), or a set file's path")
+    parser.add_argument("--final", action="store_true", help="read the test, fresh, fresh2 or fresh3 split (once, at the end)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="the demo catalog's seed (used nowhere else)")
     parser.add_argument("--items", type=int, default=DEFAULT_ITEMS)
     parser.add_argument("--threads", type=int, default=2)

@@ -5,6 +5,7 @@ import json
 import re
 import sys
 from collections import Counter
+from difflib import SequenceMatcher
 from types import SimpleNamespace
 
 import pytest
@@ -82,7 +83,7 @@ def test_a_misspelt_expectation_is_refused(expect):
         Expect.model_validate(expect)
 
 
-@pytest.mark.parametrize("split", ["test", "fresh", "fresh2"])
+@pytest.mark.parametrize("split", ["test", "fresh", "fresh2", "fresh3"])
 def test_a_held_out_split_is_not_read_without_final(split, monkeypatch, capsys):
     def read_past_the_guard(name):  # were the guard gone, the set would be played here: fail before that
         raise AssertionError(f"{name} was loaded without --final")
@@ -106,7 +107,8 @@ def _held_out(name: str) -> dict:
 
 # Each held-out set, its least size (singles, per issue intent, conversations, stylist requests), and the sets
 # written before it, none of whose utterances it may repeat.
-HELD_OUT_SETS = {"fresh": ((150, 6, 20, 24), ()), "fresh2": ((170, 6, 24, 27), ("fresh",))}
+HELD_OUT_SETS = {"fresh": ((150, 6, 20, 24), ()), "fresh2": ((170, 6, 24, 27), ("fresh",)),
+                 "fresh3": ((170, 6, 24, 27), ("fresh", "fresh2"))}
 
 
 @pytest.mark.parametrize("name", sorted(HELD_OUT_SETS))
@@ -128,13 +130,30 @@ def test_a_held_out_set_is_held_out_and_has_the_size_asked(name, halves):
     assert not _utterances(held) & earlier
 
 
-def test_the_fresh2_set_has_eight_of_each_edit_and_says_its_counts():
-    fresh2 = _held_out("fresh2")
-    intents = Counter(t["intent"] for t in fresh2["singles"])
+@pytest.mark.parametrize("name", ["fresh2", "fresh3"])
+def test_a_later_held_out_set_has_eight_of_each_edit_and_says_its_counts(name):
+    held = _held_out(name)
+    intents = Counter(t["intent"] for t in held["singles"])
     edits = ("want", "refuse", "max_price", "cheaper", "pricier", "swap", "like", "reject", "start_over", "undo",
              "more_formal", "less_formal", "show_category", "compound")
     assert min(intents[intent] for intent in edits) >= 8, intents
-    assert fresh2["split"]["counts"] == {part: len(fresh2[part]) for part in STRATA}
+    assert held["split"]["counts"] == {part: len(held[part]) for part in STRATA}
+
+
+def test_the_fresh3_set_has_the_refusals_and_wishes_asked_and_was_written_after_fresh2():
+    fresh3 = _held_out("fresh3")
+    intents = Counter(t["intent"] for t in fresh3["singles"])
+    assert intents["refuse"] >= 20 and intents["want"] >= 15, intents
+    assert fresh3["split"]["after"] == "the read of fresh2.json"
+    assert Counter(c["kind"] for c in fresh3["conversations"]) == {kind: 4 for kind in
+                                                                   {c["kind"] for c in fresh3["conversations"]}}
+
+
+def test_the_fresh3_set_rewords_rather_than_copies_the_sets_before_it(halves):
+    earlier = set().union(*(_utterances(h) for h in halves.values()), *(_utterances(_held_out(b)) for b in ("fresh", "fresh2")))
+    near = [(said, old) for said in _utterances(_held_out("fresh3")) for old in earlier
+            if SequenceMatcher(None, said, old).quick_ratio() >= 0.8 and SequenceMatcher(None, said, old).ratio() >= 0.8]
+    assert not near, near
 
 
 def _item(item_id: str, category: str, colors: list[str], price: float, pattern: str = "solid") -> CatalogItem:
