@@ -135,7 +135,7 @@ def split_set(entries: list[dict], stratum: str, seed: int = SPLIT_SEED) -> tupl
 
 
 def load_set(split: str) -> dict:
-    """One split of the paraphrase set by name (a file of bench/paraphrases/: "dev", "test", "fresh", "fresh2"), or a set
+    """One split of the paraphrase set by name (a file of bench/paraphrases/: "dev", "test", "fresh", "fresh2", ...), or a set
     file's path; ValidationError if malformed."""
     named = SETS / f"{split}.json"
     path = named if "/" not in split and named.is_file() else Path(split)
