@@ -100,20 +100,8 @@ def _apply(wish: Wish, lowered: str, reader: QueryReader, edit: Edit, guess: Int
         edit.verdict = ""  # the clause's occasion and weather are still read ("ok for a job interview?")
     lowered = resolve_pointers(wish, lowered, edit, intent)
     lowered = _formality(wish, lowered, edit, intent)
-    lowered = _cheaper(wish, lowered, edit, intent)
-    if PRICIER.search(lowered) or intent == "pricier":
-        # The mirror of "cheaper": each piece of an outfit shown beats its own price; a list ranks pricier first.
-        prices = [s.price for s in wish.shown if s.price is not None]
-        outfit = wish.mode == OUTFIT and any(s.slot and s.price is not None for s in wish.shown)
-        wish.price_preference = "high"
-        wish.slot_caps = {s.slot: s.price for s in wish.shown if s.slot and s.price is not None} if outfit else {}
-        if prices and not outfit:  # a list: over what most of it cost
-            floor = round((statistics.median(prices) if len(prices) > 2 else max(prices)) + 0.01, 2)
-            wish.min_price = max(floor, wish.min_price) if wish.min_price is not None else floor
-            if wish.max_price is not None and wish.max_price <= wish.min_price:
-                wish.max_price = None  # the older cap is below what pricier now means
-        edit.said.append("pricier than the last picks" if prices else "pricier first")
-        lowered = PRICIER.sub(" ", lowered) if PRICIER.search(lowered) else ""
+    lowered = _beat_shown(wish, lowered, edit, intent, pricier=False)
+    lowered = _beat_shown(wish, lowered, edit, intent, pricier=True)
     lowered = _more_options(wish, lowered, edit, intent)
     for pattern, season, word in ((WARMER, "winter", "warmer, for the cold"), (COOLER, "summer", "lighter, for the heat")):
         if pattern.search(lowered):
@@ -172,20 +160,34 @@ def _shown_levels(wish: Wish) -> tuple[int, int] | None:
     return (round(statistics.mean(r[0] for r in ranges)), round(statistics.mean(r[1] for r in ranges)))
 
 
-def _cheaper(wish: Wish, text: str, edit: Edit, intent: str | None = None) -> str:
-    if not CHEAPER.search(text) and intent != "cheaper":
+def _beat_shown(wish: Wish, text: str, edit: Edit, intent: str | None, pricier: bool) -> str:
+    """"cheaper" (or "pricier") than what was shown: an outfit's pieces each beat the price shown in their slot; a
+    list goes under (over) what most of it cost, or the one item's price. The text less the words read."""
+    pattern, word = (PRICIER, "pricier") if pricier else (CHEAPER, "cheaper")
+    if not pattern.search(text) and intent != word:
         return text
-    if not CHEAPER.search(text):
+    if not pattern.search(text):
         text = ""
     prices = [s.price for s in wish.shown if s.price is not None]
+    if pricier:
+        wish.slot_caps = {}  # a list's floor replaces an outfit's prices to beat
     if wish.mode == OUTFIT and any(s.slot for s in wish.shown):
         wish.slot_caps = {s.slot: s.price for s in wish.shown if s.slot and s.price is not None}
-    elif prices:  # a list: under what most of it cost ("cheaper" than one item: under its price)
-        cap = round((statistics.median(prices) if len(prices) > 2 else min(prices)) - 0.01, 2)
-        wish.max_price = min(cap, wish.max_price) if wish.max_price is not None else cap
-    wish.price_preference, wish.min_price = "low", None  # a floor from "pricier" is meant no more
-    edit.said.append("cheaper than the last picks" if prices else "cheaper first")
-    return CHEAPER.sub(" ", text)
+    elif prices:
+        middle = statistics.median(prices) if len(prices) > 2 else (max(prices) if pricier else min(prices))
+        if pricier:
+            floor = round(middle + 0.01, 2)
+            wish.min_price = max(floor, wish.min_price) if wish.min_price is not None else floor
+            if wish.max_price is not None and wish.max_price <= wish.min_price:
+                wish.max_price = None  # the older cap is below what pricier now means
+        else:
+            cap = round(middle - 0.01, 2)
+            wish.max_price = min(cap, wish.max_price) if wish.max_price is not None else cap
+    wish.price_preference = "high" if pricier else "low"
+    if not pricier:
+        wish.min_price = None  # a floor from "pricier" is meant no more
+    edit.said.append(f"{word} than the last picks" if prices else f"{word} first")
+    return pattern.sub(" ", text)
 
 
 def _read_words(wish: Wish, text: str, reader: QueryReader, edit: Edit, outfit: bool,
